@@ -1,0 +1,47 @@
+/* base.h: what every genc module shares: the number type, source locations,
+ * checked allocation and internal-bug assertions. */
+#ifndef GENC_BASE_H
+#define GENC_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* One number type for the whole runtime: float for use, double for the
+ * gradient-check build (make builds both; -DGENC_DOUBLE selects double). */
+#ifdef GENC_DOUBLE
+typedef double real;
+#define REAL_NAME "float64"
+#else
+typedef float real;
+#define REAL_NAME "float32"
+#endif
+
+/* Where something came from in a .g file; every AST and graph node has one.
+ * file points at a string that lives as long as the compilation. */
+typedef struct SrcLoc {
+    const char *file;
+    int line, col; /* 1-based; line 0 means "no location" */
+    int len;       /* characters to underline, at least 1 */
+} SrcLoc;
+
+/* Allocation that never returns NULL: out of memory is reported and the
+ * process exits with status 1 (a runtime failure), never a crash. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a fresh heap string */
+char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Internal bugs (never user errors) stop with file and line. */
+#define GENC_ASSERT(c)                                                        \
+    do {                                                                      \
+        if (!(c)) genc_bug(__FILE__, __LINE__, #c);                           \
+    } while (0)
+_Noreturn void genc_bug(const char *file, int line, const char *what);
+
+#define GENC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

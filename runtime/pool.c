@@ -1,0 +1,152 @@
+/* pool.c: a fork-join pool with a condition-variable hand-off.
+ *
+ * One job at a time: the caller publishes (fn, ctx, ntasks) under the mutex,
+ * bumps a generation counter and broadcasts; workers and the caller then
+ * claim task numbers until none are left, and the caller sleeps until every
+ * task has finished. Nobody spins: a worker with nothing to do sleeps in
+ * pthread_cond_wait (a futex wait).
+ *
+ * Why the caller waits for finished *tasks* and not for the workers: on the
+ * 2-core VM a sleeping worker needs 5-300 us to wake (median ~75 us,
+ * measured: the vCPU halts and the wake-up goes through the hypervisor).
+ * For a job shorter than that the caller simply runs every task itself and
+ * returns; a worker that wakes late finds the job gone. The task counter
+ * carries the job's generation in its high half, so a late worker can never
+ * claim (and run with a stale fn/ctx) a task of a newer job. Kernels split
+ * their work into a few tasks per thread, so the caller can take over the
+ * share of a worker that is slow to wake. The hand-off cost measured this
+ * way is quoted in kernels_impl.h, where it sets the size below which
+ * kernels stay on one thread. */
+#include "pool.h"
+
+#include <cblas.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "base.h"
+
+static int pool_n = 1;            /* threads, counting the caller */
+static pthread_t *pool_workers;   /* pool_n - 1 of them */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_cv_done = PTHREAD_COND_INITIALIZER;
+
+/* the current job; written under pool_mu before the generation changes */
+static PoolFn job_fn;
+static void *job_ctx;
+static int job_ntasks;
+static uint32_t job_gen;          /* bumped once per job */
+static bool pool_stopping;
+/* (generation << 32) | next task number to claim */
+static _Atomic uint64_t job_claim;
+static atomic_int job_done;       /* tasks finished in the current job */
+
+/* set while a thread runs tasks, so that nested pool_for calls run inline */
+static _Thread_local bool pool_inside;
+
+/* Claim and run tasks of job `gen` until none are left. The caller of
+ * pool_for passes its own job, so it always finds it current. */
+static void pool_run_tasks(uint32_t gen, PoolFn fn, void *ctx, int ntasks)
+{
+    pool_inside = true;
+    uint64_t cur = atomic_load_explicit(&job_claim, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)(cur >> 32) != gen || (int)(uint32_t)cur >= ntasks) break;
+        if (!atomic_compare_exchange_weak_explicit(&job_claim, &cur, cur + 1,
+                                                   memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue; /* cur now holds the fresh value */
+        fn(ctx, (int)(uint32_t)cur);
+        if (atomic_fetch_add_explicit(&job_done, 1, memory_order_acq_rel) + 1 == ntasks) {
+            /* the last task: wake the caller if it sleeps */
+            pthread_mutex_lock(&pool_mu);
+            pthread_cond_signal(&pool_cv_done);
+            pthread_mutex_unlock(&pool_mu);
+        }
+        cur = atomic_load_explicit(&job_claim, memory_order_acquire);
+    }
+    pool_inside = false;
+}
+
+static void *pool_worker(void *arg)
+{
+    (void)arg;
+    uint32_t seen = 0;
+    pthread_mutex_lock(&pool_mu);
+    for (;;) {
+        while (job_gen == seen && !pool_stopping)
+            pthread_cond_wait(&pool_cv_work, &pool_mu);
+        if (pool_stopping) break;
+        seen = job_gen;
+        PoolFn fn = job_fn;
+        void *ctx = job_ctx;
+        int ntasks = job_ntasks;
+        pthread_mutex_unlock(&pool_mu);
+        pool_run_tasks(seen, fn, ctx, ntasks);
+        pthread_mutex_lock(&pool_mu);
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return NULL;
+}
+
+void pool_shutdown(void)
+{
+    if (pool_n > 1) {
+        pthread_mutex_lock(&pool_mu);
+        pool_stopping = true;
+        pthread_cond_broadcast(&pool_cv_work);
+        pthread_mutex_unlock(&pool_mu);
+        for (int i = 0; i < pool_n - 1; i++) pthread_join(pool_workers[i], NULL);
+        free(pool_workers);
+        pool_workers = NULL;
+        pool_stopping = false;
+    }
+    pool_n = 1;
+}
+
+void pool_init(int nthreads)
+{
+    /* BLAS threads would compete with ours; we split GEMMs ourselves. */
+    openblas_set_num_threads(1);
+    pool_shutdown();
+    if (nthreads < 1) nthreads = 1;
+    pool_n = nthreads;
+    if (nthreads == 1) return;
+    pool_workers = xmalloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
+    for (int i = 0; i < nthreads - 1; i++)
+        if (pthread_create(&pool_workers[i], NULL, pool_worker, NULL) != 0)
+            GENC_ASSERT(!"pthread_create failed");
+}
+
+int pool_threads(void) { return pool_n; }
+
+void pool_for(int ntasks, PoolFn fn, void *ctx)
+{
+    if (ntasks <= 0) return;
+    if (pool_n == 1 || ntasks == 1 || pool_inside) {
+        for (int t = 0; t < ntasks; t++) fn(ctx, t);
+        return;
+    }
+    pthread_mutex_lock(&pool_mu);
+    job_fn = fn;
+    job_ctx = ctx;
+    job_ntasks = ntasks;
+    job_gen++;
+    if (job_gen == 0) job_gen = 1; /* 0 is every worker's initial "seen" */
+    uint32_t gen = job_gen;
+    atomic_store_explicit(&job_done, 0, memory_order_relaxed);
+    atomic_store_explicit(&job_claim, (uint64_t)gen << 32, memory_order_release);
+    pthread_cond_broadcast(&pool_cv_work);
+    pthread_mutex_unlock(&pool_mu);
+
+    pool_run_tasks(gen, fn, ctx, ntasks);
+
+    if (atomic_load_explicit(&job_done, memory_order_acquire) < ntasks) {
+        pthread_mutex_lock(&pool_mu);
+        while (atomic_load_explicit(&job_done, memory_order_acquire) < ntasks)
+            pthread_cond_wait(&pool_cv_done, &pool_mu);
+        pthread_mutex_unlock(&pool_mu);
+    }
+}

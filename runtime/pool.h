@@ -1,0 +1,40 @@
+/* pool.h: the one thread pool of the runtime.
+ *
+ * Every parallel kernel (and GEMM, which we split ourselves: OpenBLAS is
+ * told to use one thread) goes through pool_for, so the machine never runs
+ * more threads than pool_init asked for.
+ *
+ * The calling thread takes part in the work: pool_init(n) starts n-1
+ * workers, and pool_init(1) starts none (every pool_for then runs inline).
+ * Idle workers sleep on a condition variable instead of spinning: on the
+ * 2-core VMs we target, a spinning worker steals the core that the caller
+ * or OpenBLAS needs (see DESIGN.md, section 4).
+ *
+ * Determinism: pool_for hands out task numbers; which thread runs a task is
+ * not fixed, so kernels must make each task's result depend only on its
+ * task number (per-task partial sums, reduced afterwards in task order).
+ * With the same task count the results are then bit-identical run to run.
+ *
+ * Only one thread (the executor's) may call pool_for at a time. A pool_for
+ * issued from inside a task runs inline in that task, so kernels can call
+ * parallel helpers (e.g. k_matmul) from inside their own tasks. */
+#ifndef GENC_POOL_H
+#define GENC_POOL_H
+
+/* Start the pool with nthreads threads in all (including the caller);
+ * nthreads < 1 means 1. Calls openblas_set_num_threads(1). May be called
+ * again to change the thread count (the old workers are joined first). */
+void pool_init(int nthreads);
+
+/* Join the workers; afterwards the pool behaves as pool_init(1). */
+void pool_shutdown(void);
+
+/* Threads in the pool, counting the caller (1 before pool_init). */
+int pool_threads(void);
+
+/* Run fn(ctx, task) for task = 0 .. ntasks-1, spread over the pool, and
+ * return when all are done. Tasks may run in any order and on any thread. */
+typedef void (*PoolFn)(void *ctx, int task);
+void pool_for(int ntasks, PoolFn fn, void *ctx);
+
+#endif
