@@ -42,6 +42,9 @@ static long long data_gzread(gzFile f, const char *path, void *buf, size_t len,
     }
     int code;
     const char *msg = gzerror(f, &code);
+    size_t n = strlen(path); /* zlib says "path: what"; we name the path once */
+    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        msg += n + 2;
     if (code == Z_ERRNO) return data_fail(err, "%s: cannot read: %s", path, msg);
     if (code != Z_OK && code != Z_BUF_ERROR)
         return data_fail(err, "%s: corrupt gzip data: %s", path, msg);

@@ -136,6 +136,8 @@ typedef struct Graph {
     uint64_t seed;
     Init init;     /* model-wide default for weights (INIT_DEFAULT: per layer) */
     const char *after; /* the last pass that ran, for dumps */
+    char **strs;       /* interned node paths */
+    int nstrs;
 } Graph;
 
 Graph *graph_new(const char *file);
@@ -146,6 +148,8 @@ int graph_add(Graph *g, Op op, int nin, const int *in, SrcLoc loc, const char *p
 int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init init,
                 int fan_in, int fan_out, SrcLoc loc);
 int graph_const(Graph *g, double v, SrcLoc loc, const char *path);
+/* A copy of s that lives as long as the graph (equal strings shared). */
+const char *graph_intern(Graph *g, const char *s);
 
 /* Removes dead nodes, renumbering inputs and phase/sample references. */
 void graph_compact(Graph *g);

@@ -10,19 +10,13 @@
 #include <unistd.h>
 
 /* stb_image_write, compiled here and only here. STATIC keeps its symbols
- * out of libgenc; x-allocation makes its out-of-memory behave like ours;
- * its code is not held to our warning flags. */
+ * out of libgenc; x-allocation makes its out-of-memory behave like ours. */
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBIW_MALLOC(n) xmalloc(n)
 #define STBIW_REALLOC(p, n) xrealloc(p, n)
 #define STBIW_FREE(p) free(p)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
 
 /* Tile borders are mid grey, so tiles stand apart whether the images are
  * dark on light or, like MNIST, light on dark. */

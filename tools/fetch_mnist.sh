@@ -17,18 +17,18 @@ integrity='sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgi
 say() { echo "fetch_mnist: $*"; }
 die() { echo "fetch_mnist: error: $*" >&2; exit 1; }
 
-# complete FILE BYTES HEADER: FILE has exactly BYTES bytes and starts with
+# is_complete FILE BYTES HEADER: FILE has exactly BYTES bytes and starts with
 # HEADER (magic and count, in hex): what a finished conversion leaves.
-complete() {
+is_complete() {
     [ -f "$1" ] &&
         [ "$(wc -c <"$1")" -eq "$2" ] &&
         [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = "$3" ]
 }
 # 9000 = 0x2328 and 1000 = 0x3e8 digits; images 16 + n*784 bytes, labels 8 + n.
-if complete $out/train-images-idx3-ubyte 7056016 0000080300002328 &&
-    complete $out/train-labels-idx1-ubyte 9008 0000080100002328 &&
-    complete $out/t10k-images-idx3-ubyte 784016 00000803000003e8 &&
-    complete $out/t10k-labels-idx1-ubyte 1008 00000801000003e8; then
+if is_complete $out/train-images-idx3-ubyte 7056016 0000080300002328 &&
+    is_complete $out/train-labels-idx1-ubyte 9008 0000080100002328 &&
+    is_complete $out/t10k-images-idx3-ubyte 784016 00000803000003e8 &&
+    is_complete $out/t10k-labels-idx1-ubyte 1008 00000801000003e8; then
     say "$out/ is complete (9000 train, 1000 test digits); nothing to do"
     exit 0
 fi

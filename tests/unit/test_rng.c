@@ -86,6 +86,27 @@ static void test_reproducible(void)
     rng_fill_normal(&s, b, RNG_PER_BLOCK, 0, 1);
     rng_fill_normal(&s, b + RNG_PER_BLOCK, 3 * RNG_PER_BLOCK, 0, 1);
     CHECK(same(a, b, 4 * RNG_PER_BLOCK));
+    /* one long fill (groups of blocks at a time) agrees with block-sized
+     * fills (one block at a time), uniform and normal */
+    enum { M = 100 * RNG_PER_BLOCK + 3 };
+    static real long_fill[M], short_fills[M];
+    for (int normal = 0; normal < 2; normal++) {
+        Rng g1 = rng_stream(11, 5), g2 = rng_stream(11, 5);
+        if (normal)
+            rng_fill_normal(&g1, long_fill, M, 1, 2);
+        else
+            rng_fill_uniform(&g1, long_fill, M, 1, 2);
+        for (size_t i = 0; i < M; i += RNG_PER_BLOCK) {
+            size_t m = M - i < RNG_PER_BLOCK ? M - i : RNG_PER_BLOCK;
+            if (normal)
+                rng_fill_normal(&g2, short_fills + i, m, 1, 2);
+            else
+                rng_fill_uniform(&g2, short_fills + i, m, 1, 2);
+        }
+        CHECK(same(long_fill, short_fills, M));
+        CHECK(g1.counter == g2.counter &&
+              g1.counter == (M + RNG_PER_BLOCK - 1) / RNG_PER_BLOCK);
+    }
     Rng one = rng_stream(7, 3);
     CHECK(rng_normal(&one) == a[0]);
     Rng u1 = rng_stream(7, 3), u2 = rng_stream(7, 3);

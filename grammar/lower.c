@@ -1,0 +1,353 @@
+/* lower.c: Model -> graph IR.
+ *
+ * Every layer becomes graph ops and parameters (a dense layer is a matmul
+ * and a bias add; batchnorm is normalisation, a scale and a shift), net
+ * calls are inlined, and each side of each objective becomes a phase.
+ * Nothing here can fail: sema has checked everything. */
+#include "lower.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The parameters of one layer, created the first time any call of its
+ * net is lowered, so that every call shares them. */
+typedef struct LayerNodes {
+    bool made;
+    int w, b; /* weight (or gamma) and bias (or beta); -1 if none */
+    int state; /* batchnorm running statistics */
+} LayerNodes;
+
+/* A net call already lowered: the same net on the same inputs is the same
+ * values (rewrite's CSE would merge them anyway; this keeps the graph
+ * small from the start). */
+typedef struct CallMemo {
+    int net, nargs;
+    int args[16];
+    int *outs;
+} CallMemo;
+
+typedef struct Lower {
+    Model *m;
+    Graph *g;
+    LayerNodes *layers;
+    int data[2];
+    int *noise;
+    CallMemo *calls;
+    int ncalls;
+    const int *args; /* the inputs of the net being inlined */
+    const bool *nonsat; /* per net: rewrite log(1 - X(net)) as -log X */
+} Lower;
+
+static int lower_expr(Lower *L, const TExpr *t);
+
+static int node(Lower *L, Op op, const TExpr *t, int a, int b, Shape shape)
+{
+    int in[2] = {a, b};
+    int n = graph_add(L->g, op, (a >= 0) + (b >= 0), in, t->loc, t->path);
+    L->g->nodes[n].shape = shape;
+    return n;
+}
+
+/* PyTorch's default for weights and biases of dense and conv layers:
+ * kaiming_uniform(a = sqrt(5)), i.e. uniform(+-1/sqrt(fan_in)). */
+static Init default_init(int fan_in)
+{
+    double bound = 1.0 / sqrt((double)fan_in);
+    return (Init){INIT_UNIFORM, -bound, bound};
+}
+
+static int param(Lower *L, const TExpr *t, const char *suffix, Shape s, Init init, int fan_in,
+                 int fan_out)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", t->path, suffix);
+    const Layer *ly = &L->m->layers[t->layer_id];
+    return graph_param(L->g, path, L->m->nets[ly->net].name, s, init, fan_in, fan_out, t->loc);
+}
+
+/* weight init: the layer's init: option, else the model's, else PyTorch's */
+static Init weight_init(Lower *L, const TExpr *t, int fan_in)
+{
+    if (t->init.kind != INIT_DEFAULT) return t->init;
+    if (L->m->init.kind != INIT_DEFAULT) return L->m->init;
+    return default_init(fan_in);
+}
+
+static void make_layer(Lower *L, const TExpr *t)
+{
+    LayerNodes *ln = &L->layers[t->layer_id];
+    if (ln->made) return;
+    ln->made = true;
+    ln->w = ln->b = ln->state = -1;
+    Shape in = t->kids[0]->shape;
+    Shape bias1 = {.nd = 1, .d = {t->ia[0]}};
+    switch (t->layer) {
+    case LAYER_DENSE: {
+        int fi = in.d[0], fo = t->ia[0];
+        ln->w = param(L, t, "w", (Shape){.nd = 2, .d = {fo, fi}}, weight_init(L, t, fi), fi, fo);
+        if (t->ia[1]) ln->b = param(L, t, "b", bias1, default_init(fi), fi, fo);
+        break;
+    }
+    case LAYER_CONV:
+    case LAYER_DECONV: {
+        int c = in.d[0], f = t->ia[0], k = t->ia[2];
+        bool conv = t->layer == LAYER_CONV;
+        /* PyTorch layouts: conv [out, in, k, k], deconv [in, out, k, k];
+         * fan_in follows PyTorch's rule (dimension 1 times the kernel) */
+        Shape ws = {.nd = 4, .d = {conv ? f : c, conv ? c : f, k, k}};
+        int fi = ws.d[1] * k * k, fo = ws.d[0] * k * k;
+        ln->w = param(L, t, "w", ws, weight_init(L, t, fi), fi, fo);
+        if (t->ia[1])
+            ln->b = param(L, t, "b", (Shape){.nd = 3, .d = {f, 1, 1}}, default_init(fi), fi, fo);
+        break;
+    }
+    case LAYER_BATCHNORM:
+    case LAYER_LAYERNORM: {
+        /* batchnorm: one scale per channel, broadcast over the rest;
+         * layernorm: one per element of the example */
+        Shape s = in;
+        s.batch = false;
+        if (t->layer == LAYER_BATCHNORM) {
+            for (int i = 1; i < s.nd; i++) s.d[i] = 1;
+            Graph *g = L->g;
+            g->bn = xrealloc(g->bn, sizeof *g->bn * (size_t)(g->nbn + 1));
+            g->bn[g->nbn] = (BnState){xstrdup(t->path), in.d[0]};
+            ln->state = g->nbn++;
+        }
+        ln->w = param(L, t, "gamma", s, (Init){INIT_ONES, 0, 0}, 0, 0);
+        ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
+        break;
+    }
+    case LAYER_EMBEDDING: {
+        Init init = t->init.kind != INIT_DEFAULT ? t->init : (Init){INIT_NORMAL, 0, 1};
+        ln->w = param(L, t, "table", (Shape){.nd = 2, .d = {t->ia[0], t->ia[1]}}, init, t->ia[0],
+                      t->ia[1]);
+        break;
+    }
+    }
+}
+
+static int lower_layer(Lower *L, const TExpr *t)
+{
+    int x = lower_expr(L, t->kids[0]), y = -1;
+    make_layer(L, t); /* after its input, so parameters come in layer order */
+    LayerNodes *ln = &L->layers[t->layer_id];
+    Graph *g = L->g;
+    switch (t->layer) {
+    case LAYER_DENSE:
+        y = node(L, OP_matmul, t, x, ln->w, t->shape);
+        g->nodes[y].ia[1] = 1; /* x w^T */
+        break;
+    case LAYER_CONV:
+    case LAYER_DECONV:
+        y = node(L, t->layer == LAYER_CONV ? OP_conv2d : OP_deconv2d, t, x, ln->w, t->shape);
+        g->nodes[y].ia[0] = g->nodes[y].ia[1] = t->ia[3];
+        g->nodes[y].ia[2] = g->nodes[y].ia[3] = t->ia[4];
+        g->nodes[y].ia[4] = g->nodes[y].ia[5] = t->ia[5];
+        break;
+    case LAYER_BATCHNORM:
+    case LAYER_LAYERNORM:
+        y = node(L, t->layer == LAYER_BATCHNORM ? OP_batchnorm : OP_layernorm, t, x, -1, t->shape);
+        g->nodes[y].ia[0] = ln->state;
+        g->nodes[y].fa[0] = t->fa[0];
+        g->nodes[y].fa[1] = t->fa[1];
+        y = node(L, OP_mul, t, y, ln->w, t->shape);
+        break;
+    case LAYER_EMBEDDING: y = node(L, OP_embedding, t, x, ln->w, t->shape); break;
+    }
+    if (ln->b >= 0) y = node(L, OP_add, t, y, ln->b, t->shape);
+    return y;
+}
+
+static int lower_call(Lower *L, const TExpr *t)
+{
+    int args[16];
+    GENC_ASSERT(t->nkids <= 16);
+    for (int i = 0; i < t->nkids; i++) args[i] = lower_expr(L, t->kids[i]);
+    for (int i = 0; i < L->ncalls; i++) {
+        CallMemo *c = &L->calls[i];
+        if (c->net == t->ival && memcmp(c->args, args, sizeof *args * (size_t)t->nkids) == 0)
+            return c->outs[t->out];
+    }
+    const Net *net = &L->m->nets[t->ival];
+    const int *saved = L->args;
+    L->args = args;
+    int *outs = xcalloc((size_t)net->nouts, sizeof *outs);
+    for (int i = 0; i < net->nouts; i++) outs[i] = lower_expr(L, net->outs[i]);
+    L->args = saved;
+    L->calls = xrealloc(L->calls, sizeof *L->calls * (size_t)(L->ncalls + 1));
+    CallMemo *c = &L->calls[L->ncalls++];
+    c->net = t->ival;
+    c->nargs = t->nkids;
+    memcpy(c->args, args, sizeof *args * (size_t)t->nkids);
+    c->outs = outs;
+    return outs[t->out];
+}
+
+/* log(1 - X), X computed by a net being made nonsaturating */
+static bool saturating(Lower *L, const TExpr *t)
+{
+    if (!L->nonsat || t->op != OP_log) return false;
+    const TExpr *k = t->kids[0];
+    if (k->kind != TX_OP || k->op != OP_sub || k->kids[0]->kind != TX_NUM || k->kids[0]->fa[0] != 1)
+        return false;
+    for (int n = 0; n < L->m->nnets; n++)
+        if (L->nonsat[n] && texpr_uses_net(L->m, k->kids[1], n)) return true;
+    return false;
+}
+
+static int lower_expr(Lower *L, const TExpr *t)
+{
+    Graph *g = L->g;
+    switch (t->kind) {
+    case TX_ARG: return L->args[t->ival];
+    case TX_NUM: return graph_const(g, t->fa[0], t->loc, t->path);
+    case TX_DATA:
+        if (L->data[t->ival] < 0) {
+            L->data[t->ival] = node(L, OP_input, t, -1, -1, t->shape);
+            g->nodes[L->data[t->ival]].ia[0] = t->ival;
+        }
+        return L->data[t->ival];
+    case TX_NOISE:
+        if (L->noise[t->ival] < 0) {
+            L->noise[t->ival] = node(L, OP_noise, t, -1, -1, t->shape);
+            g->nodes[L->noise[t->ival]].ia[0] = t->ival;
+        }
+        return L->noise[t->ival];
+    case TX_LAYER: return lower_layer(L, t);
+    case TX_CALL: return lower_call(L, t);
+    case TX_OP: break;
+    }
+    if (saturating(L, t)) {
+        /* log(1 - D(G(z))) -> -log D(G(z)): the generator's loss of the
+         * nonsaturating game (Goodfellow et al. 2014, section 3) */
+        int x = lower_expr(L, t->kids[0]->kids[1]);
+        int y = node(L, OP_log, t, x, -1, t->shape);
+        return node(L, OP_neg, t, y, -1, t->shape);
+    }
+    int a = t->nkids > 0 ? lower_expr(L, t->kids[0]) : -1;
+    int b = t->nkids > 1 ? lower_expr(L, t->kids[1]) : -1;
+    int n = node(L, t->op, t, a, b, t->shape);
+    memcpy(g->nodes[n].ia, t->ia, sizeof t->ia);
+    memcpy(g->nodes[n].fa, t->fa, sizeof t->fa);
+    return n;
+}
+
+static bool uses_any(Lower *L, const TExpr *t, const int *nets, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (texpr_uses_net(L->m, t, nets[i])) return true;
+    return false;
+}
+
+/* A phase's loss without the additive terms its nets cannot change
+ * (E[log D(x)] in the generator's phase): they add nothing to its
+ * gradient, and leaving them out saves their forward pass every step. */
+static int lower_loss(Lower *L, const TExpr *t, const int *nets, int n)
+{
+    if (t->kind == TX_OP && (t->op == OP_add || t->op == OP_sub)) {
+        bool l = uses_any(L, t->kids[0], nets, n), r = uses_any(L, t->kids[1], nets, n);
+        if (l && !r) return lower_loss(L, t->kids[0], nets, n);
+        if (r && !l) {
+            int y = lower_loss(L, t->kids[1], nets, n);
+            if (t->op == OP_add) return y;
+            return node(L, OP_neg, t, y, -1, t->shape);
+        }
+    }
+    return lower_expr(L, t);
+}
+
+static char *setting_name(const Setting *s) { return xstrdup(s->name); }
+
+/* One phase: the nets of one side of an objective, minimising `loss`. */
+static void add_phase(Lower *L, const Objective *o, const int *nets, int n, int loss)
+{
+    Graph *g = L->g;
+    Model *m = L->m;
+    g->phases = xrealloc(g->phases, sizeof *g->phases * (size_t)(g->nphases + 1));
+    Phase *p = &g->phases[g->nphases++];
+    memset(p, 0, sizeof *p);
+    char name[256] = "";
+    for (int i = 0; i < n; i++) {
+        if (i) strncat(name, "+", sizeof name - strlen(name) - 1);
+        strncat(name, m->nets[nets[i]].name, sizeof name - strlen(name) - 1);
+    }
+    p->name = xstrdup(name);
+    p->loss = loss;
+    p->loc = o->loc;
+    p->params = xcalloc((size_t)g->nparams + 1, sizeof *p->params);
+    for (int j = 0; j < g->nparams; j++)
+        for (int i = 0; i < n; i++)
+            if (strcmp(g->params[j].owner, m->nets[nets[i]].name) == 0) p->params[p->nparams++] = j;
+    /* the first net's settings speak for its side (docs/language.md) */
+    const Player *pl = &m->players[m->nets[nets[0]].player];
+    p->optim = pl->optim;
+    p->optim.name = setting_name(&pl->optim);
+    for (int i = 0; i < pl->optim.nkw; i++) p->optim.kw[i] = xstrdup(pl->optim.kw[i]);
+    p->every = pl->every;
+    p->clip = pl->clip;
+    p->grad_clip = pl->grad_clip;
+}
+
+static void copy_sources(Graph *g, const Model *m)
+{
+    g->batch = m->batch;
+    g->epochs = m->epochs;
+    g->seed = m->seed;
+    g->init = m->init;
+    g->noise = xcalloc((size_t)m->nnoise + 1, sizeof *g->noise);
+    for (int i = 0; i < m->nnoise; i++) {
+        g->noise[i] = m->noise[i];
+        g->noise[i].name = xstrdup(m->noise[i].name);
+    }
+    g->nnoise = m->nnoise;
+    if (m->data) {
+        DataSrc *d = xcalloc(1, sizeof *d);
+        *d = *m->data;
+        d->name = xstrdup(d->name);
+        d->label_name = d->label_name ? xstrdup(d->label_name) : NULL;
+        d->dataset = xstrdup(d->dataset);
+        d->dir = d->dir ? xstrdup(d->dir) : NULL;
+        d->split = xstrdup(d->split);
+        g->data = d;
+    }
+}
+
+Graph *lower_model(Model *m)
+{
+    Graph *g = graph_new(m->file);
+    copy_sources(g, m);
+    Lower L = {.m = m, .g = g, .data = {-1, -1}};
+    L.layers = xcalloc((size_t)m->nlayers + 1, sizeof *L.layers);
+    L.noise = xcalloc((size_t)m->nnoise + 1, sizeof *L.noise);
+    for (int i = 0; i < m->nnoise; i++) L.noise[i] = -1;
+    bool *nonsat = xcalloc((size_t)m->nnets + 1, sizeof *nonsat);
+    for (int i = 0; i < m->nobjs; i++) {
+        const Objective *o = &m->objs[i];
+        if (o->nmax) {
+            /* max D: V is min D: -V */
+            int v = lower_loss(&L, o->value, o->max, o->nmax);
+            int neg = graph_add(g, OP_neg, 1, &v, o->loc, "");
+            g->nodes[neg].shape = g->nodes[v].shape;
+            add_phase(&L, o, o->max, o->nmax, neg);
+        }
+        if (o->nmin) {
+            if (o->nonsaturating) {
+                for (int j = 0; j < o->nmin; j++) nonsat[o->min[j]] = true;
+                L.nonsat = nonsat;
+            }
+            add_phase(&L, o, o->min, o->nmin, lower_loss(&L, o->value, o->min, o->nmin));
+            L.nonsat = NULL;
+            memset(nonsat, 0, sizeof *nonsat * (size_t)m->nnets);
+        }
+    }
+    if (m->sample) g->sample = lower_expr(&L, m->sample);
+    for (int i = 0; i < L.ncalls; i++) free(L.calls[i].outs);
+    free(L.calls);
+    free(L.layers);
+    free(L.noise);
+    free(nonsat);
+    g->after = "lower";
+    return g;
+}

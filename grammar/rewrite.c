@@ -1,0 +1,148 @@
+/* rewrite.c: stable forms and common subexpressions, in one forward pass.
+ *
+ * The graph is rebuilt node by node into a new array. Each node is first
+ * matched against the stable-form patterns below (on its already rebuilt
+ * inputs), then looked up in a table of the nodes emitted so far: an equal
+ * node (same op, inputs and attributes) is reused instead of emitted, so
+ * D(G(z)) written twice is computed once. Nodes left unused are dropped.
+ *
+ *   log(sigmoid(a))      -> log_sigmoid(a)
+ *   log(1 - sigmoid(a))  -> log_sigmoid(-a)
+ *   bce(sigmoid(a), t)   -> bce_logits(a, t)
+ *   log(softmax(a))      -> log_softmax(a)      (cross_entropy on logits)
+ *   -(-a)                -> a
+ */
+#include "rewrite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Rw {
+    Graph *g;     /* the graph being built */
+    int *table;   /* open addressing: node index + 1, 0 empty */
+    size_t cap;
+} Rw;
+
+static uint64_t node_key(const Node *n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const unsigned char *parts[] = {(const void *)&n->op, (const void *)n->in,
+                                    (const void *)n->ia, (const void *)n->fa};
+    size_t sizes[] = {sizeof n->op, sizeof n->in[0] * (size_t)n->nin, sizeof n->ia, sizeof n->fa};
+    for (int p = 0; p < 4; p++)
+        for (size_t i = 0; i < sizes[p]; i++) h = (h ^ parts[p][i]) * 1099511628211ULL;
+    return h;
+}
+
+static bool node_same(const Node *a, const Node *b)
+{
+    return a->op == b->op && a->nin == b->nin &&
+           memcmp(a->in, b->in, sizeof a->in[0] * (size_t)a->nin) == 0 &&
+           memcmp(a->ia, b->ia, sizeof a->ia) == 0 && memcmp(a->fa, b->fa, sizeof a->fa) == 0 &&
+           shape_eq(a->shape, b->shape);
+}
+
+/* Emits n into the new graph unless an equal node is there already. */
+static int emit(Rw *r, const Node *n)
+{
+    Graph *g = r->g;
+    if ((size_t)g->nnodes * 2 >= r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        int *t = xcalloc(cap, sizeof *t);
+        for (int i = 0; i < g->nnodes; i++) {
+            size_t h = node_key(&g->nodes[i]) & (cap - 1);
+            while (t[h]) h = (h + 1) & (cap - 1);
+            t[h] = i + 1;
+        }
+        free(r->table);
+        r->table = t;
+        r->cap = cap;
+    }
+    size_t h = node_key(n) & (r->cap - 1);
+    for (; r->table[h]; h = (h + 1) & (r->cap - 1))
+        if (node_same(&g->nodes[r->table[h] - 1], n)) return r->table[h] - 1;
+    int id = graph_add(g, n->op, n->nin, n->in, n->loc, n->path);
+    g->nodes[id] = *n;
+    g->nodes[id].path = graph_intern(g, n->path);
+    r->table[h] = id + 1;
+    return id;
+}
+
+static int emit1(Rw *r, const Node *like, Op op, int a)
+{
+    Node n = *like;
+    n.op = op;
+    n.nin = 1;
+    n.in[0] = a;
+    memset(n.ia, 0, sizeof n.ia);
+    memset(n.fa, 0, sizeof n.fa);
+    n.shape = r->g->nodes[a].shape;
+    return emit(r, &n);
+}
+
+static bool is_const(Graph *g, int i, double v)
+{
+    return g->nodes[i].op == OP_const && g->nodes[i].fa[0] == v;
+}
+
+/* n's inputs are already new indices. Returns the node to use for n. */
+static int rewrite_node(Rw *r, Node n)
+{
+    Graph *g = r->g;
+    const Node *x = n.nin > 0 ? &g->nodes[n.in[0]] : NULL;
+    switch (n.op) {
+    case OP_log:
+        if (x->op == OP_sigmoid) {
+            n.op = OP_log_sigmoid;
+            n.in[0] = x->in[0];
+        } else if (x->op == OP_softmax) {
+            n.op = OP_log_softmax;
+            n.in[0] = x->in[0];
+        } else if (x->op == OP_sub && is_const(g, x->in[0], 1) &&
+                   g->nodes[x->in[1]].op == OP_sigmoid &&
+                   shape_eq(g->nodes[x->in[1]].shape, n.shape)) {
+            n.op = OP_log_sigmoid;
+            n.in[0] = emit1(r, &n, OP_neg, g->nodes[x->in[1]].in[0]);
+        }
+        break;
+    case OP_bce:
+        if (x->op == OP_sigmoid && shape_eq(x->shape, n.shape)) {
+            n.op = OP_bce_logits;
+            n.in[0] = x->in[0];
+        }
+        break;
+    case OP_neg:
+        if (x->op == OP_neg) return x->in[0];
+        break;
+    default: break;
+    }
+    return emit(r, &n);
+}
+
+void rewrite_graph(Graph *g)
+{
+    Graph *old = xcalloc(1, sizeof *old);
+    *old = *g;
+    g->nodes = NULL;
+    g->nnodes = g->cap = 0;
+    Rw r = {.g = g};
+    int *map = xcalloc((size_t)old->nnodes + 1, sizeof *map);
+    for (int i = 0; i < old->nnodes; i++) {
+        Node n = old->nodes[i];
+        for (int j = 0; j < n.nin; j++) n.in[j] = map[n.in[j]];
+        map[i] = rewrite_node(&r, n);
+    }
+    for (int i = 0; i < g->nphases; i++) g->phases[i].loss = map[g->phases[i].loss];
+    if (g->sample >= 0) g->sample = map[g->sample];
+    if (g->judge >= 0) g->judge = map[g->judge];
+    if (g->features >= 0) g->features = map[g->features];
+    free(map);
+    free(r.table);
+    free(old->nodes);
+    free(old);
+    graph_compact(g);
+    /* each dropout draws its own mask, keyed by its final position */
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i].op == OP_dropout) g->nodes[i].ia[0] = i;
+    g->after = "rewrite";
+}

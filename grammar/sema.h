@@ -1,0 +1,121 @@
+/* sema.h: semantic analysis, Program -> Model.
+ *
+ * Sema resolves every name, checks every call's arguments against the
+ * layer or builtin it names, evaluates constants, instantiates blocks,
+ * infers the shape of every value, and checks nets and objectives. Its
+ * output is a typed expression tree per net output and per objective
+ * (TExpr), in which every layer is resolved and every shape is known;
+ * lower.c turns it into the graph IR. */
+#ifndef GENC_SEMA_H
+#define GENC_SEMA_H
+
+#include "ast.h"
+#include "diag.h"
+#include "graph.h"
+
+typedef enum {
+    TX_ARG,   /* a net's parameter; ival = its position */
+    TX_DATA,  /* ival 0: images, 1: labels */
+    TX_NOISE, /* ival = index into Model.noise */
+    TX_NUM,   /* an unbatched scalar constant */
+    TX_OP,    /* a graph op on kids; op, ia, fa as in ops.h */
+    TX_LAYER, /* a layer with weights; layer, ia, fa below; kids[0] input */
+    TX_CALL,  /* a net call; ival = net index, kids = arguments, out = output */
+} TxKind;
+
+/* Layers with weights. ia/fa by layer:
+ *   dense:     ia0 units, ia1 bias
+ *   conv:      ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad
+ *   deconv:    ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad, ia5 out pad
+ *   batchnorm: fa0 eps, fa1 momentum
+ *   layernorm: fa0 eps
+ *   embedding: ia0 vocabulary, ia1 dimension */
+typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_DECONV, LAYER_BATCHNORM, LAYER_LAYERNORM,
+               LAYER_EMBEDDING } LayerKind;
+
+typedef struct TExpr {
+    TxKind kind;
+    Op op;
+    LayerKind layer;
+    int ival, out;
+    int ia[6];
+    double fa[2];
+    Init init;      /* a layer's init: option (INIT_DEFAULT if none) */
+    int layer_id;   /* a layer's index in Model.layers */
+    Shape shape;
+    SrcLoc loc;
+    const char *path; /* the net, block or layer it belongs to */
+    int nkids;
+    struct TExpr **kids;
+} TExpr;
+
+/* A layer with weights, as written once in a net (a block used twice is
+ * two layers): lowering creates its parameters once, whoever calls the net. */
+typedef struct Layer {
+    char *path; /* "G.deconv2" */
+    int net;
+} Layer;
+
+typedef struct Net {
+    char *name;
+    SrcLoc loc;
+    int nargs;
+    char **argname;
+    Shape *argshape;
+    int nouts;
+    char **outname; /* NULL entries for a single unnamed output */
+    Shape *outshape;
+    TExpr **outs;
+    int nlayers;    /* layers with weights written in this net's body */
+    int player;     /* index into Model.players, -1 if none */
+} Net;
+
+/* One objective as written: `min A max B: value`. */
+typedef struct Objective {
+    int nmin, nmax;
+    int *min, *max;      /* net indices */
+    TExpr *value;
+    bool nonsaturating;
+    SrcLoc loc;
+} Objective;
+
+/* Training settings of one player (a net), from the train block. */
+typedef struct Player {
+    int net;
+    Setting optim;
+    int every;
+    double clip, grad_clip;
+} Player;
+
+typedef struct Model {
+    const char *file;
+    Net *nets;
+    int nnets;
+    Layer *layers;
+    int nlayers;
+    Noise *noise;
+    int nnoise;
+    DataSrc *data;
+    Objective *objs;
+    int nobjs;
+    TExpr *sample;  /* what `genc sample` draws, NULL if the model has none */
+    int batch, epochs;
+    uint64_t seed;
+    Init init;
+    Player *players; /* per net, indexed by Net.player */
+    int nplayers;
+    /* everything above points into these, freed by sema_free */
+    TExpr **all;
+    int nall;
+    char **strs;
+    int nstrs;
+} Model;
+
+/* Returns NULL (errors reported to diag) or the checked model. */
+Model *sema_check(Diag *diag, Program *prog, const char *file);
+void sema_free(Model *m);
+
+/* Whether t depends on net n, through calls of nets that call it too. */
+bool texpr_uses_net(const Model *m, const TExpr *t, int n);
+
+#endif

@@ -1,0 +1,16 @@
+/* compile.h: a .g file through the whole front end and autodiff. */
+#ifndef GENC_COMPILE_H
+#define GENC_COMPILE_H
+
+#include <stdio.h>
+
+#include "graph.h"
+
+typedef enum { STOP_LOWER, STOP_REWRITE, STOP_AUTODIFF } CompileStop;
+
+/* Compiles the file at path; diagnostics go to err. Returns NULL when the
+ * file cannot be read (the message says why) or has errors (reported with
+ * their count). *exit_code is set to 2 or 3 accordingly. */
+Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code);
+
+#endif

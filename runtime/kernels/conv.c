@@ -1,0 +1,276 @@
+/* conv.c: 2-D convolution by im2col + GEMM, and transposed convolution as
+ * its adjoint (the same three kernels with roles swapped).
+ *
+ * Per image, with col = im2col(x_b) [C*R*S, P*Q]:
+ *   forward      y_b [K, PQ]   = w [K, CRS] col
+ *   bwd_data     dx_b          = col2im(w^T [CRS, K] dy_b [K, PQ])
+ *   bwd_filter   dw [K, CRS]  += dy_b [K, PQ] col^T
+ * Images are split over the pool, each task with its own column buffer in
+ * `work`. A 1x1 convolution with stride 1 and no padding skips im2col
+ * (x_b is already its own column matrix). */
+#include "kernels_impl.h"
+
+#include <string.h>
+
+KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
+                  int sh, int sw, int ph, int pw)
+{
+    GENC_ASSERT(B >= 0 && C > 0 && H > 0 && W > 0 && K > 0 && R > 0 && S > 0);
+    GENC_ASSERT(sh > 0 && sw > 0 && ph >= 0 && pw >= 0);
+    GENC_ASSERT(H + 2 * ph >= R && W + 2 * pw >= S);
+    KConv g = {B, C, H, W, K, R, S, sh, sw, ph, pw, 0, 0};
+    g.P = (H + 2 * ph - R) / sh + 1;
+    g.Q = (W + 2 * pw - S) / sw + 1;
+    return g;
+}
+
+KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
+                    int sh, int sw, int ph, int pw, int oph, int opw)
+{
+    /* output padding only adds rows the conv's floor() would drop again */
+    GENC_ASSERT(oph >= 0 && oph < sh && opw >= 0 && opw < sw);
+    int P = (H - 1) * sh - 2 * ph + R + oph;
+    int Q = (W - 1) * sw - 2 * pw + S + opw;
+    KConv g = k_conv_geom(B, K, P, Q, C, R, S, sh, sw, ph, pw);
+    GENC_ASSERT(g.P == H && g.Q == W);
+    return g;
+}
+
+static bool conv_pointwise(const KConv *g)
+{
+    return g->R == 1 && g->S == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+static size_t conv_col_size(const KConv *g)
+{
+    return conv_pointwise(g) ? 0 : (size_t)g->C * g->R * g->S * g->P * g->Q;
+}
+
+static int conv_max_tasks(const KConv *g)
+{
+    int T = K_MAX_TASKS_PER_THREAD * pool_threads();
+    return T < g->B ? T : (g->B > 0 ? g->B : 1);
+}
+
+/* The filter gradient uses one task per thread: each extra task costs a
+ * partial dw and its reduction. */
+static int conv_filter_tasks(const KConv *g)
+{
+    int T = pool_threads();
+    return T < g->B ? T : (g->B > 0 ? g->B : 1);
+}
+
+size_t k_conv_work_size(const KConv *g)
+{
+    size_t cols = conv_col_size(g) * (size_t)conv_max_tasks(g);
+    size_t partials = (size_t)(conv_filter_tasks(g) - 1) * g->K * g->C * g->R * g->S;
+    return cols + partials;
+}
+
+/* ---- im2col and col2im ------------------------------------------------ */
+
+/* The outputs q whose input column q*sw - pw + s lies in [0, W): [*lo, *hi) */
+static void conv_valid(int s, int stride, int pad, int W, int Q, int *lo, int *hi)
+{
+    int a = pad - s; /* q*stride >= a */
+    int b = W - 1 + pad - s; /* q*stride <= b */
+    *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+    *hi = b < 0 ? 0 : b / stride + 1;
+    if (*hi > Q) *hi = Q;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* col [C*R*S, P*Q] from one image x [C, H, W] */
+static void im2col(real *col, const real *x, const KConv *g)
+{
+    int H = g->H, W = g->W, P = g->P, Q = g->Q;
+    for (int c = 0; c < g->C; c++)
+        for (int r = 0; r < g->R; r++)
+            for (int s = 0; s < g->S; s++) {
+                real *row = col + ((size_t)(c * g->R + r) * g->S + s) * P * Q;
+                int qlo, qhi;
+                conv_valid(s, g->sw, g->pw, W, Q, &qlo, &qhi);
+                for (int p = 0; p < P; p++) {
+                    real *dst = row + (size_t)p * Q;
+                    int h = p * g->sh - g->ph + r;
+                    if (h < 0 || h >= H) {
+                        memset(dst, 0, sizeof(real) * (size_t)Q);
+                        continue;
+                    }
+                    const real *src = x + ((size_t)c * H + h) * W - g->pw + s;
+                    for (int q = 0; q < qlo; q++) dst[q] = 0;
+                    if (g->sw == 1)
+                        memcpy(dst + qlo, src + qlo, sizeof(real) * (size_t)(qhi - qlo));
+                    else
+                        for (int q = qlo; q < qhi; q++) dst[q] = src[q * g->sw];
+                    for (int q = qhi; q < Q; q++) dst[q] = 0;
+                }
+            }
+}
+
+/* x [C, H, W] = col2im(col [C*R*S, P*Q]): the adjoint of im2col, every
+ * column entry added back to the pixel it was copied from */
+static void col2im(real *x, const real *col, const KConv *g)
+{
+    int H = g->H, W = g->W, P = g->P, Q = g->Q;
+    memset(x, 0, sizeof(real) * (size_t)g->C * H * W);
+    for (int c = 0; c < g->C; c++)
+        for (int r = 0; r < g->R; r++)
+            for (int s = 0; s < g->S; s++) {
+                const real *row = col + ((size_t)(c * g->R + r) * g->S + s) * P * Q;
+                int qlo, qhi;
+                conv_valid(s, g->sw, g->pw, W, Q, &qlo, &qhi);
+                for (int p = 0; p < P; p++) {
+                    int h = p * g->sh - g->ph + r;
+                    if (h < 0 || h >= H) continue;
+                    const real *src = row + (size_t)p * Q;
+                    real *dst = x + ((size_t)c * H + h) * W - g->pw + s;
+                    if (g->sw == 1)
+                        for (int q = qlo; q < qhi; q++) dst[q] += src[q];
+                    else
+                        for (int q = qlo; q < qhi; q++) dst[q * g->sw] += src[q];
+                }
+            }
+}
+
+/* ---- the three kernels -------------------------------------------------- */
+
+typedef struct ConvJob {
+    const KConv *g;
+    real *out;              /* y, dx or dw */
+    const real *in1, *in2;  /* (x, w), (dy, w) or (x, dy) */
+    real *work;
+    int T;
+} ConvJob;
+
+static void conv_fwd_task(void *vj, int t)
+{
+    const ConvJob *j = vj;
+    const KConv *g = j->g;
+    int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
+    size_t xs = (size_t)g->C * g->H * g->W, ys = (size_t)g->K * PQ;
+    real *col = j->work + conv_col_size(g) * (size_t)t;
+    for (long b = k_part(g->B, t, j->T); b < k_part(g->B, t + 1, j->T); b++) {
+        const real *cols = j->in1 + b * xs;
+        if (!conv_pointwise(g)) {
+            im2col(col, cols, g);
+            cols = col;
+        }
+        if (j->T == 1) /* a lone image (B = 1): split the product itself */
+            k_matmul(j->out + b * ys, j->in2, cols, g->K, PQ, CRS, false, false);
+        else
+            k_gemm(false, false, g->K, PQ, CRS, 1, j->in2, CRS, cols, PQ, 0,
+                   j->out + b * ys, PQ);
+    }
+}
+
+static double conv_flops(const KConv *g)
+{
+    return 2.0 * g->B * g->K * g->C * g->R * g->S * g->P * g->Q;
+}
+
+void k_conv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g)
+{
+    ConvJob j = {g, y, x, w, work, 1};
+    j.T = k_tasks(0.02 * conv_flops(g), conv_max_tasks(g));
+    pool_for(j.T, conv_fwd_task, &j);
+}
+
+static void conv_bwd_data_task(void *vj, int t)
+{
+    const ConvJob *j = vj;
+    const KConv *g = j->g;
+    int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
+    size_t xs = (size_t)g->C * g->H * g->W, ys = (size_t)g->K * PQ;
+    real *col = j->work + conv_col_size(g) * (size_t)t;
+    for (long b = k_part(g->B, t, j->T); b < k_part(g->B, t + 1, j->T); b++) {
+        real *dst = conv_pointwise(g) ? j->out + b * xs : col;
+        if (j->T == 1)
+            k_matmul(dst, j->in2, j->in1 + b * ys, CRS, PQ, g->K, true, false);
+        else
+            k_gemm(true, false, CRS, PQ, g->K, 1, j->in2, CRS, j->in1 + b * ys, PQ, 0,
+                   dst, PQ);
+        if (!conv_pointwise(g)) col2im(j->out + b * xs, col, g);
+    }
+}
+
+void k_conv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g)
+{
+    ConvJob j = {g, dx, dy, w, work, 1};
+    j.T = k_tasks(0.02 * conv_flops(g), conv_max_tasks(g));
+    pool_for(j.T, conv_bwd_data_task, &j);
+}
+
+static void conv_bwd_filter_task(void *vj, int t)
+{
+    const ConvJob *j = vj;
+    const KConv *g = j->g;
+    int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
+    size_t xs = (size_t)g->C * g->H * g->W, ys = (size_t)g->K * PQ;
+    size_t wsize = (size_t)g->K * CRS;
+    /* task 0 writes dw itself, the others a partial after the columns */
+    real *dw = t == 0 ? j->out
+                      : j->work + conv_col_size(g) * (size_t)j->T + wsize * (size_t)(t - 1);
+    real *col = j->work + conv_col_size(g) * (size_t)t;
+    long b0 = k_part(g->B, t, j->T), b1 = k_part(g->B, t + 1, j->T);
+    if (b0 == b1) memset(dw, 0, sizeof(real) * wsize);
+    for (long b = b0; b < b1; b++) {
+        const real *cols = j->in1 + b * xs;
+        if (!conv_pointwise(g)) {
+            im2col(col, cols, g);
+            cols = col;
+        }
+        k_gemm(false, true, g->K, CRS, PQ, 1, j->in2 + b * ys, PQ, cols, PQ,
+               b == b0 ? 0 : 1, dw, CRS);
+    }
+}
+
+typedef struct ReduceJob {
+    real *dw;
+    const real *partials;
+    size_t wsize;
+    int nparts;
+} ReduceJob;
+
+/* dw += partial 1, then partial 2, ...: a fixed order per element */
+static void conv_reduce_range(void *vj, long lo, long hi)
+{
+    const ReduceJob *j = vj;
+    for (int p = 0; p < j->nparts; p++) {
+        const real *src = j->partials + j->wsize * (size_t)p;
+        for (long i = lo; i < hi; i++) j->dw[i] += src[i];
+    }
+}
+
+void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g)
+{
+    ConvJob j = {g, dw, x, dy, work, 1};
+    j.T = k_tasks(0.02 * conv_flops(g), conv_filter_tasks(g));
+    if (g->B == 0) {
+        k_fill(dw, g->K * g->C * g->R * g->S, 0);
+        return;
+    }
+    pool_for(j.T, conv_bwd_filter_task, &j);
+    if (j.T > 1) {
+        size_t wsize = (size_t)g->K * g->C * g->R * g->S;
+        ReduceJob r = {dw, work + conv_col_size(g) * (size_t)j.T, wsize, j.T - 1};
+        k_par_range((long)wsize, 0.5 * (j.T - 1), conv_reduce_range, &r);
+    }
+}
+
+/* ---- transposed convolution: the same kernels, roles swapped ----------- */
+
+void k_deconv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g)
+{
+    k_conv2d_bwd_data(y, x, w, work, g);
+}
+
+void k_deconv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g)
+{
+    k_conv2d_forward(dx, dy, w, work, g);
+}
+
+void k_deconv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g)
+{
+    k_conv2d_bwd_filter(dw, dy, x, work, g);
+}

@@ -1,0 +1,279 @@
+/* elementwise.c: unary ops and their fused gradients, dropout, copies, and
+ * the work-splitting helpers every kernel file uses.
+ *
+ * Each op gets its own loop (the switch is outside the loop) so that the
+ * compiler can vectorise the ones without libm calls. */
+#include "kernels_impl.h"
+
+#include <string.h>
+
+/* ---- splitting work over the pool ---------------------------------- */
+
+static double k_min_work = 3 * K_TASK_NS;
+static double k_task_ns = K_TASK_NS;
+
+void k_set_par_min_work(double ns)
+{
+    if (ns <= 0) {
+        k_min_work = 3 * K_TASK_NS;
+        k_task_ns = K_TASK_NS;
+    } else {
+        k_min_work = ns;
+        k_task_ns = ns;
+    }
+}
+
+int k_tasks(double work_ns, long max_split)
+{
+    int T = pool_threads();
+    if (T == 1 || max_split < 2 || work_ns < k_min_work) return 1;
+    double byWork = work_ns / k_task_ns;
+    long n = K_MAX_TASKS_PER_THREAD * T;
+    if (byWork < (double)n) n = (long)byWork;
+    if (n > max_split) n = max_split;
+    return n < 2 ? 1 : (int)n;
+}
+
+typedef struct RangeJob {
+    KRangeFn fn;
+    void *ctx;
+    long n;
+    int T;
+} RangeJob;
+
+static void k_range_task(void *vjob, int t)
+{
+    RangeJob *j = vjob;
+    j->fn(j->ctx, k_part(j->n, t, j->T), k_part(j->n, t + 1, j->T));
+}
+
+void k_par_range(long n, double ns_per_item, KRangeFn fn, void *ctx)
+{
+    if (n <= 0) return;
+    int T = k_tasks((double)n * ns_per_item, n);
+    if (T == 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    RangeJob j = {fn, ctx, n, T};
+    pool_for(T, k_range_task, &j);
+}
+
+double k_sum_d(const real *x, long n)
+{
+    double s[8] = {0};
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
+    for (; i < n; i++) s[i & 7] += (double)x[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/* ---- unary ops ------------------------------------------------------ */
+
+const char *const k_unary_names[K_UNARY_COUNT] = {
+#define K_X(e, s) s,
+    K_UNARY_OPS(K_X)
+#undef K_X
+};
+
+/* sigmoid without overflow: with e = exp(-|x|) <= 1, 1/(1+e) for x >= 0
+ * and e/(1+e) for x < 0 */
+static inline real k_sigmoid1(real x)
+{
+    real e = exp(-fabs(x));
+    real s = (real)1 / ((real)1 + e);
+    return x >= 0 ? s : e * s;
+}
+
+static inline real k_gelu1(real x)
+{
+    return (real)0.5 * x * ((real)1 + erf(x * (real)0.70710678118654752440));
+}
+
+typedef struct UnaryJob {
+    KUnaryOp op;
+    real *y;
+    const real *x;
+    real a;
+} UnaryJob;
+
+static void unary_range(void *vj, long lo, long hi)
+{
+    const UnaryJob *j = vj;
+    const real *x = j->x + lo;
+    real *y = j->y + lo;
+    long n = hi - lo;
+    real a = j->a;
+    switch (j->op) {
+    case K_NEG: for (long i = 0; i < n; i++) y[i] = -x[i]; break;
+    case K_EXP: for (long i = 0; i < n; i++) y[i] = exp(x[i]); break;
+    case K_LOG: for (long i = 0; i < n; i++) y[i] = log(x[i]); break;
+    case K_SQRT: for (long i = 0; i < n; i++) y[i] = sqrt(x[i]); break;
+    case K_ABS: for (long i = 0; i < n; i++) y[i] = fabs(x[i]); break;
+    case K_SIGN:
+        for (long i = 0; i < n; i++) y[i] = (real)((x[i] > 0) - (x[i] < 0));
+        break;
+    case K_POWC:
+        if (a == 2)
+            for (long i = 0; i < n; i++) y[i] = x[i] * x[i];
+        else if (a == (real)0.5)
+            for (long i = 0; i < n; i++) y[i] = sqrt(x[i]);
+        else if (a == 1)
+            memmove(y, x, sizeof(real) * (size_t)n);
+        else
+            for (long i = 0; i < n; i++) y[i] = pow(x[i], a);
+        break;
+    case K_RELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
+    case K_LEAKY_RELU:
+        for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
+        break;
+    case K_ELU:
+        for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : a * expm1(x[i]);
+        break;
+    case K_TANH: for (long i = 0; i < n; i++) y[i] = tanh(x[i]); break;
+    case K_SIGMOID: for (long i = 0; i < n; i++) y[i] = k_sigmoid1(x[i]); break;
+    case K_SOFTPLUS:
+        for (long i = 0; i < n; i++)
+            y[i] = fmax(x[i], (real)0) + log1p(exp(-fabs(x[i])));
+        break;
+    case K_GELU: for (long i = 0; i < n; i++) y[i] = k_gelu1(x[i]); break;
+    case K_LOG_SIGMOID:
+        for (long i = 0; i < n; i++)
+            y[i] = fmin(x[i], (real)0) - log1p(exp(-fabs(x[i])));
+        break;
+    case K_UNARY_COUNT: GENC_ASSERT(!"bad unary op");
+    }
+}
+
+void k_unary(KUnaryOp op, real *y, const real *x, int n, real param)
+{
+    GENC_ASSERT(op >= 0 && op < K_UNARY_COUNT);
+    bool cheap = op == K_NEG || op == K_ABS || op == K_SIGN || op == K_RELU ||
+                 op == K_LEAKY_RELU || (op == K_POWC && param == 2);
+    UnaryJob j = {op, y, x, param};
+    k_par_range(n, cheap ? 0.5 : 8, unary_range, &j);
+}
+
+/* ---- fused gradients ------------------------------------------------ */
+
+typedef struct GradJob {
+    int op; /* a KUnaryOp */
+    real *dx;
+    const real *dy, *v; /* v: x or y, as the op needs */
+    real a;
+} GradJob;
+
+static void grad_range(void *vj, long lo, long hi)
+{
+    const GradJob *j = vj;
+    real *dx = j->dx + lo;
+    const real *dy = j->dy + lo, *v = j->v + lo;
+    long n = hi - lo;
+    real a = j->a;
+    switch (j->op) {
+    case K_RELU: for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : 0; break;
+    case K_LEAKY_RELU:
+        for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : a * dy[i];
+        break;
+    case K_ELU:
+        for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : dy[i] * a * exp(v[i]);
+        break;
+    case K_TANH:
+        for (long i = 0; i < n; i++) dx[i] = dy[i] * ((real)1 - v[i] * v[i]);
+        break;
+    case K_SIGMOID:
+        for (long i = 0; i < n; i++) dx[i] = dy[i] * v[i] * ((real)1 - v[i]);
+        break;
+    case K_GELU:
+        /* d/dx x*Phi(x) = Phi(x) + x*phi(x) */
+        for (long i = 0; i < n; i++) {
+            real x = v[i];
+            real cdf = (real)0.5 * ((real)1 + erf(x * (real)0.70710678118654752440));
+            real pdf = exp((real)-0.5 * x * x) * (real)0.39894228040143267794;
+            dx[i] = dy[i] * (cdf + x * pdf);
+        }
+        break;
+    default: GENC_ASSERT(!"no fused gradient for this op");
+    }
+}
+
+static void k_grad(int op, real *dx, const real *dy, const real *v, int n, real a,
+                   double ns)
+{
+    GradJob j = {op, dx, dy, v, a};
+    k_par_range(n, ns, grad_range, &j);
+}
+
+void k_relu_grad(real *dx, const real *dy, const real *x, int n)
+{
+    k_grad(K_RELU, dx, dy, x, n, 0, 0.5);
+}
+void k_leaky_relu_grad(real *dx, const real *dy, const real *x, int n, real alpha)
+{
+    k_grad(K_LEAKY_RELU, dx, dy, x, n, alpha, 0.5);
+}
+void k_elu_grad(real *dx, const real *dy, const real *x, int n, real alpha)
+{
+    k_grad(K_ELU, dx, dy, x, n, alpha, 5);
+}
+void k_tanh_grad(real *dx, const real *dy, const real *y, int n)
+{
+    k_grad(K_TANH, dx, dy, y, n, 0, 0.5);
+}
+void k_sigmoid_grad(real *dx, const real *dy, const real *y, int n)
+{
+    k_grad(K_SIGMOID, dx, dy, y, n, 0, 0.5);
+}
+void k_gelu_grad(real *dx, const real *dy, const real *x, int n)
+{
+    k_grad(K_GELU, dx, dy, x, n, 0, 12);
+}
+
+/* ---- scale, fill, copy ---------------------------------------------- */
+
+void k_scale(real *y, const real *x, int n, real s)
+{
+    for (int i = 0; i < n; i++) y[i] = s * x[i];
+}
+
+void k_fill(real *y, int n, real v)
+{
+    for (int i = 0; i < n; i++) y[i] = v;
+}
+
+void k_copy(real *y, const real *x, int n)
+{
+    if (y != x && n > 0) memcpy(y, x, sizeof(real) * (size_t)n);
+}
+
+/* ---- dropout -------------------------------------------------------- */
+
+typedef struct DropJob {
+    real *y;
+    const real *x;
+    double p;
+    real scale;
+    uint64_t key;
+} DropJob;
+
+static void dropout_range(void *vj, long lo, long hi)
+{
+    const DropJob *j = vj;
+    for (long i = lo; i < hi; i++)
+        j->y[i] = k_hash_uniform_key(j->key, (uint64_t)i) >= j->p ? j->x[i] * j->scale : 0;
+}
+
+void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream)
+{
+    if (p <= 0) {
+        k_copy(y, x, n);
+        return;
+    }
+    if (p >= 1) {
+        k_fill(y, n, 0);
+        return;
+    }
+    DropJob j = {y, x, (double)p, (real)1 / ((real)1 - p), k_hash_key(seed, stream)};
+    k_par_range(n, 2, dropout_range, &j);
+}

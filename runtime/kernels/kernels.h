@@ -1,0 +1,431 @@
+/* kernels.h: the compute kernels of the genc runtime, the whole API.
+ *
+ * Conventions (they hold for every kernel below unless its comment says
+ * otherwise):
+ *  - Tensors are contiguous, row-major, NCHW. B is the batch size, known
+ *    only at run time. "n" is a total element count.
+ *  - Outputs come first in the argument list, then inputs, then sizes
+ *    (as in memcpy and llm.c).
+ *  - Kernels never allocate. A kernel that needs scratch memory takes a
+ *    `real *work` argument and has a *_work_size() function giving the
+ *    number of reals it needs; the executor plans that memory once.
+ *    Work sizes depend on pool_threads(), so plan after pool_init().
+ *  - Gradient kernels WRITE (=) their output, they do not accumulate (+=)
+ *    as llm.c's do: in genc's graph every gradient is a value of its own
+ *    and the sum of several contributions is an explicit add node.
+ *  - Elementwise kernels (sections 1, 2, 7, 10 and k_copy/k_scale) allow
+ *    the output to alias an input exactly (in place); no other kernel
+ *    allows any overlap between outputs and inputs.
+ *  - Determinism: the same inputs and the same pool_threads() give
+ *    bit-identical outputs. Reductions use a fixed order per thread count
+ *    and accumulate in double (no float atomics). Across thread counts
+ *    results agree to rounding.
+ *  - Kernels split large work over the thread pool (runtime/pool.h) and
+ *    run small work on the calling thread. They may be called before
+ *    pool_init (they then run on one thread).
+ *
+ * Every fast kernel has a naive reference (ref_ prefix, at the end of this
+ * file, in ref.c) that the tests compare it with. */
+#ifndef GENC_KERNELS_H
+#define GENC_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base.h"
+
+/* ---------------------------------------------------------------------
+ * 1. Unary elementwise: y[i] = f(x[i]), x, y [n]
+ * ------------------------------------------------------------------ */
+
+/* X(ENUM, name): the unary ops, once. `param` of k_unary is c for POWC,
+ * alpha for LEAKY_RELU and ELU, and ignored by the others. */
+#define K_UNARY_OPS(X)                                                        \
+    X(NEG, "neg")               /* -x */                                      \
+    X(EXP, "exp")                                                             \
+    X(LOG, "log")                                                             \
+    X(SQRT, "sqrt")                                                           \
+    X(ABS, "abs")                                                             \
+    X(SIGN, "sign")             /* -1, 0 or 1 */                              \
+    X(POWC, "powc")             /* x^c; c = 2 and c = 0.5 are fast paths */   \
+    X(RELU, "relu")                                                           \
+    X(LEAKY_RELU, "leaky_relu") /* x > 0 ? x : alpha*x */                     \
+    X(ELU, "elu")               /* x > 0 ? x : alpha*(exp(x)-1) */            \
+    X(TANH, "tanh")                                                           \
+    X(SIGMOID, "sigmoid")       /* stable for large |x| */                    \
+    X(SOFTPLUS, "softplus")     /* max(x,0) + log1p(exp(-|x|)) */             \
+    X(GELU, "gelu")             /* exact: x/2 * (1 + erf(x/sqrt 2)) */        \
+    X(LOG_SIGMOID, "log_sigmoid") /* min(x,0) - log1p(exp(-|x|)) */
+
+typedef enum KUnaryOp {
+#define K_X(e, s) K_##e,
+    K_UNARY_OPS(K_X)
+#undef K_X
+    K_UNARY_COUNT
+} KUnaryOp;
+
+extern const char *const k_unary_names[K_UNARY_COUNT];
+
+/* y [n] = f(x [n]) */
+void k_unary(KUnaryOp op, real *y, const real *x, int n, real param);
+
+/* Fused gradients: dx [n] from dy [n] and the forward input x or output y.
+ * The gradients of the other unary ops are composed by autodiff. */
+void k_relu_grad(real *dx, const real *dy, const real *x, int n);
+void k_leaky_relu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
+void k_elu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
+void k_tanh_grad(real *dx, const real *dy, const real *y, int n);    /* dy*(1-y^2) */
+void k_sigmoid_grad(real *dx, const real *dy, const real *y, int n); /* dy*y*(1-y) */
+void k_gelu_grad(real *dx, const real *dy, const real *x, int n);
+
+/* y [n] = s * x [n];  y [n] = v;  y [n] = x [n] */
+void k_scale(real *y, const real *x, int n, real s);
+void k_fill(real *y, int n, real v);
+void k_copy(real *y, const real *x, int n);
+
+/* ---------------------------------------------------------------------
+ * 2. Binary elementwise with numpy broadcasting
+ *
+ * Shapes are int arrays of rank <= K_MAXRANK, aligned on the right: a
+ * missing leading dim or a dim of 1 broadcasts. Rank 0 is a scalar.
+ * ------------------------------------------------------------------ */
+
+#define K_MAXRANK 5
+
+typedef enum KBinaryOp { K_ADD, K_SUB, K_MUL, K_DIV, K_BINARY_COUNT } KBinaryOp;
+
+extern const char *const k_binary_names[K_BINARY_COUNT];
+
+/* The broadcast shape of a and b into cshape [K_MAXRANK]; returns its rank
+ * (max of the two), or -1 when the shapes do not broadcast. */
+int k_broadcast_shape(int *cshape, const int *ashape, int arank,
+                      const int *bshape, int brank);
+
+/* c [broadcast(A, B)] = a [A] op b [B]. Fast paths (no index arithmetic in
+ * the inner loop): equal shapes, a scalar operand, per-channel operands
+ * such as [C,1,1] against [B,C,H,W] and [F] against [B,F]. */
+void k_binary(KBinaryOp op, real *c, const real *a, const int *ashape, int arank,
+              const real *b, const int *bshape, int brank);
+
+/* The gradient of broadcasting: y [Y] = x [X] summed over the dims where Y
+ * broadcasts to X (X must be broadcast(X, Y)). Accumulates in double. */
+void k_sum_to(real *y, const int *yshape, int yrank,
+              const real *x, const int *xshape, int xrank);
+
+/* The adjoint of k_sum_to: y [Y] = scale * x [X] broadcast up to the larger
+ * shape Y (Y must be broadcast(X, Y)). With scale = 1/B it is the gradient
+ * of a batch mean. */
+void k_expand(real *y, const int *yshape, int yrank,
+              const real *x, const int *xshape, int xrank, real scale);
+
+/* ---------------------------------------------------------------------
+ * 3. Reductions (double accumulators, fixed order)
+ * ------------------------------------------------------------------ */
+
+/* y [B] = sum over each example's n elements of x [B, n] */
+void k_sum_rows(real *y, const real *x, int B, int n);
+
+/* y [1] = mean of x [B] */
+void k_mean_batch(real *y, const real *x, int B);
+
+/* ---------------------------------------------------------------------
+ * 4. Matrix product (OpenBLAS, one BLAS thread; we split over the pool)
+ * ------------------------------------------------------------------ */
+
+/* C [M,N] = op(A) op(B), op(A) [M,K], op(B) [K,N]. A is stored [M,K], or
+ * [K,M] when ta; B is stored [K,N], or [N,K] when tb. Split over the pool
+ * by rows or columns of C when large. Gradients: for C = A B,
+ * dA = dC B^T = k_matmul(dA, dC, B, M, K, N, false, true) and
+ * dB = A^T dC = k_matmul(dB, A, dC, K, N, M, true, false). */
+void k_matmul(real *C, const real *A, const real *B, int M, int N, int K,
+              bool ta, bool tb);
+
+/* The one BLAS call, on the calling thread: cblas_sgemm or cblas_dgemm as
+ * `real` is float or double, row-major, C = alpha op(A) op(B) + beta C. */
+void k_gemm(bool ta, bool tb, int M, int N, int K, real alpha,
+            const real *A, int lda, const real *B, int ldb, real beta,
+            real *C, int ldc);
+
+/* ---------------------------------------------------------------------
+ * 5. Convolution and transposed convolution (im2col + GEMM)
+ * ------------------------------------------------------------------ */
+
+/* The geometry of a convolution: x [B,C,H,W] * w [K,C,R,S] -> y [B,K,P,Q]
+ * with stride (sh, sw), symmetric zero padding (ph, pw),
+ * P = (H + 2ph - R)/sh + 1, Q = (W + 2pw - S)/sw + 1 (floor). */
+typedef struct KConv {
+    int B, C, H, W;     /* input */
+    int K, R, S;        /* output channels, kernel height and width */
+    int sh, sw, ph, pw; /* stride, padding */
+    int P, Q;           /* output height and width */
+} KConv;
+
+/* Fill in a KConv (computes P, Q). */
+KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
+                  int sh, int sw, int ph, int pw);
+
+/* Transposed convolution (PyTorch ConvTranspose2d):
+ * x [B,C,H,W], w [C,K,R,S] (in, out, kh, kw), stride (sh,sw), padding
+ * (ph,pw), output padding (oph,opw), each < its stride ->
+ * y [B,K,P,Q], P = (H-1)*sh - 2ph + R + oph, Q = (W-1)*sw - 2pw + S + opw.
+ * It is the adjoint of a convolution, and is computed as one: this returns
+ * the geometry of the convolution that maps y back to x, i.e. a KConv with
+ * g.C = K, g.H = P, g.W = Q (the deconv's output) and g.K = C, g.P = H,
+ * g.Q = W (the deconv's input); its weight [g.K, g.C, R, S] = [C,K,R,S] is
+ * exactly the deconv's weight. Pass this g to the k_deconv2d_* kernels. */
+KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
+                    int sh, int sw, int ph, int pw, int oph, int opw);
+
+/* Reals of `work` needed by every conv and deconv kernel below with
+ * geometry g: per-task im2col buffers [C*R*S, P*Q], plus per-task partial
+ * weight gradients for the filter gradient. Depends on pool_threads(). */
+size_t k_conv_work_size(const KConv *g);
+
+/* y [B,K,P,Q] = conv(x [B,C,H,W], w [K,C,R,S]) */
+void k_conv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g);
+/* dx [B,C,H,W] = col2im(w^T dy), dy [B,K,P,Q] */
+void k_conv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g);
+/* dw [K,C,R,S] = sum over the batch of dy im2col(x)^T */
+void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g);
+
+/* With g = k_deconv_geom(...), shapes in the deconv's own terms:
+ * y [B,K,P,Q] = deconv(x [B,C,H,W], w [C,K,R,S])   (= conv2d_bwd_data)
+ * dx [B,C,H,W] from dy [B,K,P,Q]                    (= conv2d_forward)
+ * dw [C,K,R,S] from x and dy                        (= conv2d_bwd_filter
+ *                                    with dy as its input, x as its dy) */
+void k_deconv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g);
+void k_deconv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g);
+void k_deconv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g);
+
+/* ---------------------------------------------------------------------
+ * 6. Normalisation (no affine part: gamma and beta are separate mul and
+ *    add nodes). x [B,C,S] with S = H*W, or S = 1 after a dense layer.
+ * ------------------------------------------------------------------ */
+
+/* Training mode: per channel c, mean and biased variance over B*S values;
+ * y = xhat [B,C,S] = (x - mean) * invstd, invstd [C] = 1/sqrt(var + eps)
+ * (saved for the backward). running_mean [C], running_var [C] are updated
+ * in place as PyTorch does: r = (1-momentum)*r + momentum*batch, with the
+ * unbiased variance var*N/(N-1) (N = B*S; plain var when N = 1). */
+void k_bn_forward_train(real *y, real *invstd, real *running_mean, real *running_var,
+                        const real *x, int B, int C, int S, real eps, real momentum);
+
+/* Evaluation mode: y = (x - running_mean) / sqrt(running_var + eps) */
+void k_bn_forward_eval(real *y, const real *x, const real *running_mean,
+                       const real *running_var, int B, int C, int S, real eps);
+
+/* Training mode: dx [B,C,S] = invstd * (dy - mean(dy) - xhat*mean(dy*xhat)),
+ * means per channel over B*S; xhat and invstd from k_bn_forward_train. */
+void k_bn_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
+                   int B, int C, int S);
+
+/* Evaluation mode: dx = dy / sqrt(running_var + eps) */
+void k_bn_backward_eval(real *dx, const real *dy, const real *running_var,
+                        int B, int C, int S, real eps);
+
+/* Layer norm over each example's n elements: y = xhat [B,n],
+ * invstd [B] = 1/sqrt(var + eps) (biased variance). */
+void k_ln_forward(real *y, real *invstd, const real *x, int B, int n, real eps);
+/* dx [B,n] = invstd * (dy - mean(dy) - xhat*mean(dy*xhat)), means per row */
+void k_ln_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
+                   int B, int n);
+
+/* ---------------------------------------------------------------------
+ * 7. Dropout with a stateless mask
+ * ------------------------------------------------------------------ */
+
+/* splitmix64's finaliser: a bijective 64-bit mix */
+static inline uint64_t k_mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The key of a (seed, stream) pair; k_hash_uniform hashes it with i. */
+static inline uint64_t k_hash_key(uint64_t seed, uint64_t stream)
+{
+    return k_mix64(k_mix64(seed) ^ stream);
+}
+
+/* A uniform number in [0, 1) that depends only on (seed, stream, i), with
+ * 53 random bits: a counter-based generator, so dropout needs no stored
+ * mask and its backward replays the same numbers. */
+static inline double k_hash_uniform_key(uint64_t key, uint64_t i)
+{
+    return (double)(k_mix64(key ^ k_mix64(i)) >> 11) * 0x1.0p-53;
+}
+static inline double k_hash_uniform(uint64_t seed, uint64_t stream, uint64_t i)
+{
+    return k_hash_uniform_key(k_hash_key(seed, stream), i);
+}
+
+/* Inverted dropout: y [n] = keep[i] ? x[i] / (1-p) : 0 with
+ * keep[i] = k_hash_uniform(seed, stream, i) >= p (i the flat index).
+ * Linear in x, so the backward is this same kernel applied to dy with the
+ * same (p, seed, stream). p = 0 copies, p >= 1 gives zeros. */
+void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream);
+
+/* ---------------------------------------------------------------------
+ * 8. Pooling and upsampling, x [B,C,H,W] -> y [B,C,P,Q]
+ * ------------------------------------------------------------------ */
+
+/* A square k x k window, stride, zero padding pad <= k/2 on every side;
+ * P = (H + 2pad - k)/stride + 1 (floor, as PyTorch with ceil_mode=False). */
+typedef struct KPool {
+    int B, C, H, W;
+    int k, stride, pad;
+    int P, Q;
+} KPool;
+
+KPool k_pool_geom(int B, int C, int H, int W, int k, int stride, int pad);
+
+/* Max pooling; padded positions never win (they are -infinity). */
+void k_maxpool2d_forward(real *y, const real *x, const KPool *g);
+/* dx [B,C,H,W]: each dy goes to the argmax of its window, recomputed from
+ * x; the first maximum in scan order (row by row) wins ties, as in the
+ * forward, so the choice is deterministic. Overlapping windows add up. */
+void k_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *g);
+
+/* Average pooling; divides by k*k, padding included (PyTorch's default
+ * count_include_pad=True). */
+void k_avgpool2d_forward(real *y, const real *x, const KPool *g);
+void k_avgpool2d_backward(real *dx, const real *dy, const KPool *g);
+
+/* Nearest upsampling by an integer factor f: x [B,C,H,W] -> y [B,C,H*f,W*f]
+ * (B*C = planes). Backward: dx [B,C,H,W] = sum of each f x f block of dy. */
+void k_upsample_nearest_forward(real *y, const real *x, int planes, int H, int W, int f);
+void k_upsample_nearest_backward(real *dx, const real *dy, int planes, int H, int W, int f);
+
+/* ---------------------------------------------------------------------
+ * 9. Softmax over the last axis of [rows, n]
+ * ------------------------------------------------------------------ */
+
+void k_softmax(real *y, const real *x, int rows, int n);
+void k_log_softmax(real *y, const real *x, int rows, int n);
+/* dx = y * (dy - sum(dy*y)), sums per row; y from k_softmax */
+void k_softmax_backward(real *dx, const real *dy, const real *y, int rows, int n);
+/* dx = dy - exp(y) * sum(dy), sums per row; y from k_log_softmax */
+void k_log_softmax_backward(real *dx, const real *dy, const real *y, int rows, int n);
+
+/* ---------------------------------------------------------------------
+ * 10. Losses, elementwise over [n] (the executor sums them afterwards)
+ * ------------------------------------------------------------------ */
+
+/* l = -(t*log(p) + (1-t)*log(1-p)), each log clamped at >= -100 (PyTorch) */
+void k_bce(real *l, const real *p, const real *t, int n);
+/* dp = dy * (pc - t) / (pc*(1-pc)) with pc = p clamped to
+ * [K_BCE_EPS, 1-K_BCE_EPS], in double: the exact gradient for p inside
+ * that range and a finite one at p = 0 or 1 (PyTorch uses the same eps). */
+#define K_BCE_EPS 1e-12
+void k_bce_grad(real *dp, const real *dy, const real *p, const real *t, int n);
+
+/* On logits a: l = max(a,0) - a*t + log1p(exp(-|a|)) = bce(sigmoid(a), t) */
+void k_bce_logits(real *l, const real *a, const real *t, int n);
+/* da = dy * (sigmoid(a) - t) */
+void k_bce_logits_grad(real *da, const real *dy, const real *a, const real *t, int n);
+
+/* KL(N(mu, exp(logvar)) || N(0,1)) per element:
+ * l = -0.5 * (1 + logvar - mu^2 - exp(logvar)) */
+void k_kl_normal(real *l, const real *mu, const real *logvar, int n);
+/* dmu = dy*mu, dlogvar = 0.5*dy*(exp(logvar) - 1) */
+void k_kl_normal_grad(real *dmu, real *dlogvar, const real *dy, const real *mu,
+                      const real *logvar, int n);
+
+/* ---------------------------------------------------------------------
+ * 11. Layout and lookup
+ * ------------------------------------------------------------------ */
+
+/* Concatenate nx tensors along one axis. Tensor j has shape
+ * [outer, sizes[j], inner] (outer = B for per-example tensors, inner = the
+ * product of the dims after the axis); y [outer, sum(sizes), inner]. */
+void k_concat(real *y, const real *const *xs, const int *sizes, int nx,
+              int outer, int inner);
+
+/* y [outer, len, inner] = x [outer, total, inner][:, start:start+len, :]
+ * (the gradient of k_concat, one input at a time) */
+void k_slice(real *y, const real *x, int outer, int total, int start, int len, int inner);
+/* The gradient of k_slice: dx [outer, total, inner] is dy [outer, len, inner]
+ * at [:, start:start+len, :] and zero elsewhere. */
+void k_slice_backward(real *dx, const real *dy, int outer, int total, int start,
+                      int len, int inner);
+
+/* Ids are reals that hold integers (they flow through the graph like any
+ * tensor). An id that is not an integer in [0, V) gives a row of zeros and
+ * is counted in the return value, so the executor can report bad data. */
+
+/* y [n, D] = table [V, D] rows ids [n] */
+int k_embedding(real *y, const real *ids, const real *table, int n, int V, int D);
+/* dtable [V, D] = sum of the rows of dy [n, D] with each id (rows never
+ * looked up are zero); fixed order, deterministic. */
+int k_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D);
+/* y [n, classes] = one-hot rows of ids [n] */
+int k_onehot(real *y, const real *ids, int n, int classes);
+
+/* ---------------------------------------------------------------------
+ * Tuning
+ * ------------------------------------------------------------------ */
+
+/* The least work (in ~nanoseconds of single-thread time) worth handing to
+ * another thread. 0 restores the measured default; tests pass 1 to force
+ * every kernel through its multi-task path even on tiny inputs. */
+void k_set_par_min_work(double ns);
+
+/* ---------------------------------------------------------------------
+ * Naive references, for the tests only (ref.c). Same shapes and argument
+ * order as the kernel of the same name; written for obviousness: direct
+ * loops from the definitions, double accumulators, one thread. The conv
+ * and deconv references use the plain dims. They may allocate.
+ * ------------------------------------------------------------------ */
+
+void ref_unary(KUnaryOp op, real *y, const real *x, int n, real param);
+void ref_relu_grad(real *dx, const real *dy, const real *x, int n);
+void ref_leaky_relu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
+void ref_elu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
+void ref_tanh_grad(real *dx, const real *dy, const real *y, int n);
+void ref_sigmoid_grad(real *dx, const real *dy, const real *y, int n);
+void ref_gelu_grad(real *dx, const real *dy, const real *x, int n);
+void ref_binary(KBinaryOp op, real *c, const real *a, const int *ashape, int arank,
+                const real *b, const int *bshape, int brank);
+void ref_sum_to(real *y, const int *yshape, int yrank,
+                const real *x, const int *xshape, int xrank);
+void ref_expand(real *y, const int *yshape, int yrank,
+                const real *x, const int *xshape, int xrank, real scale);
+void ref_sum_rows(real *y, const real *x, int B, int n);
+void ref_matmul(real *C, const real *A, const real *B, int M, int N, int K,
+                bool ta, bool tb);
+/* conv: x [B,C,H,W], w [K,C,R,S] -> y [B,K,P,Q] */
+void ref_conv2d_forward(real *y, const real *x, const real *w, const KConv *g);
+void ref_conv2d_bwd_data(real *dx, const real *dy, const real *w, const KConv *g);
+void ref_conv2d_bwd_filter(real *dw, const real *x, const real *dy, const KConv *g);
+/* deconv from its own definition (scatter), x [B,C,H,W], w [C,K,R,S] ->
+ * y [B,K,P,Q]; not through the conv code, so it checks the reuse */
+void ref_deconv2d_forward(real *y, const real *x, const real *w, int B, int C, int H,
+                          int W, int K, int R, int S, int sh, int sw, int ph, int pw,
+                          int oph, int opw);
+void ref_bn_forward_train(real *y, real *invstd, real *running_mean, real *running_var,
+                          const real *x, int B, int C, int S, real eps, real momentum);
+void ref_bn_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
+                     int B, int C, int S);
+void ref_ln_forward(real *y, real *invstd, const real *x, int B, int n, real eps);
+void ref_ln_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
+                     int B, int n);
+void ref_maxpool2d_forward(real *y, const real *x, const KPool *g);
+void ref_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *g);
+void ref_avgpool2d_forward(real *y, const real *x, const KPool *g);
+void ref_avgpool2d_backward(real *dx, const real *dy, const KPool *g);
+void ref_upsample_nearest_forward(real *y, const real *x, int planes, int H, int W, int f);
+void ref_upsample_nearest_backward(real *dx, const real *dy, int planes, int H, int W, int f);
+void ref_softmax(real *y, const real *x, int rows, int n);
+void ref_log_softmax(real *y, const real *x, int rows, int n);
+void ref_softmax_backward(real *dx, const real *dy, const real *y, int rows, int n);
+void ref_log_softmax_backward(real *dx, const real *dy, const real *y, int rows, int n);
+void ref_bce(real *l, const real *p, const real *t, int n);
+void ref_bce_logits(real *l, const real *a, const real *t, int n);
+void ref_bce_logits_grad(real *da, const real *dy, const real *a, const real *t, int n);
+void ref_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream);
+void ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D);
+
+#endif

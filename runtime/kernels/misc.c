@@ -1,0 +1,97 @@
+/* misc.c: concat and slice, embedding lookup and its gradient, one-hot.
+ * Pure data movement: one thread, memcpy-sized runs. */
+#include "kernels_impl.h"
+
+#include <string.h>
+
+void k_concat(real *y, const real *const *xs, const int *sizes, int nx, int outer,
+              int inner)
+{
+    long total = 0;
+    for (int j = 0; j < nx; j++) total += sizes[j];
+    for (long o = 0; o < outer; o++) {
+        real *dst = y + o * total * inner;
+        for (int j = 0; j < nx; j++) {
+            size_t run = (size_t)sizes[j] * inner;
+            memcpy(dst, xs[j] + o * run, sizeof(real) * run);
+            dst += run;
+        }
+    }
+}
+
+void k_slice(real *y, const real *x, int outer, int total, int start, int len, int inner)
+{
+    GENC_ASSERT(start >= 0 && len >= 0 && start + len <= total);
+    size_t run = (size_t)len * inner;
+    for (long o = 0; o < outer; o++)
+        memcpy(y + o * run, x + ((size_t)o * total + start) * inner, sizeof(real) * run);
+}
+
+void k_slice_backward(real *dx, const real *dy, int outer, int total, int start,
+                      int len, int inner)
+{
+    GENC_ASSERT(start >= 0 && len >= 0 && start + len <= total);
+    size_t run = (size_t)len * inner;
+    for (long o = 0; o < outer; o++) {
+        real *d = dx + (size_t)o * total * inner;
+        memset(d, 0, sizeof(real) * (size_t)start * inner);
+        memcpy(d + (size_t)start * inner, dy + o * run, sizeof(real) * run);
+        memset(d + (size_t)(start + len) * inner, 0,
+               sizeof(real) * (size_t)(total - start - len) * inner);
+    }
+}
+
+/* The id held by v, or -1 when it is not an integer in [0, n). */
+static int k_id(real v, int n)
+{
+    if (!(v >= 0 && v < (real)n)) return -1; /* also catches NaN */
+    int id = (int)v;
+    return (real)id == v ? id : -1;
+}
+
+int k_embedding(real *y, const real *ids, const real *table, int n, int V, int D)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        int id = k_id(ids[i], V);
+        real *row = y + (size_t)i * D;
+        if (id < 0) {
+            bad++;
+            memset(row, 0, sizeof(real) * (size_t)D);
+        } else {
+            memcpy(row, table + (size_t)id * D, sizeof(real) * (size_t)D);
+        }
+    }
+    return bad;
+}
+
+int k_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D)
+{
+    int bad = 0;
+    memset(dtable, 0, sizeof(real) * (size_t)V * D);
+    for (int i = 0; i < n; i++) { /* in order of i: deterministic */
+        int id = k_id(ids[i], V);
+        if (id < 0) {
+            bad++;
+            continue;
+        }
+        real *row = dtable + (size_t)id * D;
+        const real *src = dy + (size_t)i * D;
+        for (int d = 0; d < D; d++) row[d] += src[d];
+    }
+    return bad;
+}
+
+int k_onehot(real *y, const real *ids, int n, int classes)
+{
+    int bad = 0;
+    memset(y, 0, sizeof(real) * (size_t)n * classes);
+    for (int i = 0; i < n; i++) {
+        int id = k_id(ids[i], classes);
+        if (id < 0)
+            bad++;
+        else
+            y[(size_t)i * classes + id] = 1;
+    }
+    return bad;
+}
