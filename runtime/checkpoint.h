@@ -46,12 +46,12 @@ typedef struct CkptSection {
     size_t size;
 } CkptSection;
 
-/* Writes the n sections to path atomically (see above). 0, or -1 with
- * err naming the file and the cause, such as a full disk
- * (ENOSPC) or the file size limit (EFBIG, ulimit -f: SIGXFSZ is held back
- * during the write, so the limit is an error, not the death of the
- * process); then the temporary is removed and an existing checkpoint at
- * path is left as it was, which the message says. */
+/* Writes the n sections to path atomically (see above). 0, or -1 with err
+ * naming the file and the cause, such as a full disk (ENOSPC) or the file
+ * size limit (EFBIG, ulimit -f: SIGXFSZ is held back during the write, so
+ * the limit is an error, not the death of the process); then the
+ * temporary is removed and an existing checkpoint at path is left as it
+ * was, which the message says. */
 int ckpt_write(const char *path, uint64_t model_hash,
                const CkptSection *sections, size_t n,
                char err[CKPT_ERR_LEN]);

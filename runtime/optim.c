@@ -2,6 +2,7 @@
  * and weight clipping. Each update is one pass over the slabs. */
 #include "optim.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tgmath.h> /* sqrt in the precision of `real` inside the loops */
@@ -19,7 +20,8 @@ const char *optim_kind_name(OptimKind kind)
     return kind_names[kind];
 }
 
-int optim_kind_from_name(const char *name, OptimKind *kind, char **err)
+int optim_kind_from_name(const char *name, OptimKind *kind,
+                         char err[OPTIM_ERR_LEN])
 {
     for (int k = 0; k < OPTIM_NKINDS; k++) {
         if (strcmp(name, kind_names[k]) == 0) {
@@ -27,9 +29,9 @@ int optim_kind_from_name(const char *name, OptimKind *kind, char **err)
             return 0;
         }
     }
-    *err = xsprintf("unknown optimizer '%s' (genc has sgd, adam, adamw, "
-                    "rmsprop)",
-                    name);
+    snprintf(err, OPTIM_ERR_LEN,
+             "unknown optimizer '%s' (genc has sgd, adam, adamw, rmsprop)",
+             name);
     return -1;
 }
 
@@ -54,17 +56,17 @@ OptimSettings optim_defaults(OptimKind kind)
     return s;
 }
 
-static int refuse(char **err, const OptimSettings *s, const char *field,
+static int refuse(char *err, const OptimSettings *s, const char *field,
                   const char *need, double got)
 {
-    *err = xsprintf("%s: %s must be %s, got %g", optim_kind_name(s->kind),
-                    field, need, got);
+    snprintf(err, OPTIM_ERR_LEN, "%s: %s must be %s, got %g",
+             optim_kind_name(s->kind), field, need, got);
     return -1;
 }
 
 /* Written as !(x >= 0) rather than x < 0 so that NaN is refused too. Only
  * the fields the kind reads are checked. */
-int optim_check(const OptimSettings *s, char **err)
+int optim_check(const OptimSettings *s, char err[OPTIM_ERR_LEN])
 {
     bool sgd = s->kind == OPTIM_SGD, rmsprop = s->kind == OPTIM_RMSPROP;
     bool adam = s->kind == OPTIM_ADAM || s->kind == OPTIM_ADAMW;
@@ -90,9 +92,10 @@ int optim_check(const OptimSettings *s, char **err)
     if ((adam || rmsprop) && !(s->eps >= 0))
         return refuse(err, s, "eps", ">= 0", s->eps);
     if (sgd && s->nesterov && !(s->momentum > 0 && s->dampening == 0)) {
-        *err = xsprintf("sgd: nesterov needs momentum > 0 and dampening 0 "
-                        "(got momentum %g, dampening %g)",
-                        s->momentum, s->dampening);
+        snprintf(err, OPTIM_ERR_LEN,
+                 "sgd: nesterov needs momentum > 0 and dampening 0 (got "
+                 "momentum %g, dampening %g)",
+                 s->momentum, s->dampening);
         return -1;
     }
     return 0;
@@ -104,7 +107,8 @@ static void add_slab(Optim *o, const char *name)
     o->slab[o->nslabs++] = (OptimSlab){.name = name};
 }
 
-int optim_init(Optim *o, const OptimSettings *s, size_t n, char **err)
+int optim_init(Optim *o, const OptimSettings *s, size_t n,
+               char err[OPTIM_ERR_LEN])
 {
     *o = (Optim){.set = *s, .n = n};
     if (optim_check(s, err) != 0) return -1;

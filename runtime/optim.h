@@ -21,6 +21,10 @@
 
 #include "base.h"
 
+/* Like data.h, errors are returned, not printed: -1 and a one-line
+ * message in the caller's err[OPTIM_ERR_LEN]. */
+#define OPTIM_ERR_LEN 256
+
 typedef enum OptimKind {
     OPTIM_SGD,
     OPTIM_ADAM,
@@ -53,14 +57,14 @@ OptimSettings optim_defaults(OptimKind kind);
 
 /* "sgd", "adam", "adamw", "rmsprop" */
 const char *optim_kind_name(OptimKind kind);
-/* 0 and *kind set, or -1 and *err a message listing the known names
- * (free() it) for an unknown name. */
-int optim_kind_from_name(const char *name, OptimKind *kind, char **err);
+/* 0 and *kind set, or -1 and err listing the known names. */
+int optim_kind_from_name(const char *name, OptimKind *kind,
+                         char err[OPTIM_ERR_LEN]);
 
-/* 0, or -1 and *err (free() it) saying which setting is out of range, as
- * torch.optim's constructors would refuse it (negative lr, beta1 >= 1,
- * nesterov without momentum, ...). */
-int optim_check(const OptimSettings *s, char **err);
+/* 0, or -1 and err saying which setting is out of range, as torch.optim's
+ * constructors would refuse it (negative lr, beta1 >= 1, nesterov without
+ * momentum, ...). */
+int optim_check(const OptimSettings *s, char err[OPTIM_ERR_LEN]);
 
 /* One state slab of n reals, named as in PyTorch's state_dict so that a
  * checkpoint section can be named after it. */
@@ -88,8 +92,9 @@ typedef struct Optim {
 } Optim;
 
 /* Checks the settings (see optim_check) and allocates the slabs for n
- * parameters. 0, or -1 and *err; optim_free is safe after either. */
-int optim_init(Optim *o, const OptimSettings *s, size_t n, char **err);
+ * parameters. 0, or -1 and err; optim_free is safe after either. */
+int optim_init(Optim *o, const OptimSettings *s, size_t n,
+               char err[OPTIM_ERR_LEN]);
 void optim_free(Optim *o);
 
 /* One update of p[0..n) from g[0..n); n must be the n of optim_init.

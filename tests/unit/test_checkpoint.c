@@ -55,13 +55,12 @@ static bool starts_with_path(const char *err, const char *path)
  * and contains words. */
 static void expect_refused(const char *path, uint64_t hash, const char *words)
 {
-    char *err = NULL;
-    Ckpt *c = ckpt_read(path, hash, &err);
+    char err[CKPT_ERR_LEN] = "";
+    Ckpt *c = ckpt_read(path, hash, err);
     CHECK(c == NULL);
     CHECKF(starts_with_path(err, path) && strstr(err, words),
-           "message \"%s\" lacks \"%s\"", err ? err : "(none)", words);
+           "message \"%s\" lacks \"%s\"", err, words);
     ckpt_free(c);
-    free(err);
 }
 
 #define HASH 0x0123456789abcdefu
@@ -81,8 +80,9 @@ enum {
 /* The small checkpoint's bytes, written to `name` in the test directory. */
 static uint8_t *small_file(const char *name, size_t *n)
 {
-    char *path = in_dir(name), *err = NULL;
-    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == 0);
+    char *path = in_dir(name);
+    char err[CKPT_ERR_LEN] = "";
+    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == 0);
     uint8_t *bytes = read_bytes(path, n);
     free(path);
     return bytes;
@@ -91,7 +91,7 @@ static uint8_t *small_file(const char *name, size_t *n)
 static void test_round_trip(void)
 {
     char *path = in_dir("ckpt.genc"), *tmp = in_dir("ckpt.genc.tmp");
-    char *err = NULL;
+    char err[CKPT_ERR_LEN] = "";
     const CkptSection s[] = {
         {"params", payload, sizeof payload},
         {"adam.exp_avg", payload + 7, 1000},
@@ -101,35 +101,31 @@ static void test_round_trip(void)
     };
     static uint8_t got[sizeof payload];
     for (int round = 0; round < 2; round++) { /* create, then replace */
-        CHECKF(ckpt_write(path, HASH, s, GENC_COUNT(s), &err) == 0, "%s",
+        CHECKF(ckpt_write(path, HASH, s, GENC_COUNT(s), err) == 0, "%s",
                err);
         CHECK(!exists(tmp));
-        Ckpt *c = ckpt_read(path, HASH, &err);
+        Ckpt *c = ckpt_read(path, HASH, err);
         CHECKF(c != NULL, "%s", err);
         if (!c) {
-            free(err);
             break;
         }
         for (size_t i = 0; i < GENC_COUNT(s); i++) {
             memset(got, 0xAA, sizeof got);
-            CHECKF(ckpt_get(c, s[i].name, got, s[i].size, &err) == 0, "%s",
+            CHECKF(ckpt_get(c, s[i].name, got, s[i].size, err) == 0, "%s",
                    err);
             CHECK(s[i].size == 0 || memcmp(got, s[i].data, s[i].size) == 0);
         }
-        CHECK(ckpt_get(c, "params", got, 4999, &err) == -1);
+        CHECK(ckpt_get(c, "params", got, 4999, err) == -1);
         char *want = xsprintf("%s: section 'params' has 5000 bytes, this "
                               "model needs 4999",
                               path);
         CHECK_STR(err, want);
         free(want);
-        free(err);
-        CHECK(ckpt_get(c, "D.params", got, 8, &err) == -1);
+        CHECK(ckpt_get(c, "D.params", got, 8, err) == -1);
         want = xsprintf("%s: section 'D.params' is missing", path);
         CHECK_STR(err, want);
         free(want);
-        free(err);
-        CHECK(ckpt_get(c, "param", got, 5000, &err) == -1); /* not a prefix */
-        free(err);
+        CHECK(ckpt_get(c, "param", got, 5000, err) == -1); /* not a prefix */
         ckpt_free(c);
     }
     free(path);
@@ -173,14 +169,13 @@ static void test_truncated(void)
     int refused = 0;
     for (size_t len = 0; len < n; len++) {
         write_bytes(cut, b, len);
-        char *err = NULL;
-        Ckpt *c = ckpt_read(cut, HASH, &err);
+        char err[CKPT_ERR_LEN] = "";
+        Ckpt *c = ckpt_read(cut, HASH, err);
         bool ok = !c && starts_with_path(err, cut) &&
                   strstr(err, ": truncated (");
-        CHECKF(ok, "cut at %zu: %s", len, err ? err : "accepted");
+        CHECKF(ok, "cut at %zu: %s", len, c ? "accepted" : err);
         refused += ok;
         ckpt_free(c);
-        free(err);
     }
     CHECK(refused == SMALL_SIZE);
     free(cut);
@@ -203,16 +198,15 @@ static void test_bit_flips(void)
             b[i] ^= (uint8_t)(1 << bit);
             write_bytes(bad, b, n);
             b[i] ^= (uint8_t)(1 << bit);
-            char *err = NULL;
-            Ckpt *c = ckpt_read(bad, HASH, &err);
+            char err[CKPT_ERR_LEN] = "";
+            Ckpt *c = ckpt_read(bad, HASH, err);
             int why = -1;
-            for (int r = 0; r < (int)GENC_COUNT(reasons) && err; r++)
+            for (int r = 0; r < (int)GENC_COUNT(reasons); r++)
                 if (strstr(err, reasons[r])) why = r;
             CHECKF(!c && why >= 0 && starts_with_path(err, bad),
-                   "byte %zu bit %d: %s", i, bit, err ? err : "accepted");
+                   "byte %zu bit %d: %s", i, bit, c ? "accepted" : err);
             if (!c && why >= 0) count[why]++, refused++;
             ckpt_free(c);
-            free(err);
         }
     }
     CHECK(refused == 8 * SMALL_SIZE);
@@ -241,15 +235,14 @@ static void test_bad_files(void)
     uint8_t *b = small_file("good.genc", &n);
     char *path = in_dir("bad.genc");
 
-    char *err = NULL;
+    char err[CKPT_ERR_LEN] = "";
     char *good = in_dir("good.genc");
-    CHECK(ckpt_read(good, 0xab, &err) == NULL);
+    CHECK(ckpt_read(good, 0xab, err) == NULL);
     char *want = xsprintf("%s: was written for a different model (hash "
                           "0123456789abcdef, this model is 00000000000000ab)",
                           good);
     CHECK_STR(err, want);
     free(want);
-    free(err);
     free(good);
 
     write_bytes(path, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
@@ -292,6 +285,14 @@ static void test_bad_files(void)
     expect_refused(none, HASH, "cannot open: No such file or directory");
     free(none);
     expect_refused(dir, HASH, "is a directory");
+
+    /* a message longer than the buffer is cut, not overflowed */
+    char long_path[3000];
+    memset(long_path, 'a', sizeof long_path - 1);
+    long_path[sizeof long_path - 1] = 0;
+    char err[CKPT_ERR_LEN] = "";
+    CHECK(ckpt_read(long_path, HASH, err) == NULL);
+    CHECK(strlen(err) == CKPT_ERR_LEN - 1);
     free(path);
     free(b);
 }
@@ -299,14 +300,14 @@ static void test_bad_files(void)
 /* Writing into a directory that does not exist fails with a message. */
 static void test_missing_dir(void)
 {
-    char *path = in_dir("nope/ckpt.genc"), *err = NULL;
-    CHECK(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == -1);
+    char *path = in_dir("nope/ckpt.genc");
+    char err[CKPT_ERR_LEN] = "";
+    CHECK(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == -1);
     CHECKF(starts_with_path(err, path) &&
                strstr(err, "checkpoint not saved: cannot create") &&
                strstr(err, "No such file or directory") &&
                strstr(err, "nope' exist?") && !strstr(err, "previous"),
            "%s", err);
-    free(err);
     free(path);
 }
 
@@ -315,15 +316,15 @@ static void test_missing_dir(void)
 static void test_rename_fails(void)
 {
     char *path = in_dir("taken.genc"), *inside = in_dir("taken.genc/x");
-    char *tmp = in_dir("taken.genc.tmp"), *err = NULL;
+    char *tmp = in_dir("taken.genc.tmp");
+    char err[CKPT_ERR_LEN] = "";
     GENC_ASSERT(mkdir(path, 0755) == 0);
     write_bytes(inside, "x", 1);
-    CHECK(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == -1);
+    CHECK(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == -1);
     CHECKF(starts_with_path(err, path) && strstr(err, "cannot rename") &&
                !strstr(err, "previous"),
            "%s", err);
     CHECK(!exists(tmp));
-    free(err);
     free(tmp);
     free(inside);
     free(path);
@@ -339,12 +340,11 @@ static void check_kept(const char *path)
     CHECK(now && now_n == n && memcmp(now, want, n) == 0);
     free(now);
     free(want);
-    char *err = NULL;
-    Ckpt *c = ckpt_read(path, HASH, &err);
+    char err[CKPT_ERR_LEN] = "";
+    Ckpt *c = ckpt_read(path, HASH, err);
     CHECKF(c != NULL, "%s", err);
-    free(err);
     uint8_t step[8];
-    CHECK(c && ckpt_get(c, "step", step, 8, &err) == 0 && step[0] == 7);
+    CHECK(c && ckpt_get(c, "step", step, 8, err) == 0 && step[0] == 7);
     ckpt_free(c);
     char *tmp = xsprintf("%s.tmp", path);
     CHECKF(!exists(tmp), "%s left behind", tmp);
@@ -393,10 +393,9 @@ static char *in_child(void (*attempt)(const char *path, int out),
 
 /* in the child: the message goes to the parent, the verdict is the exit
  * status */
-static _Noreturn void report(int out, char *err, int rc)
+static _Noreturn void report(int out, const char *msg, int rc)
 {
-    if (err && write(out, err, strlen(err)) < 0) rc = 2;
-    free(err);
+    if (write(out, msg, strlen(msg)) < 0) rc = 2;
     close(out);
     exit(rc);
 }
@@ -407,8 +406,8 @@ static void write_big(const char *path, int out)
 {
     CkptSection s[] = {{"step", "\x08\0\0\0\0\0\0\0", 8},
                        {"G.params", big, sizeof big}};
-    char *err = NULL;
-    int rc = ckpt_write(path, HASH, s, GENC_COUNT(s), &err);
+    char err[CKPT_ERR_LEN] = "";
+    int rc = ckpt_write(path, HASH, s, GENC_COUNT(s), err);
     report(out, err, rc == -1 ? 0 : 1);
 }
 
@@ -416,17 +415,18 @@ static void attempt_as_nobody(const char *path, int out)
 {
     /* root writes anywhere: become nobody so that the mode bits count */
     if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
-        report(out, xstrdup("cannot become nobody"), 77);
+        report(out, "cannot become nobody", 77);
     write_big(path, out);
 }
 
 static void test_read_only_dir(void)
 {
-    char ro[PATH_MAX], path[PATH_MAX], *err = NULL;
+    char ro[PATH_MAX], path[PATH_MAX];
+    char err[CKPT_ERR_LEN] = "";
     path_in_dir(ro, "ro");
     path_in_dir(path, "ro/ckpt.genc");
     GENC_ASSERT(mkdir(ro, 0755) == 0);
-    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == 0);
+    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == 0);
     GENC_ASSERT(chmod(ro, 0555) == 0);
     bool skipped = false;
     char *msg = in_child(attempt_as_nobody, path, &skipped);
@@ -452,11 +452,11 @@ static void attempt_limited(const char *path, int out)
 {
     struct rlimit limit = {64 * 1024, 64 * 1024};
     if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
-        report(out, xstrdup("setrlimit failed"), 77);
+        report(out, "setrlimit failed", 77);
     int rc = 0;
     CkptSection s[] = {{"G.params", big, sizeof big}};
-    char *err = NULL;
-    if (ckpt_write(path, HASH, s, 1, &err) != -1) rc = 1;
+    char err[CKPT_ERR_LEN] = "";
+    if (ckpt_write(path, HASH, s, 1, err) != -1) rc = 1;
     /* and the signal is neither left blocked nor pending */
     sigset_t mask, pending;
     sigprocmask(SIG_BLOCK, NULL, &mask);
@@ -467,9 +467,10 @@ static void attempt_limited(const char *path, int out)
 
 static void test_file_size_limit(void)
 {
-    char path[PATH_MAX], *err = NULL;
+    char path[PATH_MAX];
+    char err[CKPT_ERR_LEN] = "";
     path_in_dir(path, "limited.genc");
-    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == 0);
+    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == 0);
     bool skipped = false;
     char *msg = in_child(attempt_limited, path, &skipped);
     if (skipped)
@@ -493,16 +494,15 @@ static void test_disk_full(void)
         return;
     }
     char *path = in_dir("full.genc"), *tmp = in_dir("full.genc.tmp");
-    char *err = NULL;
-    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), &err) == 0);
+    char err[CKPT_ERR_LEN] = "";
+    GENC_ASSERT(ckpt_write(path, HASH, small, GENC_COUNT(small), err) == 0);
     GENC_ASSERT(symlink("/dev/full", tmp) == 0);
     CkptSection s[] = {{"G.params", big, sizeof big}};
-    CHECK(ckpt_write(path, HASH, s, 1, &err) == -1);
+    CHECK(ckpt_write(path, HASH, s, 1, err) == -1);
     CHECKF(starts_with_path(err, path) && strstr(err, "cannot write") &&
                strstr(err, "No space left on device (the disk is full)") &&
                strstr(err, "; the previous checkpoint is kept"),
            "%s", err);
-    free(err);
     check_kept(path);
     free(tmp);
     free(path);

@@ -95,10 +95,9 @@ static void ref_step(Ref *r, const OptimSettings *s)
 static void run_against_reference(const char *what, OptimSettings s)
 {
     Optim o;
-    char *err = NULL;
-    CHECKF(optim_init(&o, &s, N, &err) == 0, "%s: %s", what, err);
-    if (err) {
-        free(err);
+    char err[OPTIM_ERR_LEN] = "";
+    if (optim_init(&o, &s, N, err) != 0) {
+        CHECKF(false, "%s: %s", what, err);
         return;
     }
     Ref r = {.t = 0};
@@ -170,9 +169,9 @@ static void test_against_reference(void)
 static void one_step(OptimSettings s, double want0, double want1)
 {
     Optim o;
-    char *err = NULL;
+    char err[OPTIM_ERR_LEN] = "";
     real p[2] = {1, -2}, g[2] = {0.5, -0.25};
-    GENC_ASSERT(optim_init(&o, &s, 2, &err) == 0);
+    GENC_ASSERT(optim_init(&o, &s, 2, err) == 0);
     optim_step(&o, p, g, 2);
     CHECK_NEAR(p[0], want0, TOL);
     CHECK_NEAR(p[1], want1, TOL);
@@ -213,8 +212,8 @@ static void test_grad_clipping(void)
     OptimSettings s = optim_defaults(OPTIM_SGD);
     s.lr = 1, s.clip_grad_norm = 1;
     Optim o;
-    char *err = NULL;
-    GENC_ASSERT(optim_init(&o, &s, 2, &err) == 0);
+    char err[OPTIM_ERR_LEN] = "";
+    GENC_ASSERT(optim_init(&o, &s, 2, err) == 0);
 
     /* norm 5 > 1: g is scaled in place to norm 1, then used */
     real p[2] = {0, 0}, g[2] = {3, 4};
@@ -238,8 +237,8 @@ static void test_weight_clipping(void)
     OptimSettings s = optim_defaults(OPTIM_ADAM);
     s.lr = 0.1, s.clip_weight = 0.01;
     Optim o;
-    char *err = NULL;
-    GENC_ASSERT(optim_init(&o, &s, 4, &err) == 0);
+    char err[OPTIM_ERR_LEN] = "";
+    GENC_ASSERT(optim_init(&o, &s, 4, err) == 0);
     real p[4] = {0.5, -0.5, 0.001, 0}, g[4] = {-1, 1, 0, 0};
     optim_step(&o, p, g, 4);
     CHECK(p[0] == (real)0.01 && p[1] == (real)-0.01);
@@ -255,16 +254,16 @@ static void test_names_and_defaults(void)
     const char *names[] = {"sgd", "adam", "adamw", "rmsprop"};
     for (int k = 0; k < OPTIM_NKINDS; k++) {
         OptimKind kind = OPTIM_NKINDS;
-        char *err = NULL;
-        CHECK(optim_kind_from_name(names[k], &kind, &err) == 0);
-        CHECK(kind == (OptimKind)k && err == NULL);
+        char err[OPTIM_ERR_LEN] = "";
+        CHECK(optim_kind_from_name(names[k], &kind, err) == 0);
+        CHECK(kind == (OptimKind)k && err[0] == 0);
         CHECK_STR(optim_kind_name(kind), names[k]);
     }
     OptimKind kind = OPTIM_SGD;
-    char *err = NULL;
-    CHECK(optim_kind_from_name("adan", &kind, &err) == -1);
-    CHECK(err && strstr(err, "'adan'") && strstr(err, "rmsprop"));
-    free(err);
+    char err[OPTIM_ERR_LEN] = "";
+    CHECK(optim_kind_from_name("adan", &kind, err) == -1);
+    CHECK_STR(err, "unknown optimizer 'adan' (genc has sgd, adam, adamw, "
+                   "rmsprop)");
 
     OptimSettings s = optim_defaults(OPTIM_SGD);
     CHECK(s.lr == 1e-3 && s.momentum == 0 && s.dampening == 0 &&
@@ -284,11 +283,9 @@ static void test_names_and_defaults(void)
 static void expect_refused(OptimSettings s, const char *words)
 {
     Optim o;
-    char *err = NULL;
-    CHECK(optim_init(&o, &s, 3, &err) == -1);
-    CHECKF(err && strstr(err, words), "message \"%s\" lacks \"%s\"",
-           err ? err : "(none)", words);
-    free(err);
+    char err[OPTIM_ERR_LEN] = "";
+    CHECK(optim_init(&o, &s, 3, err) == -1);
+    CHECKF(strstr(err, words), "message \"%s\" lacks \"%s\"", err, words);
     optim_free(&o);
 }
 
@@ -318,8 +315,8 @@ static void test_bad_settings(void)
     /* fields the kind does not read are not judged */
     s = optim_defaults(OPTIM_SGD);
     s.beta1 = 7;
-    char *err = NULL;
-    CHECK(optim_check(&s, &err) == 0 && err == NULL);
+    char err[OPTIM_ERR_LEN] = "";
+    CHECK(optim_check(&s, err) == 0 && err[0] == 0);
 }
 
 /* The slabs each kind keeps, by name. */
@@ -342,8 +339,8 @@ static void test_slabs(void)
         OptimSettings s = optim_defaults(cases[c].kind);
         s.momentum = cases[c].momentum, s.centered = cases[c].centered;
         Optim o;
-        char *err = NULL, names[200] = "";
-        GENC_ASSERT(optim_init(&o, &s, 5, &err) == 0);
+        char err[OPTIM_ERR_LEN] = "", names[200] = "";
+        GENC_ASSERT(optim_init(&o, &s, 5, err) == 0);
         for (int i = 0; i < o.nslabs; i++) {
             strcat(names, o.slab[i].name);
             strcat(names, " ");
@@ -366,9 +363,9 @@ static void test_restore(void)
         s.momentum = kinds[k] == OPTIM_ADAM ? 0 : 0.9;
         s.centered = true;
         Optim a, b;
-        char *err = NULL;
-        GENC_ASSERT(optim_init(&a, &s, N, &err) == 0);
-        GENC_ASSERT(optim_init(&b, &s, N, &err) == 0);
+        char err[OPTIM_ERR_LEN] = "";
+        GENC_ASSERT(optim_init(&a, &s, N, err) == 0);
+        GENC_ASSERT(optim_init(&b, &s, N, err) == 0);
         real p[N], g[N], saved_p[N], saved[OPTIM_MAX_SLABS][N];
         for (int i = 0; i < N; i++) p[i] = (real)start[i];
         for (int t = 0; t < 5; t++) {

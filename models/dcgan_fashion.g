@@ -1,0 +1,34 @@
+# DCGAN on Fashion-MNIST (Radford, Metz and Chintala 2015, "Unsupervised
+# Representation Learning with Deep Convolutional GANs"), sized for 28x28
+# images, the same network as dcgan_mnist.g on Xiao et al.'s Fashion-MNIST.
+#
+#   genc run models/dcgan_fashion.g
+#
+# Time and results on the 60,000 Fashion-MNIST training images: docs/results.md.
+
+data x ~ fashion_mnist(train, range: [-1, 1])      # x: [1, 28, 28] per example
+z    ~ normal(100)                         # noise, drawn fresh each step
+
+net G(z: [100]) -> [1, 28, 28] {
+    dense(7*7*256, bias: false) -> batchnorm -> leaky_relu(0.2)
+    reshape(256, 7, 7)
+    deconv(128, 5, stride: 1, bias: false) -> batchnorm -> leaky_relu(0.2)
+    deconv(64, 5, stride: 2, bias: false)  -> batchnorm -> leaky_relu(0.2)
+    deconv(1, 5, stride: 2, bias: false)   -> tanh
+}
+
+net D(x: [1, 28, 28]) -> [1] {
+    conv(64, 5, stride: 2) -> leaky_relu(0.2) -> dropout(0.3)
+    conv(128, 5, stride: 2) -> leaky_relu(0.2) -> dropout(0.3)
+    flatten -> dense(1) -> sigmoid
+}
+
+# The value function of Goodfellow et al. (2014), written as in the paper.
+min G max D:  E[log D(x)] + E[log(1 - D(G(z)))]    nonsaturating
+
+train {
+    batch 64   epochs 5    seed 1
+    optimizer adam(lr: 2e-4, beta1: 0.5, beta2: 0.999)
+    init normal(0, 0.02)
+    sample G(z)                            # an 8x8 PNG grid per epoch
+}

@@ -1,0 +1,28 @@
+# The original GAN (Goodfellow et al. 2014, "Generative Adversarial Nets")
+# with small multilayer perceptrons, on MNIST.
+#
+#   genc run models/gan_mlp_mnist.g
+#
+# Time and results on the 9,000-digit training split: docs/results.md.
+
+data x ~ mnist(train, range: [-1, 1])
+z ~ normal(100)
+
+net G(z: [100]) -> [1, 28, 28] {
+    dense(128) -> leaky_relu(0.01)
+    dense(784) -> tanh
+    reshape(1, 28, 28)
+}
+
+net D(x: [1, 28, 28]) -> [1] {
+    flatten -> dense(128) -> leaky_relu(0.01)
+    dense(1) -> sigmoid
+}
+
+min G max D: E[log D(x)] + E[log(1 - D(G(z)))]  nonsaturating
+
+train {
+    batch 64   epochs 50   seed 1
+    optimizer adam(lr: 2e-4, beta1: 0.5)
+    sample G(z)
+}
