@@ -424,40 +424,12 @@ static bool shape_of(Sema *s, Val v, Shape *out, bool batch)
     return true;
 }
 
-/* numpy broadcasting over the full shapes, the batch being dimension 0 of
- * a batched tensor. */
 static bool broadcast(Sema *s, Shape a, Shape b, Shape *out, SrcLoc loc)
 {
-    enum { BATCH = -1 };
-    int fa[GRAPH_MAXDIM + 1], fb[GRAPH_MAXDIM + 1], na = 0, nb = 0;
-    if (a.batch) fa[na++] = BATCH;
-    for (int i = 0; i < a.nd; i++) fa[na++] = a.d[i];
-    if (b.batch) fb[nb++] = BATCH;
-    for (int i = 0; i < b.nd; i++) fb[nb++] = b.d[i];
-    int n = na > nb ? na : nb, r[GRAPH_MAXDIM + 1];
-    bool ok = true;
-    for (int i = 0; i < n; i++) {
-        int x = i < n - na ? 1 : fa[i - (n - na)], y = i < n - nb ? 1 : fb[i - (n - nb)];
-        if (x == y || y == 1) r[i] = x;
-        else if (x == 1) r[i] = y;
-        else ok = false;
-    }
-    Shape sh = {0};
-    if (ok) {
-        sh.batch = a.batch || b.batch;
-        if (sh.batch && r[0] != BATCH) ok = false;
-        for (int i = sh.batch ? 1 : 0; i < n && ok; i++) {
-            if (r[i] == BATCH) ok = false;
-            else sh.d[sh.nd++] = r[i];
-        }
-    }
-    if (!ok) {
-        char b1[64], b2[64];
-        diag_error(s->diag, loc, "shapes %s and %s do not broadcast", shp(a, b1), shp(b, b2));
-        return false;
-    }
-    *out = sh;
-    return true;
+    if (shape_broadcast(a, b, out)) return true;
+    char b1[64], b2[64];
+    diag_error(s->diag, loc, "shapes %s and %s do not broadcast", shp(a, b1), shp(b, b2));
+    return false;
 }
 
 /* ---- arguments --------------------------------------------------------- */

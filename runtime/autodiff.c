@@ -42,8 +42,8 @@ static int unary(Ad *a, Op op, int x) { return mk(a, op, x, -1, -1, shape_of(a, 
 /* elementwise with broadcasting: the result has the broader shape */
 static int binary(Ad *a, Op op, int x, int y)
 {
-    Shape sx = shape_of(a, x), sy = shape_of(a, y);
-    Shape s = shape_count(sx) >= shape_count(sy) && (sx.batch || !sy.batch) ? sx : sy;
+    Shape s;
+    GENC_ASSERT(shape_broadcast(shape_of(a, x), shape_of(a, y), &s));
     return mk(a, op, x, y, -1, s);
 }
 

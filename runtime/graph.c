@@ -175,6 +175,19 @@ bool shape_eq(Shape a, Shape b)
     return true;
 }
 
+bool shape_broadcast(Shape a, Shape b, Shape *out)
+{
+    Shape r = {.batch = a.batch || b.batch, .nd = a.nd > b.nd ? a.nd : b.nd};
+    for (int i = 0; i < r.nd; i++) {
+        int x = i < r.nd - a.nd ? 1 : a.d[i - (r.nd - a.nd)];
+        int y = i < r.nd - b.nd ? 1 : b.d[i - (r.nd - b.nd)];
+        if (x != y && x != 1 && y != 1) return false;
+        r.d[i] = x == 1 ? y : x;
+    }
+    *out = r;
+    return true;
+}
+
 Shape shape_make(bool batch, int nd, const int *d)
 {
     Shape s = {.nd = nd, .batch = batch};

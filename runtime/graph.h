@@ -160,6 +160,9 @@ bool shape_eq(Shape a, Shape b);
 /* "[B, 1, 28, 28]" into buf */
 const char *shape_str(Shape s, char *buf, size_t n);
 Shape shape_make(bool batch, int nd, const int *d);
+/* Broadcasting: the batch stays first; per-example dims align on the
+ * right, numpy style. False if they do not broadcast. */
+bool shape_broadcast(Shape a, Shape b, Shape *out);
 
 /* Canonical text (golden files) and Graphviz output. */
 void graph_print(Graph *g, FILE *f);

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base.h"
 
@@ -106,10 +107,50 @@ void pool_shutdown(void)
     pool_n = 1;
 }
 
-void pool_init(int nthreads)
+/* OpenBLAS with DYNAMIC_ARCH picks its kernels by CPU model at load time.
+ * Debian 12's 0.3.21 does not know recent Xeons (model 207 on our VMs)
+ * and falls back to its generic "Prescott" (SSE3) kernels, at a quarter of
+ * the speed: sgemm 1024^3 runs at ~25 GFLOP/s on one core instead of ~110
+ * with the SkylakeX (AVX-512) kernels. Unless the user chose a core with
+ * OPENBLAS_CORETYPE, re-run OpenBLAS's core selection with the best kernel
+ * set the CPU (and OS) supports. The entry points are weak, so a BLAS
+ * without DYNAMIC_ARCH links and is left alone. __builtin_cpu_supports
+ * sees the CPU valgrind emulates (no AVX-512), so valgrind gets Haswell. */
+char *openblas_get_corename(void) __attribute__((weak));
+void gotoblas_dynamic_init(void) __attribute__((weak));
+void gotoblas_dynamic_quit(void) __attribute__((weak));
+
+static void pool_blas_pick_core(void)
+{
+    if (!openblas_get_corename || !gotoblas_dynamic_init || !gotoblas_dynamic_quit) return;
+    if (getenv("OPENBLAS_CORETYPE")) return;
+    const char *core = openblas_get_corename();
+    if (!core || strcmp(core, "Prescott") != 0) return;
+    __builtin_cpu_init();
+    const char *want = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
+    if (!want) return;
+    setenv("OPENBLAS_CORETYPE", want, 0);
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+}
+
+static void pool_blas_setup_once(void)
 {
     /* BLAS threads would compete with ours; we split GEMMs ourselves. */
     openblas_set_num_threads(1);
+    pool_blas_pick_core();
+}
+
+void pool_blas_setup(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, pool_blas_setup_once);
+}
+
+void pool_init(int nthreads)
+{
+    pool_blas_setup();
     pool_shutdown();
     if (nthreads < 1) nthreads = 1;
     pool_n = nthreads;

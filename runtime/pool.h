@@ -22,9 +22,15 @@
 #define GENC_POOL_H
 
 /* Start the pool with nthreads threads in all (including the caller);
- * nthreads < 1 means 1. Calls openblas_set_num_threads(1). May be called
+ * nthreads < 1 means 1. Calls pool_blas_setup(). May be called
  * again to change the thread count (the old workers are joined first). */
 void pool_init(int nthreads);
+
+/* Set OpenBLAS up for the pool, once (pool_init calls it; k_gemm calls it
+ * too, for programs that never call pool_init): one BLAS thread, and, when
+ * OpenBLAS did not recognise the CPU, the best kernels the CPU supports
+ * (see pool.c; OPENBLAS_CORETYPE in the environment overrides). */
+void pool_blas_setup(void);
 
 /* Join the workers; afterwards the pool behaves as pool_init(1). */
 void pool_shutdown(void);

@@ -12,9 +12,11 @@
  * a fill of n values uses ceil(n / RNG_PER_BLOCK) blocks, so the values
  * depend on how a caller splits its fills, never on threads or timing.
  *
- * Integers and uniforms are bit-identical on every machine. Normals go
- * through the C library's log, sqrt, sin and cos, so they are identical
- * wherever the same libm runs (DESIGN.md promises "the same machine").
+ * Integers and uniforms are bit-identical on every machine (IEEE
+ * arithmetic, and -std=c11 keeps the compiler from fusing a*b+c). Normals
+ * go through the C library's log, sqrt, sin and cos, so they are
+ * identical wherever the same libm runs (DESIGN.md promises "the same
+ * machine").
  * The float and the double build (GENC_DOUBLE) pack different numbers of
  * values per block and so draw different uniforms and normals. */
 #ifndef GENC_RNG_H

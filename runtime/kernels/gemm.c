@@ -8,19 +8,12 @@
 
 #include <cblas.h>
 
-static bool gemm_blas_single;
-
 void k_gemm(bool ta, bool tb, int M, int N, int K, real alpha,
             const real *A, int lda, const real *B, int ldb, real beta,
             real *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
-    if (!gemm_blas_single) {
-        /* kernels used without pool_init (tests, tools) must not let
-         * OpenBLAS start its own spinning threads either */
-        openblas_set_num_threads(1);
-        gemm_blas_single = true;
-    }
+    pool_blas_setup(); /* once: for programs that never call pool_init */
     enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE tB = tb ? CblasTrans : CblasNoTrans;
 #ifdef GENC_DOUBLE

@@ -290,7 +290,6 @@ static void test_bad_files(void)
     char long_path[3000];
     memset(long_path, 'a', sizeof long_path - 1);
     long_path[sizeof long_path - 1] = 0;
-    char err[CKPT_ERR_LEN] = "";
     CHECK(ckpt_read(long_path, HASH, err) == NULL);
     CHECK(strlen(err) == CKPT_ERR_LEN - 1);
     free(path);

@@ -1,0 +1,3 @@
+# A constant divided by zero.
+let n = 10
+let k = n / (n - 10)

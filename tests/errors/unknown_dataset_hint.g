@@ -1,0 +1,2 @@
+# A misspelt dataset: minst.
+data x ~ minst(train)

@@ -1,0 +1,9 @@
+# Enc has two outputs, but three names receive them.
+data x ~ mnist(train)
+net Enc(x: [1, 28, 28]) -> (mu: [20], logvar: [20]) {
+    h = x -> flatten -> dense(400) -> relu
+    mu = dense(h, 20)
+    logvar = dense(h, 20)
+}
+let mu, logvar, extra = Enc(x)
+min Enc: E[kl_normal(mu, logvar)]

@@ -1,0 +1,96 @@
+/* f64_gradcheck_models.c: whole-model gradient checks (float64 build).
+ *
+ * For each model, each phase's gradient with respect to a sample of its
+ * parameters, as computed by the autodiff graph and the kernels, must
+ * match central finite differences of the phase's loss. Inputs are random
+ * images in the model's range and random labels; the noise is drawn once
+ * and kept, and dropout masks depend only on the step, which does not
+ * advance, so the loss is a deterministic function of the parameters. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "compile.h"
+#include "exec.h"
+#include "pool.h"
+#include "rng.h"
+
+static double phase_loss(Exec *e, int phase)
+{
+    char err[EXEC_ERR_LEN];
+    if (exec_gradients(e, 1u << phase, err)) {
+        fprintf(stderr, "%s\n", err);
+        return NAN;
+    }
+    return e->loss[phase];
+}
+
+static void check_model(const char *path, int B, int samples)
+{
+    int code;
+    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
+    CHECKF(g != NULL, "%s does not compile", path);
+    if (!g) return;
+    char err[EXEC_ERR_LEN];
+    Exec *e = exec_new(g, B, 7, err);
+    CHECKF(e != NULL, "%s", err);
+    if (!e) {
+        graph_free(g);
+        return;
+    }
+    Rng r = rng_init(3);
+    if (g->data) {
+        int64_t n = B * shape_count(g->data->shape);
+        rng_fill_uniform(&r, e->input[0], (size_t)n, (real)g->data->lo, (real)g->data->hi);
+        for (int i = 0; i < B; i++) e->input[1][i] = (real)rng_categorical(&r, 10);
+    }
+    exec_draw_noise(e, &r);
+    for (int p = 0; p < g->nphases; p++) {
+        double l0 = phase_loss(e, p);
+        CHECKF(isfinite(l0), "%s phase %s: loss %g", path, g->phases[p].name, l0);
+        real *grad = malloc(sizeof(real) * (size_t)e->plen[p]);
+        memcpy(grad, e->grads + e->pstart[p], sizeof(real) * (size_t)e->plen[p]);
+        int worst = -1;
+        double worst_err = 0;
+        for (int s = 0; s < samples; s++) {
+            int64_t k = (int64_t)rng_categorical(&r, (uint64_t)e->plen[p]);
+            real *w = e->params + e->pstart[p] + k, saved = *w;
+            double h = 1e-6 * fmax(1.0, fabs(saved));
+            *w = saved + h;
+            double lp = phase_loss(e, p);
+            *w = saved - h;
+            double lm = phase_loss(e, p);
+            *w = saved;
+            double fd = (lp - lm) / (2 * h), an = grad[k];
+            /* A central difference of a loss of size |L| carries an
+             * absolute rounding error near |L| * 1e-16 / h = |L| * 1e-10;
+             * the floor allows ten times that (the VAE's loss is ~550
+             * nats, its gradients ~1e-3). Above it: 1e-5 relative. */
+            double floor_abs = 1e-9 * fmax(1.0, fabs(l0));
+            double rel = fabs(fd - an) / fmax(fabs(fd), fabs(an));
+            bool ok = fabs(fd - an) <= 1e-5 * fmax(fabs(fd), fabs(an)) + floor_abs;
+            if (fabs(fd - an) > floor_abs && rel > worst_err) worst_err = rel, worst = (int)k;
+            CHECKF(ok, "%s phase %s param real %lld: autodiff %.10g, finite differences %.10g",
+                   path, g->phases[p].name, (long long)k, an, fd);
+        }
+        printf("f64_gradcheck_models: %s phase %s: %d parameters, worst relative error %.2e "
+               "(real %d)\n",
+               path, g->phases[p].name, samples, worst_err, worst);
+        free(grad);
+    }
+    exec_free(e);
+    graph_free(g);
+}
+
+int main(void)
+{
+    pool_init(2);
+    check_model("models/gan_mlp_mnist.g", 3, 40);
+    check_model("models/vae_mnist.g", 3, 40);
+    check_model("models/cgan_mnist.g", 3, 40);
+    check_model("models/dcgan_mnist.g", 3, 30);
+    check_model("models/conv_vae_mnist.g", 1, 30);
+    check_model("models/classifier_mnist.g", 3, 30);
+    check_model("models/wgan_mnist.g", 3, 30);
+    pool_shutdown();
+    return check_done("f64_gradcheck_models");
+}
