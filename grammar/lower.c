@@ -343,6 +343,16 @@ Graph *lower_model(Model *m)
         }
     }
     if (m->sample) g->sample = lower_expr(&L, m->sample);
+    if (m->judge) {
+        /* the classifier's probabilities and, for the Frechet distance of
+         * `genc eval --judge`, the features its last dense layer reads:
+         * softmax(h w^T + b) */
+        g->judge = lower_expr(&L, m->judge);
+        int n = g->judge;
+        if (g->nodes[n].op == OP_softmax) n = g->nodes[n].in[0];
+        if (g->nodes[n].op == OP_add) n = g->nodes[n].in[0];
+        if (g->nodes[n].op == OP_matmul) g->features = g->nodes[n].in[0];
+    }
     for (int i = 0; i < L.ncalls; i++) free(L.calls[i].outs);
     free(L.calls);
     free(L.layers);

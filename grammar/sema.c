@@ -1055,6 +1055,7 @@ tensor:
                        shp(p->shape, b1), shp(y->shape, b2));
             return val_err;
         }
+        if (!s->m->judge) s->m->judge = p;
         TExpr *lp = tx_op(s, OP_log, loc, p->shape, p, NULL);
         TExpr *e = tx_op(s, OP_mul, loc, p->shape, y, lp);
         e = per_example(s, OP_sum, e, loc);

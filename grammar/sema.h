@@ -99,6 +99,7 @@ typedef struct Model {
     Objective *objs;
     int nobjs;
     TExpr *sample;  /* what `genc sample` draws, NULL if the model has none */
+    TExpr *judge;   /* class probabilities: the first cross_entropy's input */
     int batch, epochs;
     uint64_t seed;
     Init init;

@@ -194,12 +194,13 @@ static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
-void exec_draw_noise(Exec *e, Rng *rng)
+void exec_draw_noise(Exec *e, Rng *rng, int rows)
 {
     const Graph *g = e->g;
+    GENC_ASSERT(rows <= (e->B > EXEC_MIN_ROWS ? e->B : EXEC_MIN_ROWS));
     for (int i = 0; i < g->nnoise; i++) {
         const Noise *nz = &g->noise[i];
-        size_t n = (size_t)(e->B * shape_count(nz->shape));
+        size_t n = (size_t)(rows * shape_count(nz->shape));
         if (nz->kind == NOISE_NORMAL) rng_fill_normal(rng, e->noise[i], n, (real)nz->a, (real)nz->b);
         else if (nz->kind == NOISE_UNIFORM) rng_fill_uniform(rng, e->noise[i], n, (real)nz->a, (real)nz->b);
         else

@@ -44,8 +44,8 @@ typedef struct Exec {
 Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN]);
 void exec_free(Exec *e);
 
-/* Draws the step's noise from rng (one stream per source, in order). */
-void exec_draw_noise(Exec *e, Rng *rng);
+/* Draws noise for `rows` examples from rng, source after source. */
+void exec_draw_noise(Exec *e, Rng *rng, int rows);
 
 /* One training step running the phases in mask over the current input
  * and noise buffers. 0, or -1 with err naming the node, its source line

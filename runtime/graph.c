@@ -322,6 +322,7 @@ void graph_print(Graph *g, FILE *f)
         }
     }
     if (g->sample >= 0) fprintf(f, "sample %%%d\n", g->sample);
+    if (g->judge >= 0) fprintf(f, "judge %%%d features %%%d\n", g->judge, g->features);
 }
 
 void graph_print_dot(Graph *g, FILE *f)

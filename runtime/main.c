@@ -1,10 +1,12 @@
 /* main.c: the genc command. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
 #include "graph.h"
+#include "train.h"
 
 #define GENC_VERSION "0.1.0"
 
@@ -20,6 +22,22 @@ static const char usage[] =
     "  graph FILE.g [options]    print the compiled graph\n"
     "      --after=PASS          lower, rewrite or autodiff (the default)\n"
     "      --dot                 Graphviz instead of text (render with: dot -Tsvg)\n"
+    "  run FILE.g [options]      train; writes runs/MODEL/: log.csv, samples/, checkpoint.genc\n"
+    "      --epochs N --batch N --seed S --lr X   override the model's train block\n"
+    "      --steps N             stop after N steps\n"
+    "      --out DIR             the run directory (default runs/MODEL)\n"
+    "      --data DIR            IDX files (train-images-idx3-ubyte[.gz], ...) to train on\n"
+    "      --resume              continue from the run directory's checkpoint\n"
+    "      --checkpoint-every N  also checkpoint every N steps (always: every epoch)\n"
+    "      --threads N           threads (default: every core)\n"
+    "      --quiet               no progress output\n"
+    "  sample FILE.g [options]   images from a trained generator or decoder\n"
+    "      --checkpoint PATH     default runs/MODEL/checkpoint.genc\n"
+    "      --n N --grid RxC      how many, and their layout (default 64, 8x8)\n"
+    "      --seed S --label K    noise seed; the class, for a conditional model\n"
+    "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
+    "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
+    "      --checkpoint PATH --data DIR --threads N\n"
     "\n"
     "  genc --help               this text\n"
     "  genc --version            the version\n"
@@ -70,6 +88,91 @@ static int cmd_graph(int argc, char **argv)
     return EXIT_OK;
 }
 
+static bool int_arg(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+/* Options shared by run, sample and eval; each command accepts the ones
+ * its usage lists. */
+static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
+{
+    *o = (RunOpts){.seed = -1, .label = -1};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long long n;
+        bool is_run = strcmp(cmd, "run") == 0, is_sample = strcmp(cmd, "sample") == 0;
+#define NEED_VALUE()                                                                   \
+    do {                                                                               \
+        if (!v) return usage_error("option %s needs a value", a);                      \
+        i++;                                                                           \
+    } while (0)
+#define INT_OPT(name, lo, hi, field)                                                   \
+    if (strcmp(a, name) == 0) {                                                        \
+        NEED_VALUE();                                                                  \
+        if (!int_arg(v, lo, hi, &n)) return usage_error(name " needs a whole number in " #lo ".." #hi ", not '%s'", v); \
+        field = n;                                                                     \
+        continue;                                                                      \
+    }
+        if (a[0] != '-') {
+            if (o->file) return usage_error("one model file only; '%s' is a second", a);
+            o->file = a;
+            continue;
+        }
+        if (is_run) {
+            INT_OPT("--epochs", 1, 1000000, o->epochs)
+            INT_OPT("--batch", 1, 65536, o->batch)
+            INT_OPT("--steps", 1, 1000000000000LL, o->steps)
+            INT_OPT("--checkpoint-every", 1, 1000000000000LL, o->checkpoint_every)
+            if (strcmp(a, "--resume") == 0) { o->resume = true; continue; }
+            if (strcmp(a, "--quiet") == 0) { o->quiet = true; continue; }
+            if (strcmp(a, "--lr") == 0) {
+                NEED_VALUE();
+                char *end;
+                o->lr = strtod(v, &end);
+                if (*end || !(o->lr > 0 && o->lr < 1e6)) return usage_error("--lr needs a positive number, not '%s'", v);
+                continue;
+            }
+        }
+        if (is_sample) {
+            INT_OPT("--n", 1, 100000, o->n)
+            INT_OPT("--label", 0, 1000000, o->label)
+            if (strcmp(a, "--grid") == 0) {
+                NEED_VALUE();
+                if (sscanf(v, "%dx%d", &o->rows, &o->cols) != 2 || o->rows < 1 || o->cols < 1 ||
+                    o->rows > 1000 || o->cols > 1000)
+                    return usage_error("--grid needs ROWSxCOLS like 8x8, not '%s'", v);
+                continue;
+            }
+        }
+        if (is_run || is_sample) {
+            INT_OPT("--seed", 0, 4000000000LL, o->seed)
+            if (strcmp(a, "--out") == 0) {
+                NEED_VALUE();
+                if (is_run) o->out = v;
+                else o->sample_out = v;
+                continue;
+            }
+        }
+        if (!is_run) {
+            if (strcmp(a, "--checkpoint") == 0) { NEED_VALUE(); o->checkpoint = v; continue; }
+        }
+        if (strcmp(a, "--data") == 0) { NEED_VALUE(); o->data_dir = v; continue; }
+        INT_OPT("--threads", 1, 1024, o->threads)
+        return usage_error("unknown option '%s'", a);
+#undef INT_OPT
+#undef NEED_VALUE
+    }
+    if (!o->file) return usage_error("%s needs a model file", cmd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -87,5 +190,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "graph") == 0) return cmd_graph(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "sample") == 0 || strcmp(cmd, "eval") == 0) {
+        RunOpts o;
+        int bad = parse_run_opts(cmd, argc - 2, argv + 2, &o);
+        if (bad) return bad;
+        return cmd[0] == 'r' ? train_run(&o) : cmd[0] == 's' ? train_sample(&o) : train_eval(&o);
+    }
     return usage_error("unknown command '%s'", cmd);
 }

@@ -19,7 +19,9 @@
 
 #include <string.h>
 
+#ifndef CONV_MIN_N
 #define CONV_MIN_N 256
+#endif
 #define CONV_MAX_GROUP 16
 
 KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
@@ -195,19 +197,22 @@ static const real *conv_cols(real *col, const real *x, long b0, int m, const KCo
     return col;
 }
 
-/* [K, PQ] per image <-> [K, m*PQ] for the group; gather when to_group */
-static void conv_regroup(real *group, real *per_image, long b0, int m, bool to_group,
-                         const KConv *g)
+/* group [K, m*PQ] = the m per-image [K, PQ] blocks of t from image b0 */
+static void conv_gather(real *group, const real *t, long b0, int m, const KConv *g)
 {
-    size_t PQ = (size_t)g->P * g->Q, ys = g->K * PQ, N = m * PQ;
+    size_t PQ = (size_t)g->P * g->Q, N = m * PQ;
     for (int i = 0; i < m; i++)
-        for (int k = 0; k < g->K; k++) {
-            real *a = group + k * N + i * PQ, *b = per_image + (b0 + i) * ys + k * PQ;
-            if (to_group)
-                memcpy(a, b, sizeof(real) * PQ);
-            else
-                memcpy(b, a, sizeof(real) * PQ);
-        }
+        for (int k = 0; k < g->K; k++)
+            memcpy(group + k * N + i * PQ, t + ((b0 + i) * g->K + k) * PQ, sizeof(real) * PQ);
+}
+
+/* the inverse: per-image blocks of t from group [K, m*PQ] */
+static void conv_scatter(real *t, const real *group, long b0, int m, const KConv *g)
+{
+    size_t PQ = (size_t)g->P * g->Q, N = m * PQ;
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < g->K; k++)
+            memcpy(t + ((b0 + i) * g->K + k) * PQ, group + k * N + i * PQ, sizeof(real) * PQ);
 }
 
 static long conv_group_lo(const ConvJob *j, int t) { return k_part(conv_groups(j->g), t, j->T); }
@@ -227,7 +232,7 @@ static void conv_fwd_task(void *vj, int t)
             k_matmul(y, j->in2, cols, g->K, N, CRS, false, false);
         else
             k_gemm(false, false, g->K, N, CRS, 1, j->in2, CRS, cols, N, 0, y, N);
-        if (m > 1) conv_regroup(aux, j->out, b0, m, false, g);
+        if (m > 1) conv_scatter(j->out, aux, b0, m, g);
     }
 }
 
@@ -255,7 +260,7 @@ static void conv_bwd_data_task(void *vj, int t)
         int m = conv_group(g, grp, &b0), N = m * PQ;
         const real *dy = j->in1 + b0 * (size_t)g->K * PQ;
         if (m > 1) {
-            conv_regroup(aux, (real *)j->in1, b0, m, true, g);
+            conv_gather(aux, j->in1, b0, m, g);
             dy = aux;
         }
         real *dst = conv_pointwise(g) ? j->out + b0 * xs : col;
@@ -293,7 +298,7 @@ static void conv_bwd_filter_task(void *vj, int t)
         const real *cols = conv_cols(col, j->in1, b0, m, g);
         const real *dy = j->in2 + b0 * (size_t)g->K * PQ;
         if (m > 1) {
-            conv_regroup(aux, (real *)j->in2, b0, m, true, g);
+            conv_gather(aux, j->in2, b0, m, g);
             dy = aux;
         }
         k_gemm(false, true, g->K, CRS, N, 1, dy, N, cols, N, grp == lo ? 0 : 1, dw, CRS);

@@ -43,7 +43,7 @@ static void check_model(const char *path, int B, int samples)
         rng_fill_uniform(&r, e->input[0], (size_t)n, (real)g->data->lo, (real)g->data->hi);
         for (int i = 0; i < B; i++) e->input[1][i] = (real)rng_categorical(&r, 10);
     }
-    exec_draw_noise(e, &r);
+    exec_draw_noise(e, &r, B);
     for (int p = 0; p < g->nphases; p++) {
         double l0 = phase_loss(e, p);
         CHECKF(isfinite(l0), "%s phase %s: loss %g", path, g->phases[p].name, l0);
