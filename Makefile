@@ -105,7 +105,7 @@ $(B64)/tests/%: tests/unit/%.c tests/unit/check.h $(B64)/libgenc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGENC_DOUBLE $(LDFLAGS) -o $@ $< $(B64)/libgenc.a $(LDLIBS)
 
-test: deps-quiet $(GENC) $(UNIT_BIN) $(UNIT64_BIN)
+test: deps-quiet data $(GENC) $(UNIT_BIN) $(UNIT64_BIN)
 	@tests/run.sh $(B)
 
 golden: $(GENC)

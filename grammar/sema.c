@@ -569,8 +569,9 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
             ok = false;
             continue;
         }
-        ar->v[j] = eval(s, k->kids[0], FLOW_NONE, NULL);
         ar->given[j] = true;
+        if (strcmp(k->name, "init") == 0) continue; /* an initialiser: init_of reads it */
+        ar->v[j] = eval(s, k->kids[0], FLOW_NONE, NULL);
         if (ar->v[j].kind == V_ERR) ok = false;
     }
     for (int j = 0; j < ar->n && ok; j++) {
