@@ -6,6 +6,7 @@
 
 #include "compile.h"
 #include "graph.h"
+#include "plan.h"
 #include "train.h"
 
 #define GENC_VERSION "0.1.0"
@@ -22,6 +23,7 @@ static const char usage[] =
     "  graph FILE.g [options]    print the compiled graph\n"
     "      --after=PASS          lower, rewrite or autodiff (the default)\n"
     "      --dot                 Graphviz instead of text (render with: dot -Tsvg)\n"
+    "      --stats [--batch N]   parameters, arena bytes and FLOPs per example per phase\n"
     "  run FILE.g [options]      train; writes runs/MODEL/: log.csv, samples/, checkpoint.genc\n"
     "      --epochs N --batch N --seed S --lr X   override the model's train block\n"
     "      --steps N             stop after N steps\n"
@@ -62,13 +64,65 @@ static int cmd_check(int argc, char **argv)
     return code;
 }
 
+static bool int_arg(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+/* --stats: what a training step costs, per phase, from the plan. */
+static void print_stats(Graph *g, int B)
+{
+    int64_t np = 0;
+    for (int i = 0; i < g->nparams; i++) np += shape_count(g->params[i].shape);
+    int64_t nbn = 0;
+    for (int i = 0; i < g->nbn; i++) nbn += 2 * g->bn[i].channels;
+    printf("%s: %lld parameters (%.2f MB), %lld batchnorm statistics\n", g->file, (long long)np,
+           (double)np * sizeof(real) / 1e6, (long long)nbn);
+    unsigned all = 0;
+    for (int p = 0; p < g->nphases; p++) all |= 1u << p;
+    Plan *step = plan_step(g, B, all);
+    double flops[32] = {0}, total = 0;
+    for (int t = 0; t < step->nins; t++) {
+        double f = plan_flops(g, step, &step->ins[t]);
+        if (step->ins[t].phase >= 0 && step->ins[t].phase < 32) flops[step->ins[t].phase] += f;
+        total += f;
+    }
+    printf("a step of every phase at batch %d: arena %.2f MB, kernel scratch %.2f MB, "
+           "%.2f MFLOP per example\n",
+           B, (double)step->arena * sizeof(real) / 1e6, (double)step->work * sizeof(real) / 1e6,
+           total / B / 1e6);
+    for (int p = 0; p < g->nphases; p++) {
+        int64_t pp = 0;
+        for (int j = 0; j < g->phases[p].nparams; j++)
+            pp += shape_count(g->params[g->phases[p].params[j]].shape);
+        Plan *alone = plan_step(g, B, 1u << p);
+        printf("phase %s: %lld parameters, %.2f MFLOP per example in the full step "
+               "(arena %.2f MB when it runs alone)\n",
+               g->phases[p].name, (long long)pp, flops[p] / B / 1e6,
+               (double)alone->arena * sizeof(real) / 1e6);
+        plan_free(alone);
+    }
+    plan_free(step);
+}
+
 static int cmd_graph(int argc, char **argv)
 {
     const char *file = NULL;
     CompileStop stop = STOP_AUTODIFF;
-    bool dot = false;
+    bool dot = false, stats = false;
+    long long batch = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--dot") == 0) dot = true;
+        else if (strcmp(argv[i], "--stats") == 0) stats = true;
+        else if (strcmp(argv[i], "--batch") == 0) {
+            if (i + 1 == argc || !int_arg(argv[++i], 1, 65536, &batch))
+                return usage_error("--batch needs a whole number in 1..65536%s", "");
+        }
         else if (strcmp(argv[i], "--after=lower") == 0) stop = STOP_LOWER;
         else if (strcmp(argv[i], "--after=rewrite") == 0) stop = STOP_REWRITE;
         else if (strcmp(argv[i], "--after=autodiff") == 0) stop = STOP_AUTODIFF;
@@ -82,20 +136,19 @@ static int cmd_graph(int argc, char **argv)
     int code;
     Graph *g = compile_file(file, stop, stderr, &code);
     if (!g) return code;
-    if (dot) graph_print_dot(g, stdout);
-    else graph_print(g, stdout);
+    if (stats) {
+        if (stop != STOP_AUTODIFF) {
+            graph_free(g);
+            return usage_error("--stats needs the whole graph; drop --after%s", "");
+        }
+        print_stats(g, batch ? (int)batch : g->batch);
+    } else if (dot) {
+        graph_print_dot(g, stdout);
+    } else {
+        graph_print(g, stdout);
+    }
     graph_free(g);
     return EXIT_OK;
-}
-
-static bool int_arg(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) return false;
-    *out = v;
-    return true;
 }
 
 /* Options shared by run, sample and eval; each command accepts the ones

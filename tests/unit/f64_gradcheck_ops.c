@@ -1,0 +1,187 @@
+/* f64_gradcheck_ops.c: a finite-difference check of every op's gradient,
+ * through the whole pipeline (float64 build).
+ *
+ * Each case is a tiny model that puts one op (or loss) between layers with
+ * weights: the gradients of the weights before the op pass through the
+ * op's backward rule (autodiff.c) and kernel (kernels/), those after it
+ * check the forward. Inputs come from noise sources drawn once; the
+ * objective is usually E[sum(F(x) * r)] with r a random direction. Every
+ * case runs at batch sizes 1 and 3; every parameter of the model is
+ * checked against central differences, relative error below 1e-6. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "compile.h"
+#include "exec.h"
+#include "pool.h"
+#include "rng.h"
+
+typedef struct Case {
+    const char *name;
+    const char *src;
+} Case;
+
+/* x: [5] input; r: random direction of the output's shape */
+#define VEC(out, body)                                                               \
+    "x ~ normal(5)\nr ~ normal(" out ")\nnet F(x: [5]) -> " out " {\n" body          \
+    "\n}\nmin F: E[sum(F(x) * r)]\n"
+/* x: an image-like input */
+#define IMG(in, out, body)                                                           \
+    "x ~ normal(" in ")\nr ~ normal(" out ")\nnet F(x: " in ") -> " out " {\n" body  \
+    "\n}\nmin F: E[sum(F(x) * r)]\n"
+
+static const Case cases[] = {
+    {"dense", VEC("[4]", "dense(4)")},
+    {"relu", VEC("[3]", "dense(6) -> relu -> dense(3)")},
+    {"leaky_relu", VEC("[3]", "dense(6) -> leaky_relu(0.2) -> dense(3)")},
+    {"elu", VEC("[3]", "dense(6) -> elu(0.7) -> dense(3)")},
+    {"tanh", VEC("[3]", "dense(6) -> tanh -> dense(3)")},
+    {"sigmoid", VEC("[3]", "dense(6) -> sigmoid -> dense(3)")},
+    {"softplus", VEC("[3]", "dense(6) -> softplus -> dense(3)")},
+    {"gelu", VEC("[3]", "dense(6) -> gelu -> dense(3)")},
+    {"log_sigmoid", VEC("[3]", "dense(6) -> log_sigmoid -> dense(3)")},
+    {"exp", VEC("[4]", "dense(4) -> exp")},
+    {"log", VEC("[4]", "dense(4) -> softplus -> log")},
+    {"sqrt", VEC("[4]", "dense(4) -> softplus -> sqrt")},
+    {"abs", VEC("[4]", "dense(4) -> abs")},
+    {"neg", VEC("[4]", "h = dense(x, 4)\n-h")},
+    {"powc_2", VEC("[4]", "h = dense(x, 4)\nh ^ 2")},
+    {"powc_3", VEC("[4]", "h = dense(x, 4)\nh ^ 3")},
+    {"powc_half", VEC("[4]", "h = dense(x, 4) -> softplus\nh ^ 0.5")},
+    {"add_sub", VEC("[4]", "a = dense(x, 4)\nb = dense(x, 4)\na - b + a")},
+    {"mul_div", VEC("[4]", "a = dense(x, 4)\nb = dense(x, 4) -> softplus\na * b / (b + 1)")},
+    {"broadcast_rows", VEC("[4]", "a = dense(x, 4)\nb = dense(x, 1)\na * b + a / (b * b + 1) - b")},
+    {"broadcast_inner", VEC("[2, 3]", "a = dense(x, 6) -> reshape(2, 3)\nb = dense(x, 3)\na * b - b")},
+    {"broadcast_const", VEC("[4]", "a = dense(x, 4)\n2 * a - 1 / (a * a + 3)")},
+    {"conv_s1_same", IMG("[2, 5, 5]", "[3, 5, 5]", "conv(3, 3)")},
+    {"conv_s2_valid_odd", IMG("[2, 9, 7]", "[3, 4, 3]", "conv(3, 3, stride: 2, padding: valid)")},
+    {"conv_s2_pad1_k4", IMG("[2, 8, 8]", "[3, 4, 4]", "conv(3, 4, stride: 2, padding: 1)")},
+    {"conv_chain", IMG("[1, 6, 6]", "[2, 3, 3]", "conv(3, 3, stride: 1) -> tanh -> conv(2, 3, stride: 2)")},
+    {"deconv_s1_same", IMG("[2, 4, 4]", "[3, 4, 4]", "deconv(3, 3)")},
+    {"deconv_s2_outpad", IMG("[2, 4, 3]", "[3, 8, 6]",
+                             "deconv(3, 3, stride: 2, padding: 1, output_padding: 1)")},
+    {"deconv_s2_k5_same", IMG("[2, 3, 3]", "[2, 6, 6]", "deconv(2, 5, stride: 2) -> tanh")},
+    {"deconv_chain", IMG("[2, 3, 3]", "[1, 12, 12]",
+                         "deconv(3, 4, stride: 2) -> tanh -> deconv(1, 4, stride: 2)")},
+    {"batchnorm_dense", VEC("[3]", "dense(4) -> batchnorm -> dense(3)")},
+    {"batchnorm_conv", IMG("[2, 4, 4]", "[3, 4, 4]", "conv(3, 3) -> batchnorm -> tanh")},
+    {"layernorm", VEC("[3]", "dense(6) -> layernorm -> dense(3)")},
+    {"dropout", VEC("[3]", "dense(8) -> dropout(0.4) -> dense(3)")},
+    {"maxpool", IMG("[2, 6, 6]", "[2, 3, 3]", "conv(2, 3) -> maxpool(2)")},
+    {"maxpool_overlap_odd", IMG("[2, 7, 7]", "[2, 3, 3]", "conv(2, 3) -> maxpool(3, stride: 2)")},
+    {"avgpool", IMG("[2, 6, 6]", "[2, 3, 3]", "conv(2, 3) -> avgpool(2)")},
+    {"upsample", IMG("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> upsample(2)")},
+    {"reshape_flatten", IMG("[2, 3, 3]", "[4]", "conv(2, 3) -> flatten -> dense(4)")},
+    {"concat", VEC("[5]", "a = dense(x, 3)\nb = dense(x, 2)\nconcat(a, b) -> tanh")},
+    {"concat_axis1", IMG("[1, 3, 3]", "[2, 6, 3]",
+                         "a = conv(x, 2, 3)\nb = conv(x, 2, 3, stride: 2, padding: 1)\n"
+                         "concat(a, b -> upsample(2) -> conv(2, 2, padding: valid), axis: 1)")},
+    {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
+                  "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
+    {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
+               "net F(x: [5], c: []) -> [2] {\nconcat(dense(x, 3), onehot(c, 4)) -> dense(2)\n}\n"
+               "min F: E[sum(F(x, c) * r)]\n"},
+    {"softmax", VEC("[4]", "dense(4) -> softmax")},
+    {"log_softmax", VEC("[4]", "dense(4) -> log_softmax")},
+    {"sum_mean", VEC("[]", "h = dense(x, 6) -> reshape(2, 3)\nsum(h * h) + mean(h)")},
+    {"bce", "x ~ normal(5)\nt ~ uniform(4, low: 0, high: 1)\nnet F(x: [5]) -> [4] {\n"
+            "0.5 * tanh(dense(x, 4)) + 0.5\n}\nmin F: E[bce(F(x), t)]\n"},
+    {"bce_logits", "x ~ normal(5)\nt ~ uniform(4, low: 0, high: 1)\nnet F(x: [5]) -> [4] {\n"
+                   "dense(4) -> sigmoid\n}\nmin F: E[bce(F(x), t)]\n"},
+    {"bce_const_target", "x ~ normal(5)\nnet F(x: [5]) -> [1] {\ndense(1) -> sigmoid\n}\n"
+                         "min F: E[bce(F(x), 1)] + E[bce(F(x), 0)]\n"},
+    {"mse", "x ~ normal(5)\nt ~ normal(4)\nnet F(x: [5]) -> [4] {\ndense(4)\n}\n"
+            "min F: E[mse(F(x), t)]\n"},
+    {"l1", "x ~ normal(5)\nt ~ normal(4)\nnet F(x: [5]) -> [4] {\ndense(4)\n}\n"
+           "min F: E[l1(F(x), t)]\n"},
+    {"cross_entropy_labels", "x ~ normal(5)\nc ~ categorical(4)\nnet F(x: [5]) -> [4] {\n"
+                             "dense(4) -> softmax\n}\nmin F: E[cross_entropy(F(x), c)]\n"},
+    {"cross_entropy_probs", "x ~ normal(5)\nc ~ categorical(3)\nnet F(x: [5]) -> [3] {\n"
+                            "dense(3) -> softplus\n}\n"
+                            "min F: E[cross_entropy(F(x) / sum(F(x)), onehot(c, 3))]\n"},
+    {"kl_normal", "x ~ normal(5)\nnet F(x: [5]) -> (mu: [3], lv: [3]) {\nmu = dense(x, 3)\n"
+                  "lv = dense(x, 3)\n}\nlet mu, lv = F(x)\nmin F: E[kl_normal(mu, lv)]\n"},
+    {"gan_terms", "x ~ normal(5)\nz ~ normal(5)\nnet F(x: [5]) -> [1] {\ndense(4) -> tanh -> "
+                  "dense(1) -> sigmoid\n}\nmin F: E[log F(x)] + E[log(1 - F(z))]\n"},
+    {"reparameterise", "x ~ normal(5)\ne ~ normal(3)\nnet F(x: [5]) -> (mu: [3], lv: [3]) {\n"
+                       "mu = dense(x, 3)\nlv = dense(x, 3)\n}\nlet mu, lv = F(x)\n"
+                       "let z = mu + exp(lv / 2) * e\nmin F: E[sum(z * z) + kl_normal(mu, lv)]\n"},
+};
+
+static double loss_of(Exec *e)
+{
+    char err[EXEC_ERR_LEN];
+    if (exec_gradients(e, 1, err)) {
+        fprintf(stderr, "%s\n", err);
+        return NAN;
+    }
+    return e->loss[0];
+}
+
+static void check_case(const Case *c, int B, const char *dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.g", dir, c->name);
+    FILE *f = fopen(path, "w");
+    fputs(c->src, f);
+    fclose(f);
+    int code;
+    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
+    CHECKF(g != NULL, "%s does not compile", c->name);
+    if (!g) return;
+    char err[EXEC_ERR_LEN];
+    Exec *e = exec_new(g, B, 11, err);
+    CHECKF(e != NULL, "%s: %s", c->name, err);
+    if (!e) {
+        graph_free(g);
+        return;
+    }
+    Rng r = rng_init(5);
+    exec_draw_noise(e, &r, B);
+    double l0 = loss_of(e);
+    CHECKF(isfinite(l0), "%s: loss %g", c->name, l0);
+    int64_t n = e->plen[0];
+    real *grad = malloc(sizeof(real) * (size_t)n);
+    memcpy(grad, e->grads + e->pstart[0], sizeof(real) * (size_t)n);
+    double worst = 0;
+    for (int64_t k = 0; k < n; k++) {
+        real *w = e->params + e->pstart[0] + k, saved = *w;
+        double h = 1e-6;
+        *w = saved + h;
+        double lp = loss_of(e);
+        *w = saved - h;
+        double lm = loss_of(e);
+        *w = saved;
+        double fd = (lp - lm) / (2 * h), an = grad[k];
+        /* relative 1e-6, with an absolute floor of 1e-9 for gradients
+         * that are zero (the rounding of a central difference of an O(1)
+         * loss with h = 1e-6 is about 1e-10) */
+        double diff = fabs(fd - an), scale = fmax(fabs(fd), fabs(an));
+        if (diff > 1e-9 && diff / scale > worst) worst = diff / scale;
+        CHECKF(diff <= 1e-6 * scale + 1e-9,
+               "%s (batch %d): parameter real %lld: autodiff %.12g, finite differences %.12g",
+               c->name, B, (long long)k, an, fd);
+    }
+    if (worst > 1e-7)
+        printf("f64_gradcheck_ops: %s batch %d: worst relative error %.1e\n", c->name, B, worst);
+    free(grad);
+    exec_free(e);
+    graph_free(g);
+    unlink(path);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/genc_gradcheck_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    pool_init(2);
+    for (size_t i = 0; i < GENC_COUNT(cases); i++) {
+        check_case(&cases[i], 1, dir);
+        check_case(&cases[i], 3, dir);
+    }
+    pool_shutdown();
+    rmdir(dir);
+    printf("f64_gradcheck_ops: %zu ops and losses at batch 1 and 3\n", GENC_COUNT(cases));
+    return check_done("f64_gradcheck_ops");
+}
