@@ -19,9 +19,7 @@
 
 #include <string.h>
 
-#ifndef CONV_MIN_N
 #define CONV_MIN_N 256
-#endif
 #define CONV_MAX_GROUP 16
 
 KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,

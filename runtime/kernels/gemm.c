@@ -8,11 +8,39 @@
 
 #include <cblas.h>
 
+/* OpenBLAS 0.3.21's "small matrix" path for untransposed products
+ * (sgemm_small_kernel_b0_nn on SkylakeX, taken up to about 100^3
+ * multiply-adds) calls malloc on every product, and a training step must
+ * not allocate. Those products are small enough for a plain loop, which
+ * the compiler vectorises along the rows of B and C. */
+#define GEMM_SMALL_NN 1000000
+
+static void gemm_small_nn(int M, int N, int K, real alpha, const real *A, int lda,
+                          const real *B, int ldb, real beta, real *C, int ldc)
+{
+    for (int i = 0; i < M; i++) {
+        real *c = C + (size_t)i * ldc;
+        if (beta == 0)
+            for (int j = 0; j < N; j++) c[j] = 0;
+        else if (beta != 1)
+            for (int j = 0; j < N; j++) c[j] *= beta;
+        for (int k = 0; k < K; k++) {
+            real a = alpha * A[(size_t)i * lda + k];
+            const real *b = B + (size_t)k * ldb;
+            for (int j = 0; j < N; j++) c[j] += a * b[j];
+        }
+    }
+}
+
 void k_gemm(bool ta, bool tb, int M, int N, int K, real alpha,
             const real *A, int lda, const real *B, int ldb, real beta,
             real *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
+    if (!ta && !tb && (int64_t)M * N * K <= GEMM_SMALL_NN) {
+        gemm_small_nn(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
     pool_blas_setup(); /* once: for programs that never call pool_init */
     enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE tB = tb ? CblasTrans : CblasNoTrans;

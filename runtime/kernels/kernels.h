@@ -13,9 +13,10 @@
  *  - Gradient kernels WRITE (=) their output, they do not accumulate (+=)
  *    as llm.c's do: in genc's graph every gradient is a value of its own
  *    and the sum of several contributions is an explicit add node.
- *  - Elementwise kernels (sections 1, 2, 7, 10 and k_copy/k_scale) allow
- *    the output to alias an input exactly (in place); no other kernel
- *    allows any overlap between outputs and inputs.
+ *  - Elementwise kernels (sections 1, 7 and 10, k_scale, k_copy) allow the
+ *    output to be exactly an input (in place); so does k_binary, for an
+ *    operand that already has the output's shape. No other kernel allows
+ *    any overlap between outputs and inputs.
  *  - Determinism: the same inputs and the same pool_threads() give
  *    bit-identical outputs. Reductions use a fixed order per thread count
  *    and accumulate in double (no float atomics). Across thread counts
@@ -135,9 +136,12 @@ void k_mean_batch(real *y, const real *x, int B);
 
 /* C [M,N] = op(A) op(B), op(A) [M,K], op(B) [K,N]. A is stored [M,K], or
  * [K,M] when ta; B is stored [K,N], or [N,K] when tb. Split over the pool
- * by rows or columns of C when large. Gradients: for C = A B,
- * dA = dC B^T = k_matmul(dA, dC, B, M, K, N, false, true) and
- * dB = A^T dC = k_matmul(dB, A, dC, K, N, M, true, false). */
+ * by rows or columns of C when large. Gradients, with dC [M,N]:
+ *   !ta: dA [M,K] = k_matmul(dA, dC, B, M, K, N, false, !tb)
+ *    ta: dA [K,M] = k_matmul(dA, B, dC, K, M, N, tb, true)
+ *   !tb: dB [K,N] = k_matmul(dB, A, dC, K, N, M, !ta, false)
+ *    tb: dB [N,K] = k_matmul(dB, dC, A, N, K, M, true, ta)
+ * (all four are gradient-checked in tests/unit/f64_gradcheck_kernels.c) */
 void k_matmul(real *C, const real *A, const real *B, int M, int N, int K,
               bool ta, bool tb);
 
@@ -178,8 +182,9 @@ KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
                     int sh, int sw, int ph, int pw, int oph, int opw);
 
 /* Reals of `work` needed by every conv and deconv kernel below with
- * geometry g: per-task im2col buffers [C*R*S, P*Q], plus per-task partial
- * weight gradients for the filter gradient. Depends on pool_threads(). */
+ * geometry g (one size serves all six): per-task im2col and gather buffers
+ * for a group of images, plus per-thread partial weight gradients for the
+ * filter gradient. Depends on pool_threads(): plan after pool_init(). */
 size_t k_conv_work_size(const KConv *g);
 
 /* y [B,K,P,Q] = conv(x [B,C,H,W], w [K,C,R,S]) */

@@ -13,9 +13,11 @@
 
 /* How work is split. A task is worth handing to another thread only if
  * it outweighs the hand-off, measured on the 2-core VM (tests/unit/
- * test_kernels --bench prints it): when the worker is asleep, as it is
- * after any single-thread stretch, publishing a job costs the caller about
- * 20 us (futex wake) and the worker starts 5-300 us later, median ~75 us.
+ * test_kernels --bench prints it): back to back a job costs 0.1-0.3 us,
+ * but when the worker is asleep, as it is after any single-thread
+ * stretch, publishing a job costs the caller 10-20 us (futex wake) and the
+ * worker starts 5-300 us later, median ~70 us (the vCPU has to be woken
+ * through the hypervisor).
  * So work below ~3 tasks of K_TASK_NS stays on the caller, and larger work
  * is cut into tasks of at least K_TASK_NS (at most 4 per thread) so that
  * the caller can run the share of a worker that is late to wake.

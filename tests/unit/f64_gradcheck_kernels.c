@@ -366,6 +366,9 @@ static void check_conv(void)
         {1, 3, 4, 4, 2, 1, 1, 1, 1, 0, 0},
         {3, 2, 6, 5, 2, 3, 2, 2, 1, 0, 1},
         {3, 1, 8, 8, 2, 4, 4, 2, 2, 1, 1},
+        /* P*Q = 144: images go two to a GEMM, so B = 3 makes groups of 2 + 1 */
+        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1},
+        {3, 2, 23, 23, 2, 3, 3, 2, 2, 1, 1},
     };
     for (size_t ci = 0; ci < GENC_COUNT(cases); ci++) {
         const int *c = cases[ci];
@@ -398,6 +401,8 @@ static void check_deconv(void)
         {1, 2, 3, 3, 3, 3, 3, 2, 3, 1, 0, 1, 2},
         {3, 2, 4, 4, 2, 5, 5, 1, 1, 2, 2, 0, 0},
         {3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0},
+        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1, 0, 0}, /* groups of 2 + 1 images */
+        {3, 1, 12, 12, 1, 4, 4, 2, 2, 1, 1, 1, 1},
     };
     for (size_t ci = 0; ci < GENC_COUNT(cases); ci++) {
         const int *c = cases[ci];

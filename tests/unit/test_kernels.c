@@ -224,6 +224,7 @@ static const int conv_cases[][11] = {
     {3, 5, 11, 11, 6, 4, 4, 2, 2, 1, 1},
     {3, 1, 28, 28, 8, 5, 5, 2, 2, 2, 2}, /* DCGAN's first layer, fewer channels */
     {1, 3, 4, 4, 2, 4, 4, 2, 2, 0, 0},  /* kernel as large as the input */
+    {7, 2, 9, 9, 3, 3, 3, 1, 1, 0, 0},  /* P*Q = 49: 6 images per GEMM, groups 6 + 1 */
 };
 
 static void test_conv(void)
@@ -262,6 +263,8 @@ static const int deconv_cases[][13] = {
     {3, 2, 5, 4, 3, 3, 3, 2, 3, 1, 0, 1, 2},  /* different strides */
     {1, 3, 7, 7, 4, 5, 5, 1, 1, 2, 2, 0, 0},  /* stride 1 "same" */
     {3, 4, 5, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0},  /* 1x1 */
+    {3, 2, 12, 12, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* 2 images per GEMM: groups 2 + 1 */
+    {5, 3, 7, 7, 2, 5, 5, 1, 1, 2, 2, 0, 0},  /* 6 per GEMM, B = 5: one short group */
 };
 
 static void test_deconv(void)

@@ -1,0 +1,150 @@
+/* test_exec.c: properties of the executor on the shipped models.
+ *
+ * - A training step allocates nothing: malloc, calloc, realloc and free
+ *   are counted (by wrapping glibc's) around steps after the first, for
+ *   every model and every kind of step it has (phase ratios).
+ * - 20 steps of dcgan_mnist from the same seed give bit-identical
+ *   parameters and batchnorm statistics; another seed gives other ones. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "compile.h"
+#include "exec.h"
+#include "pool.h"
+#include "rng.h"
+
+/* ASan replaces malloc itself; counting is only possible without it */
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNTING 0
+#else
+#define COUNTING 1
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+static volatile int counting;
+static volatile long allocs;
+void *malloc(size_t n)
+{
+    if (counting) allocs++;
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    if (counting) allocs++;
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    if (counting) allocs++;
+    return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+    if (counting && p) allocs++;
+    __libc_free(p);
+}
+#endif
+
+static Graph *compile(const char *path)
+{
+    int code;
+    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
+    CHECKF(g != NULL, "%s does not compile", path);
+    return g;
+}
+
+/* random images in range and labels, fresh noise */
+static void fill_batch(Exec *e, Rng *r)
+{
+    const Graph *g = e->g;
+    if (g->data) {
+        rng_fill_uniform(r, e->input[0], (size_t)(e->B * shape_count(g->data->shape)),
+                         (real)g->data->lo, (real)g->data->hi);
+        for (int i = 0; i < e->B; i++) e->input[1][i] = (real)rng_categorical(r, 10);
+    }
+    exec_draw_noise(e, r, e->B);
+}
+
+static unsigned step_mask(const Graph *g, uint64_t step)
+{
+    unsigned mask = 0;
+    for (int p = 0; p < g->nphases; p++)
+        if ((step + 1) % (uint64_t)g->phases[p].every == 0) mask |= 1u << p;
+    return mask;
+}
+
+static void no_allocation(const char *path)
+{
+    Graph *g = compile(path);
+    if (!g) return;
+    char err[EXEC_ERR_LEN];
+    Exec *e = exec_new(g, 8, 1, err);
+    CHECKF(e != NULL, "%s", err);
+    Rng r = rng_init(1);
+    /* the first steps make each kind of step's plan */
+    for (uint64_t s = 0; s < 10; s++) {
+        fill_batch(e, &r);
+        CHECKF(exec_step(e, step_mask(g, s), err) == 0, "%s", err);
+    }
+#if COUNTING
+    long total = 0;
+    for (uint64_t s = 10; s < 20; s++) {
+        fill_batch(e, &r);
+        allocs = 0;
+        counting = 1;
+        int bad = exec_step(e, step_mask(g, s), err);
+        counting = 0;
+        CHECKF(bad == 0, "%s", err);
+        total += allocs;
+    }
+    CHECKF(total == 0, "%s: %ld allocations in 10 training steps", path, total);
+#endif
+    exec_free(e);
+    graph_free(g);
+}
+
+/* parameters and batchnorm statistics after 20 steps from seed */
+static real *train20(Graph *g, uint64_t seed, int64_t *n)
+{
+    char err[EXEC_ERR_LEN];
+    Exec *e = exec_new(g, 16, seed, err);
+    CHECKF(e != NULL, "%s", err);
+    Rng r = rng_stream(seed, 99);
+    for (uint64_t s = 0; s < 20; s++) {
+        fill_batch(e, &r);
+        CHECKF(exec_step(e, step_mask(g, s), err) == 0, "%s", err);
+    }
+    *n = e->nparams + e->nbn;
+    real *out = malloc(sizeof(real) * (size_t)*n);
+    memcpy(out, e->params, sizeof(real) * (size_t)e->nparams);
+    memcpy(out + e->nparams, e->bn, sizeof(real) * (size_t)e->nbn);
+    exec_free(e);
+    return out;
+}
+
+int main(void)
+{
+    pool_init(2);
+    const char *models[] = {"models/gan_mlp_mnist.g", "models/dcgan_mnist.g", "models/vae_mnist.g",
+                            "models/conv_vae_mnist.g", "models/cgan_mnist.g", "models/wgan_mnist.g",
+                            "models/classifier_mnist.g"};
+    for (size_t i = 0; i < GENC_COUNT(models); i++) no_allocation(models[i]);
+    if (!COUNTING) printf("test_exec: allocations not counted under ASan\n");
+
+    Graph *g = compile("models/dcgan_mnist.g");
+    if (g) {
+        int64_t n1, n2, n3;
+        real *a = train20(g, 1, &n1), *b = train20(g, 1, &n2), *c = train20(g, 2, &n3);
+        CHECK(n1 == n2 && n1 == n3);
+        CHECKF(memcmp(a, b, sizeof(real) * (size_t)n1) == 0, "same seed, different parameters");
+        CHECKF(memcmp(a, c, sizeof(real) * (size_t)n1) != 0, "seeds 1 and 2, same parameters");
+        free(a);
+        free(b);
+        free(c);
+        graph_free(g);
+    }
+    pool_shutdown();
+    return check_done("test_exec");
+}
