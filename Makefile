@@ -56,11 +56,11 @@ deps-quiet:
 genc: $(GENC)
 	@ln -sf $(GENC) genc
 
-$(B)/lexer.c $(B)/lexer.h: grammar/lexer.l
+$(B)/lexer.c $(B)/lexer.h &: grammar/lexer.l
 	@mkdir -p $(B)
 	flex --header-file=$(B)/lexer.h -o $(B)/lexer.c $<
 
-$(B)/parser.c $(B)/parser.h: grammar/parser.y
+$(B)/parser.c $(B)/parser.h &: grammar/parser.y
 	@mkdir -p $(B)
 	bison -Wall -Werror -o $(B)/parser.c --defines=$(B)/parser.h $<
 
