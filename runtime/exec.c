@@ -216,6 +216,7 @@ static real *slot_ptr(Exec *e, Slot s)
     switch (s.kind) {
     case SLOT_ARENA: return e->arena + s.off;
     case SLOT_PARAM: return e->params + e->poff[s.off];
+    case SLOT_GRAD: return e->grads + e->poff[s.off];
     case SLOT_INPUT: return e->input[s.off];
     case SLOT_NOISE: return e->noise[s.off];
     }
@@ -530,6 +531,7 @@ static int update(Exec *e, const Plan *p, int t, bool apply, char err[EXEC_ERR_L
         int i = ph->params[j];
         int64_t n = shape_count(g->params[i].shape);
         real *dst = e->grads + e->poff[i];
+        if (in->grads[j].kind == SLOT_GRAD && in->grads[j].off == i) continue; /* already there */
         if (in->grads[j].off < 0) k_fill(dst, (int)n, 0);
         else k_copy(dst, slot_ptr(e, in->grads[j]), (int)n);
     }
@@ -590,5 +592,6 @@ const real *exec_value(Exec *e, const Plan *p, int n)
     if (nd->op == OP_noise) return e->noise[nd->ia[0]];
     for (int t = p->nins - 1; t >= 0; t--)
         if (p->ins[t].kind == INS_COMPUTE && p->ins[t].node == n) return slot_ptr(e, p->ins[t].out);
+    if (nd->op == OP_reshape) return exec_value(e, p, nd->in[0]); /* a view */
     return NULL;
 }

@@ -36,9 +36,12 @@ typedef struct Builder {
     int nins, cap;
     Inst *inst;
     int ninst, icap;
-    int *cur;   /* per node: its valid instance, or -1 */
+    int *cur;   /* per node: its valid instance, CUR_GRAD, or CUR_NONE */
+    int *grad_of; /* per node: the parameter whose final gradient it is, or -1 */
     int64_t work;
 } Builder;
+
+enum { CUR_NONE = -1, CUR_GRAD = -2 };
 
 static Ins *emit(Builder *b, Ins in)
 {
@@ -61,6 +64,7 @@ static Slot read_slot(Builder *b, int n, int at)
     default: break;
     }
     int i = b->cur[n];
+    if (i == CUR_GRAD) return (Slot){SLOT_GRAD, b->grad_of[n]};
     GENC_ASSERT(i >= 0);
     b->inst[i].last = at;
     return (Slot){SLOT_ARENA, i}; /* an instance index until offsets exist */
@@ -97,8 +101,19 @@ static void compute(Builder *b, int n, int phase)
     const Graph *g = b->g;
     const Node *nd = &g->nodes[n];
     if (nd->op == OP_param || nd->op == OP_input || nd->op == OP_noise) return;
+    bool to_grad = b->grad_of && b->grad_of[n] >= 0;
+    if (nd->op == OP_reshape && !to_grad && b->cur[nd->in[0]] >= 0) {
+        b->cur[n] = b->cur[nd->in[0]]; /* a view: same memory, no instruction */
+        return;
+    }
     Ins in = {.kind = INS_COMPUTE, .node = n, .phase = phase};
     for (int j = 0; j < nd->nin; j++) in.in[j] = read_slot(b, nd->in[j], b->nins);
+    if (to_grad) {
+        b->cur[n] = CUR_GRAD;
+        in.out = (Slot){SLOT_GRAD, b->grad_of[n]};
+        emit(b, in);
+        return;
+    }
     if (b->ninst == b->icap) {
         b->icap = b->icap ? 2 * b->icap : 256;
         b->inst = xrealloc(b->inst, sizeof *b->inst * (size_t)b->icap);
@@ -141,7 +156,7 @@ static int64_t assign_offsets(Builder *b)
         head[b->inst[i].last] = i;
     }
     for (int t = 0; t < b->nins; t++) {
-        if (b->ins[t].kind == INS_COMPUTE) {
+        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].out.kind == SLOT_ARENA) {
             Inst *in = &b->inst[b->ins[t].out.off];
             /* 16-real alignment (64 bytes in float): vector loads */
             int64_t size = (in->size + 15) & ~(int64_t)15;
@@ -204,7 +219,7 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     for (int t = 0; t < b->nins; t++) {
         Ins *in = &b->ins[t];
         if (in->kind == INS_COMPUTE) {
-            in->out.off = b->inst[in->out.off].off;
+            if (in->out.kind == SLOT_ARENA) in->out.off = b->inst[in->out.off].off;
             for (int k = 0; k < b->g->nodes[in->node].nin; k++)
                 if (in->in[k].kind == SLOT_ARENA) in->in[k].off = b->inst[in->in[k].off].off;
         }
@@ -222,6 +237,7 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     p->work = b->work;
     free(b->inst);
     free(b->cur);
+    free(b->grad_of);
     return p;
 }
 
@@ -229,7 +245,7 @@ static Builder builder(const Graph *g, int B)
 {
     Builder b = {.g = g, .B = B};
     b.cur = xcalloc((size_t)g->nnodes + 1, sizeof *b.cur);
-    for (int i = 0; i < g->nnodes; i++) b.cur[i] = -1;
+    for (int i = 0; i < g->nnodes; i++) b.cur[i] = CUR_NONE;
     return b;
 }
 
@@ -250,6 +266,17 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
     for (int p = 0; p < g->nphases; p++) {
         if (!(mask & (1u << p))) continue;
         const Phase *ph = &g->phases[p];
+        /* final gradients go straight to the gradient slab, except a node
+         * that is the gradient of two parameters (a + b) */
+        free(b.grad_of);
+        b.grad_of = xcalloc((size_t)g->nnodes + 1, sizeof *b.grad_of);
+        for (int i = 0; i < g->nnodes; i++) b.grad_of[i] = -1;
+        for (int j = 0; j < ph->nparams; j++) {
+            int n = ph->grads[j];
+            if (n >= 0 && b.cur[n] == CUR_NONE) b.grad_of[n] = b.grad_of[n] == -1 ? ph->params[j] : -2;
+        }
+        for (int i = 0; i < g->nnodes; i++)
+            if (b.grad_of[i] == -2) b.grad_of[i] = -1;
         memset(need, 0, sizeof *need * (size_t)g->nnodes);
         need[ph->loss] = true;
         mark_needed(g, ph->grads, ph->nparams, need);
@@ -265,7 +292,7 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
         emit(&b, up);
         /* values that depend on what this update changed are stale now */
         for (int i = 0; i < g->nnodes; i++)
-            if (dep[i] & (1u << p)) b.cur[i] = -1;
+            if (dep[i] & (1u << p)) b.cur[i] = CUR_NONE;
     }
     free(need);
     free(dep);

@@ -15,8 +15,10 @@
 
 #include "graph.h"
 
-/* Where a value lives. */
-typedef enum { SLOT_ARENA, SLOT_PARAM, SLOT_INPUT, SLOT_NOISE } SlotKind;
+/* Where a value lives. A gradient that a phase's update reads is
+ * computed straight into the gradient slab (SLOT_GRAD), and a reshape
+ * shares its input's memory instead of copying it. */
+typedef enum { SLOT_ARENA, SLOT_PARAM, SLOT_GRAD, SLOT_INPUT, SLOT_NOISE } SlotKind;
 typedef struct Slot {
     SlotKind kind;
     int64_t off; /* reals into the arena; or the param, input, noise index */
