@@ -376,8 +376,10 @@ uint64_t graph_hash(Graph *g)
         h = hash_bytes(h, n->fa, sizeof n->fa);
     }
     for (int i = 0; i < g->nparams; i++) {
+        const Shape *s = &g->params[i].shape;
         h = hash_bytes(h, g->params[i].path, strlen(g->params[i].path) + 1);
-        h = hash_bytes(h, &g->params[i].shape, sizeof g->params[i].shape);
+        h = hash_bytes(h, &s->nd, sizeof s->nd);
+        h = hash_bytes(h, s->d, sizeof s->d[0] * (size_t)s->nd);
     }
     return h;
 }
