@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernels/kernels.h"
 
@@ -166,6 +167,7 @@ void exec_free(Exec *e)
     free(e->plen);
     free(e->arena);
     free(e->work);
+    free(e->prof);
     free(e);
 }
 
@@ -546,6 +548,18 @@ static int update(Exec *e, const Plan *p, int t, bool apply, char err[EXEC_ERR_L
     return 0;
 }
 
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void exec_profile(Exec *e)
+{
+    if (!e->prof) e->prof = xcalloc((size_t)(e->g->nnodes + e->g->nphases + 1), sizeof *e->prof);
+}
+
 static int run_step(Exec *e, unsigned mask, bool apply, char err[EXEC_ERR_LEN])
 {
     GENC_ASSERT(mask < 64);
@@ -556,11 +570,14 @@ static int run_step(Exec *e, unsigned mask, bool apply, char err[EXEC_ERR_LEN])
     const Plan *p = e->plans[mask];
     for (int t = 0; t < p->nins; t++) {
         const Ins *in = &p->ins[t];
+        double t0 = e->prof ? seconds() : 0;
         if (in->kind == INS_UPDATE) {
             if (update(e, p, t, apply, err)) return -1;
         } else if (run_ins(e, p, in, err)) {
             return -1;
         }
+        if (e->prof)
+            e->prof[in->kind == INS_UPDATE ? e->g->nnodes + in->phase : in->node] += seconds() - t0;
     }
     if (apply) e->step++;
     return 0;

@@ -35,7 +35,12 @@ typedef struct Exec {
     uint64_t seed;
     uint64_t step;    /* training steps done: keys dropout masks */
     real *loss;       /* per phase: the loss of its last run */
+    double *prof;     /* NULL, or seconds spent per node (and per phase's
+                         update at index nnodes + phase), for --profile */
 } Exec;
+
+/* Starts timing every instruction (genc bench --profile). */
+void exec_profile(Exec *e);
 
 /* Creates the run state for batch size B: parameters initialised from
  * seed by their init rules, optimizers from the phases' settings. NULL and

@@ -1,9 +1,11 @@
 /* main.c: the genc command. */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "compile.h"
 #include "graph.h"
 #include "plan.h"
@@ -40,6 +42,10 @@ static const char usage[] =
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
     "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
     "      --checkpoint PATH --data DIR --threads N\n"
+    "  bench FILE.g [options]    time training steps on random data of the model's shape\n"
+    "      --steps N --warmup N --threads N --batch N (defaults 20, 3, every core, the model's)\n"
+    "      --profile             time per op kind\n"
+    "  bench --sgemm [--threads N]  the machine's sgemm GFLOP/s, the practical ceiling\n"
     "\n"
     "  genc --help               this text\n"
     "  genc --version            the version\n"
@@ -226,6 +232,35 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
     return 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+    BenchOpts o = {.steps = 20, .warmup = 3, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    for (int i = 0; i < argc; i++) {
+        long long v;
+        const char *a = argv[i];
+        int *field = !strcmp(a, "--steps") ? &o.steps : !strcmp(a, "--warmup") ? &o.warmup
+                     : !strcmp(a, "--threads") ? &o.threads : !strcmp(a, "--batch") ? &o.batch : NULL;
+        if (field) {
+            if (i + 1 == argc || !int_arg(argv[++i], 0, 1000000, &v))
+                return usage_error("%s needs a whole number", a);
+            *field = (int)v;
+        } else if (!strcmp(a, "--profile")) {
+            o.profile = true;
+        } else if (!strcmp(a, "--sgemm")) {
+            o.sgemm = true;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option '%s' for bench", a);
+        } else if (o.file) {
+            return usage_error("bench takes one file; '%s' is a second", a);
+        } else {
+            o.file = a;
+        }
+    }
+    if (!o.file && !o.sgemm) return usage_error("bench needs a model file%s", "");
+    if (o.steps < 1) return usage_error("--steps must be at least 1%s", "");
+    return bench_run(&o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -243,6 +278,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "graph") == 0) return cmd_graph(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "sample") == 0 || strcmp(cmd, "eval") == 0) {
         RunOpts o;
         int bad = parse_run_opts(cmd, argc - 2, argv + 2, &o);

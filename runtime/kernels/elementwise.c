@@ -252,7 +252,7 @@ void k_copy(real *y, const real *x, int n)
 typedef struct DropJob {
     real *y;
     const real *x;
-    double p;
+    uint32_t thr;
     real scale;
     uint64_t key;
 } DropJob;
@@ -260,8 +260,16 @@ typedef struct DropJob {
 static void dropout_range(void *vj, long lo, long hi)
 {
     const DropJob *j = vj;
-    for (long i = lo; i < hi; i++)
-        j->y[i] = k_hash_uniform_key(j->key, (uint64_t)i) >= j->p ? j->x[i] * j->scale : 0;
+    long i = lo;
+    for (; i < hi && (i & 3); i++) /* to a 4-aligned block */
+        j->y[i] = k_dropout_keep(j->key, (uint64_t)i, j->thr) ? j->x[i] * j->scale : 0;
+    for (; i + 4 <= hi; i += 4) {
+        uint64_t h = k_mix64(j->key ^ ((uint64_t)i >> 2));
+        for (int k = 0; k < 4; k++)
+            j->y[i + k] = ((h >> (16 * k)) & 0xffff) >= j->thr ? j->x[i + k] * j->scale : 0;
+    }
+    for (; i < hi; i++)
+        j->y[i] = k_dropout_keep(j->key, (uint64_t)i, j->thr) ? j->x[i] * j->scale : 0;
 }
 
 void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream)
@@ -274,6 +282,6 @@ void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t st
         k_fill(y, n, 0);
         return;
     }
-    DropJob j = {y, x, (double)p, (real)1 / ((real)1 - p), k_hash_key(seed, stream)};
+    DropJob j = {y, x, k_dropout_threshold(p), (real)1 / ((real)1 - p), k_hash_key(seed, stream)};
     k_par_range(n, 2, dropout_range, &j);
 }

@@ -267,8 +267,22 @@ static inline double k_hash_uniform(uint64_t seed, uint64_t stream, uint64_t i)
     return k_hash_uniform_key(k_hash_key(seed, stream), i);
 }
 
+/* Dropout's mask, four elements per 64-bit hash: element i keeps its
+ * value when its 16 bits, u in [0, 65536), are at least thr =
+ * round(p * 65536). One mix per four elements instead of two per element
+ * made dropout 8x cheaper; the keep rate is 1-p to within 2^-17. */
+static inline uint32_t k_dropout_threshold(double p)
+{
+    return (uint32_t)(p * 65536.0 + 0.5);
+}
+static inline bool k_dropout_keep(uint64_t key, uint64_t i, uint32_t thr)
+{
+    return ((k_mix64(key ^ (i >> 2)) >> (16 * (i & 3))) & 0xffff) >= thr;
+}
+
 /* Inverted dropout: y [n] = keep[i] ? x[i] / (1-p) : 0 with
- * keep[i] = k_hash_uniform(seed, stream, i) >= p (i the flat index).
+ * keep[i] = k_dropout_keep(k_hash_key(seed, stream), i, thr) (i the flat
+ * index).
  * Linear in x, so the backward is this same kernel applied to dy with the
  * same (p, seed, stream). p = 0 copies, p >= 1 gives zeros. */
 void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream);

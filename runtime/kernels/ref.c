@@ -503,9 +503,10 @@ void ref_bce_logits_grad(real *da, const real *dy, const real *a, const real *t,
 
 void ref_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream)
 {
+    uint64_t key = k_hash_key(seed, stream);
+    uint32_t thr = k_dropout_threshold(p);
     for (int i = 0; i < n; i++)
-        y[i] = k_hash_uniform(seed, stream, (uint64_t)i) >= (double)p
-                   ? x[i] * ((real)1 / ((real)1 - p)) : 0;
+        y[i] = k_dropout_keep(key, (uint64_t)i, thr) ? x[i] * ((real)1 / ((real)1 - p)) : 0;
 }
 
 void ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D)
