@@ -9,13 +9,11 @@
 #include "compile.h"
 #include "graph.h"
 #include "plan.h"
+#include "evaluate.h"
 #include "train.h"
 
 #define GENC_VERSION "0.1.0"
 
-/* Exit codes (docs/architecture.md): 0 ok, 1 runtime failure, 2 usage,
- * 3 compile errors. */
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_COMPILE = 3 };
 
 static const char usage[] =
     "usage: genc COMMAND FILE.g [options]\n"
@@ -283,7 +281,7 @@ int main(int argc, char **argv)
         RunOpts o;
         int bad = parse_run_opts(cmd, argc - 2, argv + 2, &o);
         if (bad) return bad;
-        return cmd[0] == 'r' ? train_run(&o) : cmd[0] == 's' ? train_sample(&o) : train_eval(&o);
+        return cmd[0] == 'r' ? train_run(&o) : cmd[0] == 's' ? eval_sample(&o) : eval_test(&o);
     }
     return usage_error("unknown command '%s'", cmd);
 }
