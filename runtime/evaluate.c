@@ -9,6 +9,9 @@
 #include "image.h"
 #include "run.h"
 
+static uint64_t next_u64_of(void *rng) { return rng_u64(rng); }
+static int eval_judge(RunOpts *o);
+
 /* ---- genc sample ------------------------------------------------------- */
 
 static bool ends_with(const char *s, const char *suffix)
@@ -92,6 +95,7 @@ int eval_sample(RunOpts *o)
 
 int eval_test(RunOpts *o)
 {
+    if (o->judge) return eval_judge(o);
     Run r;
     int code = run_open_trained(&r, o);
     if (code) {
@@ -122,34 +126,38 @@ int eval_test(RunOpts *o)
     Rng noise = rng_stream(g->seed, STREAM_FIXED_NOISE);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
-    /* whole batches only: the plan's batch is fixed (the rest of the test
-     * set, fewer than one batch, is left out and said so below) */
-    for (int64_t b = 0; b + B <= ds.n; b += B) {
-        for (int i = 0; i < B; i++) idx[i] = (int)(b + i);
-        data_batch(&ds, idx, B, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
-        for (int i = 0; i < B; i++) e->input[1][i] = (real)labels[i];
-        exec_draw_noise(e, &noise, B);
-        if (exec_eval(e, plan, err)) {
+    /* batches of the model's size, then one plan for the rest */
+    Plan *rest = NULL;
+    for (int64_t at = 0; at < ds.n; at += B) {
+        int n = ds.n - at < B ? (int)(ds.n - at) : B;
+        Plan *p = plan;
+        if (n < B) p = rest = plan_eval(g, n, roots, nroots);
+        for (int i = 0; i < n; i++) idx[i] = (int)(at + i);
+        data_batch(&ds, idx, n, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
+        for (int i = 0; i < n; i++) e->input[1][i] = (real)labels[i];
+        exec_draw_noise(e, &noise, n);
+        if (exec_eval(e, p, err)) {
             fprintf(stderr, "genc: error: %s\n", err);
             status = EXIT_RUNTIME;
             break;
         }
-        for (int p = 0; p < g->nphases; p++) sum[p] += *exec_value(e, plan, g->phases[p].loss) * B;
+        /* each loss is a batch mean: weight it by the batch's size */
+        for (int q = 0; q < g->nphases; q++) sum[q] += *exec_value(e, p, g->phases[q].loss) * n;
         if (g->judge >= 0) {
-            const real *pr = exec_value(e, plan, g->judge);
+            const real *pr = exec_value(e, p, g->judge);
             int k = g->nodes[g->judge].shape.d[0];
-            for (int i = 0; i < B; i++) {
+            for (int i = 0; i < n; i++) {
                 int best = 0;
                 for (int j = 1; j < k; j++)
                     if (pr[i * k + j] > pr[i * k + best]) best = j;
                 correct += best == labels[i];
             }
         }
-        seen += B;
+        seen += n;
     }
+    plan_free(rest);
     if (status == EXIT_OK) {
-        printf("%s on %lld test images (%s)%s\n", o->file, (long long)seen, g->data->dataset,
-               seen < ds.n ? " (a last partial batch is left out)" : "");
+        printf("%s on %lld test images (%s)\n", o->file, (long long)seen, g->data->dataset);
         for (int p = 0; p < g->nphases; p++)
             printf("  loss %-10s %.4f\n", g->phases[p].name, sum[p] / (double)seen);
         if (g->judge >= 0) printf("  accuracy   %.4f\n", (double)correct / (double)seen);
@@ -161,5 +169,282 @@ int eval_test(RunOpts *o)
     plan_free(plan);
     data_free(&ds);
     run_close(&r);
+    return status;
+}
+
+/* ---- genc eval --judge ------------------------------------------------- */
+
+/* Eigenvalues (w) and eigenvectors (columns of v) of the symmetric n x n
+ * matrix a, by cyclic Jacobi rotations; a is destroyed. n is small here
+ * (the judge's feature width), so simplicity wins over speed. */
+static void jacobi_eigen(double *a, int n, double *w, double *v)
+{
+    for (int i = 0; i < n * n; i++) v[i] = 0;
+    for (int i = 0; i < n; i++) v[i * n + i] = 1;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+        if (off < 1e-22) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                double apq = a[p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) { /* columns p and q */
+                    double akp = a[k * n + p], akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) { /* rows p and q */
+                    double apk = a[p * n + k], aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < n; k++) {
+                    double vkp = v[k * n + p], vkq = v[k * n + q];
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+    }
+    for (int i = 0; i < n; i++) w[i] = a[i * n + i];
+}
+
+/* mean [d] and covariance [d, d] of n feature rows */
+static void moments(const real *f, int n, int d, double *mean, double *cov)
+{
+    for (int j = 0; j < d; j++) {
+        mean[j] = 0;
+        for (int i = 0; i < n; i++) mean[j] += f[(size_t)i * d + j];
+        mean[j] /= n;
+    }
+    for (int a = 0; a < d; a++)
+        for (int b = a; b < d; b++) {
+            double s = 0;
+            for (int i = 0; i < n; i++)
+                s += (f[(size_t)i * d + a] - mean[a]) * (f[(size_t)i * d + b] - mean[b]);
+            cov[a * d + b] = cov[b * d + a] = s / (n - 1);
+        }
+}
+
+/* Frechet distance between Gaussians fitted to two feature sets:
+ * |m1 - m2|^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2)), with tr (S1 S2)^(1/2) the
+ * sum of the square roots of the eigenvalues of S1^(1/2) S2 S1^(1/2). */
+static double frechet(const real *f1, const real *f2, int n, int d)
+{
+    double *m1 = xcalloc((size_t)d, sizeof *m1), *m2 = xcalloc((size_t)d, sizeof *m2);
+    double *s1 = xcalloc((size_t)d * d, sizeof *s1), *s2 = xcalloc((size_t)d * d, sizeof *s2);
+    double *w = xcalloc((size_t)d, sizeof *w), *v = xcalloc((size_t)d * d, sizeof *v);
+    double *r = xcalloc((size_t)d * d, sizeof *r), *t = xcalloc((size_t)d * d, sizeof *t);
+    moments(f1, n, d, m1, s1);
+    moments(f2, n, d, m2, s2);
+    double dist = 0, tr = 0;
+    for (int j = 0; j < d; j++) dist += (m1[j] - m2[j]) * (m1[j] - m2[j]);
+    for (int j = 0; j < d; j++) tr += s1[j * d + j] + s2[j * d + j];
+    /* r = S1^(1/2) = V sqrt(W) V^T */
+    memcpy(t, s1, sizeof *t * (size_t)d * d);
+    jacobi_eigen(t, d, w, v);
+    for (int a = 0; a < d; a++)
+        for (int b = 0; b < d; b++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) s += v[a * d + k] * sqrt(fmax(w[k], 0)) * v[b * d + k];
+            r[a * d + b] = s;
+        }
+    /* t = r S2 r */
+    for (int a = 0; a < d; a++)
+        for (int b = 0; b < d; b++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) s += s2[a * d + k] * r[k * d + b];
+            v[a * d + b] = s; /* v = S2 r */
+        }
+    for (int a = 0; a < d; a++)
+        for (int b = 0; b < d; b++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) s += r[a * d + k] * v[k * d + b];
+            t[a * d + b] = s;
+        }
+    jacobi_eigen(t, d, w, v);
+    for (int j = 0; j < d; j++) tr -= 2 * sqrt(fmax(w[j], 0));
+    free(m1);
+    free(m2);
+    free(s1);
+    free(s2);
+    free(w);
+    free(v);
+    free(r);
+    free(t);
+    return dist + tr;
+}
+
+#define JUDGE_N 1000
+#define JUDGE_CHUNK 100
+
+/* The judge's probabilities [n, classes] and features [n, d] of n images
+ * given in the judge's own range. */
+static int classify(Run *j, Plan *p, const real *imgs, int n, real *probs, real *feats,
+                    char err[EXEC_ERR_LEN])
+{
+    const Graph *g = j->g;
+    int64_t per = shape_count(g->data->shape);
+    int k = g->nodes[g->judge].shape.d[0], d = (int)shape_count(g->nodes[g->features].shape);
+    for (int at = 0; at < n; at += JUDGE_CHUNK) {
+        memcpy(j->e->input[0], imgs + (int64_t)at * per, sizeof(real) * (size_t)(JUDGE_CHUNK * per));
+        memset(j->e->input[1], 0, sizeof(real) * JUDGE_CHUNK);
+        if (exec_eval(j->e, p, err)) return -1;
+        memcpy(probs + (int64_t)at * k, exec_value(j->e, p, g->judge), sizeof(real) * (size_t)(JUDGE_CHUNK * k));
+        memcpy(feats + (int64_t)at * d, exec_value(j->e, p, g->features),
+               sizeof(real) * (size_t)(JUDGE_CHUNK * d));
+    }
+    return 0;
+}
+
+typedef struct JudgeScore {
+    double confident, coverage, fd, agreement;
+} JudgeScore;
+
+static JudgeScore score(const real *probs, const real *feats, const real *test_feats, int n, int k,
+                        int d, const int *want)
+{
+    JudgeScore s = {0};
+    int hist[256] = {0}, agree = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        for (int c = 1; c < k; c++)
+            if (probs[i * k + c] > probs[i * k + best]) best = c;
+        s.confident += probs[i * k + best] > 0.9;
+        hist[best]++;
+        agree += want && best == want[i];
+    }
+    s.confident /= n;
+    for (int c = 0; c < k; c++)
+        if (hist[c]) s.coverage -= (double)hist[c] / n * log((double)hist[c] / n);
+    s.coverage /= log((double)k);
+    s.agreement = want ? (double)agree / n : -1;
+    s.fd = frechet(feats, test_feats, n, d);
+    return s;
+}
+
+static void print_score(const char *what, JudgeScore s)
+{
+    printf("  %-26s %9.3f %9.3f %9.2f", what, s.confident, s.coverage, s.fd);
+    if (s.agreement >= 0) printf(" %9.3f", s.agreement);
+    printf("\n");
+}
+
+/* Scores 1,000 samples of a generator with a trained classifier, and 1,000
+ * real training images the same way, as the reference. */
+static int eval_judge(RunOpts *o)
+{
+    Run m, j;
+    memset(&j, 0, sizeof j);
+    int code = run_open_trained(&m, o);
+    RunOpts jo = {.file = o->judge, .checkpoint = o->judge_checkpoint, .seed = -1, .label = -1,
+                  .threads = o->threads};
+    if (!code && m.g->sample < 0) {
+        fprintf(stderr, "genc: error: %s has no 'sample' setting to judge\n", o->file);
+        code = EXIT_USAGE;
+    }
+    if (!code) code = run_open_trained(&j, &jo);
+    if (!code && (j.g->judge < 0 || j.g->features < 0 || !j.g->data)) {
+        fprintf(stderr, "genc: error: --judge: %s is not a classifier (its objective has no "
+                "cross_entropy of a net ending in dense -> softmax)\n", o->judge);
+        code = EXIT_USAGE;
+    }
+    if (!code && !shape_eq(m.g->nodes[m.g->sample].shape, j.g->data->shape)) {
+        char b1[64], b2[64];
+        fprintf(stderr, "genc: error: --judge: %s draws %s but %s reads %s\n", o->file,
+                shape_str(m.g->nodes[m.g->sample].shape, b1, sizeof b1), o->judge,
+                shape_str(j.g->data->shape, b2, sizeof b2));
+        code = EXIT_USAGE;
+    }
+    DataSet train = {0}, test = {0};
+    if (!code && (run_load_data(&j, "train", &train) || run_load_data(&j, "test", &test)))
+        code = EXIT_RUNTIME;
+    if (!code && test.n < JUDGE_N) {
+        fprintf(stderr, "genc: error: --judge needs %d test images; %s has %d\n", JUDGE_N,
+                o->judge, test.n);
+        code = EXIT_RUNTIME;
+    }
+    if (code) {
+        data_free(&train);
+        data_free(&test);
+        if (j.g) run_close(&j);
+        if (m.g) run_close(&m);
+        return code;
+    }
+    const Graph *jg = j.g;
+    int64_t per = shape_count(jg->data->shape);
+    int k = jg->nodes[jg->judge].shape.d[0], d = (int)shape_count(jg->nodes[jg->features].shape);
+    real *imgs = xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
+    real *probs = xcalloc((size_t)JUDGE_N * k, sizeof *probs);
+    real *feats = xcalloc((size_t)JUDGE_N * d, sizeof *feats);
+    real *test_feats = xcalloc((size_t)JUDGE_N * d, sizeof *test_feats);
+    int *idx = xcalloc(JUDGE_N, sizeof *idx), *want = NULL;
+    int roots[2] = {jg->judge, jg->features};
+    Plan *jp = plan_eval(jg, JUDGE_CHUNK, roots, 2);
+    Plan *mp = plan_eval(m.g, JUDGE_CHUNK, &m.g->sample, 1);
+    char err[EXEC_ERR_LEN];
+    int status = EXIT_OK;
+    /* the test images' features: the reference distribution */
+    for (int i = 0; i < JUDGE_N; i++) idx[i] = i;
+    data_batch(&test, idx, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
+    if (classify(&j, jp, imgs, JUDGE_N, probs, test_feats, err)) status = EXIT_RUNTIME;
+    /* generated images, mapped from the model's range to the judge's */
+    int c = run_class_noise(m.g);
+    if (c >= 0) want = xcalloc(JUDGE_N, sizeof *want);
+    Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : m.g->seed, STREAM_FIXED_NOISE);
+    real lo, hi;
+    run_sample_range(m.g, &lo, &hi);
+    for (int at = 0; at < JUDGE_N && status == EXIT_OK; at += JUDGE_CHUNK) {
+        /* a conditional model draws rows of 10 per class, in turn */
+        const real *x = run_draw_samples(&m, mp, JUDGE_CHUNK, &rng, -1, 10, err);
+        if (!x) {
+            status = EXIT_RUNTIME;
+            break;
+        }
+        for (int64_t i = 0; i < JUDGE_CHUNK * per; i++)
+            imgs[at * per + i] = (real)((x[i] - lo) / (hi - lo) * (jg->data->hi - jg->data->lo) + jg->data->lo);
+        for (int i = 0; want && i < JUDGE_CHUNK; i++)
+            want[at + i] = (int)m.e->noise[c][i];
+    }
+    JudgeScore gen = {0}, real_s = {0};
+    if (status == EXIT_OK && classify(&j, jp, imgs, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
+    if (status == EXIT_OK) gen = score(probs, feats, test_feats, JUDGE_N, k, d, want);
+    /* 1,000 real training images in a fixed random order, the reference */
+    if (status == EXIT_OK) {
+        int *perm = xcalloc((size_t)train.n, sizeof *perm);
+        for (int i = 0; i < train.n; i++) perm[i] = i;
+        Rng sh = rng_init(12345);
+        data_shuffle(perm, train.n, next_u64_of, &sh);
+        int n = train.n < JUDGE_N ? train.n : JUDGE_N;
+        data_batch(&train, perm, n, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
+        free(perm);
+        if (n < JUDGE_N || classify(&j, jp, imgs, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
+        else real_s = score(probs, feats, test_feats, JUDGE_N, k, d, NULL);
+    }
+    if (status == EXIT_OK) {
+        printf("judged by %s (%s), %d images each; fd against %d test images\n", o->judge,
+               o->judge_checkpoint ? o->judge_checkpoint : j.ckpt, JUDGE_N, JUDGE_N);
+        printf("  %-26s %9s %9s %9s%s\n", "", "confident", "coverage", "fd", want ? "     label" : "");
+        print_score(o->file, gen);
+        print_score("real training images", real_s);
+    } else {
+        fprintf(stderr, "genc: error: %s\n", err);
+    }
+    plan_free(jp);
+    plan_free(mp);
+    free(imgs);
+    free(probs);
+    free(feats);
+    free(test_feats);
+    free(idx);
+    free(want);
+    data_free(&train);
+    data_free(&test);
+    run_close(&j);
+    run_close(&m);
     return status;
 }

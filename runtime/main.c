@@ -40,6 +40,9 @@ static const char usage[] =
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
     "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
     "      --checkpoint PATH --data DIR --threads N\n"
+    "      --judge CLASSIFIER.g  score 1,000 samples with a trained classifier instead:\n"
+    "                            share confident (p > 0.9), class coverage, Frechet distance\n"
+    "      --judge-checkpoint PATH  default runs/CLASSIFIER/checkpoint.genc\n"
     "  bench FILE.g [options]    time training steps on random data of the model's shape\n"
     "      --steps N --warmup N --threads N --batch N (defaults 20, 3, every core, the model's)\n"
     "      --profile             time per op kind\n"
@@ -219,6 +222,11 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
         }
         if (!is_run) {
             if (strcmp(a, "--checkpoint") == 0) { NEED_VALUE(); o->checkpoint = v; continue; }
+        }
+        if (!is_run && !is_sample) {
+            if (strcmp(a, "--judge") == 0) { NEED_VALUE(); o->judge = v; continue; }
+            if (strcmp(a, "--judge-checkpoint") == 0) { NEED_VALUE(); o->judge_checkpoint = v; continue; }
+            INT_OPT("--seed", 0, 4000000000LL, o->seed)
         }
         if (strcmp(a, "--data") == 0) { NEED_VALUE(); o->data_dir = v; continue; }
         INT_OPT("--threads", 1, 1024, o->threads)
