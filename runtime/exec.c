@@ -2,6 +2,7 @@
 #include "exec.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,24 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
+/* Grows the arena and scratch to fit plan p; only when a plan is new. */
+static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
+{
+    if (p->arena > e->arena_size) {
+        free(e->arena);
+        e->arena_size = 0;
+        if (!(e->arena = try_alloc(p->arena, err, "arena"))) return -1;
+        e->arena_size = p->arena;
+    }
+    if (p->work > e->work_size) {
+        free(e->work);
+        e->work_size = 0;
+        if (!(e->work = try_alloc(p->work, err, "kernel scratch"))) return -1;
+        e->work_size = p->work;
+    }
+    return 0;
+}
+
 Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
 {
     Exec *e = xcalloc(1, sizeof *e);
@@ -123,6 +142,23 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     e->noise = xcalloc((size_t)g->nnoise + 1, sizeof *e->noise);
     e->optim = xcalloc((size_t)g->nphases + 1, sizeof *e->optim);
     e->loss = xcalloc((size_t)g->nphases + 1, sizeof *e->loss);
+    /* every value must be addressable by the kernels' int sizes */
+    for (int n = 0; n < g->nnodes; n++)
+        if (plan_count(g, n, B) > INT32_MAX) {
+            const Node *nd = &g->nodes[n];
+            snprintf(err, EXEC_ERR_LEN, "%s:%d:%d: at batch %d this value has %lld elements, more "
+                     "than genc's limit of %d; use a smaller batch",
+                     nd->loc.file ? nd->loc.file : g->file, nd->loc.line, nd->loc.col, B,
+                     (long long)plan_count(g, n, B), INT32_MAX);
+            exec_free(e);
+            return NULL;
+        }
+    /* the step of every phase, the largest: its memory is taken now, so a
+     * model too large for the machine is refused before training starts */
+    unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
+    if (g->nphases) e->plans[all] = plan_step(g, B, all);
+    int64_t state = 4 * e->nparams + e->nbn, arena = all ? e->plans[all]->arena : 0;
+    int64_t work = all ? e->plans[all]->work : 0;
     bool ok = (e->params = try_alloc(e->nparams, err, "parameters")) &&
               (e->grads = try_alloc(e->nparams, err, "gradients")) &&
               (e->bn = try_alloc(e->nbn, err, "batchnorm statistics"));
@@ -133,7 +169,15 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     for (int i = 0; ok && i < g->nnoise; i++)
         ok = (e->noise[i] = try_alloc(rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;
     for (int p = 0; ok && p < g->nphases; p++) ok = make_optim(e, p, err) == 0;
+    if (ok && all) ok = fit(e, e->plans[all], err) == 0;
     if (!ok) {
+        if (strncmp(err, "not enough memory", 17) == 0)
+            snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
+                     "batch %d (parameters, gradients and optimizer state %.1f MB, intermediate "
+                     "values %.1f MB, kernel scratch %.1f MB)",
+                     (double)(state + arena + work) * sizeof(real) / 1e6, B,
+                     (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
+                     (double)work * sizeof(real) / 1e6);
         exec_free(e);
         return NULL;
     }
@@ -176,24 +220,6 @@ int64_t exec_bytes(const Exec *e)
     int64_t r = 2 * e->nparams + e->nbn + e->arena_size + e->work_size;
     for (int p = 0; p < e->g->nphases; p++) r += (int64_t)e->optim[p].nslabs * e->plen[p];
     return r * (int64_t)sizeof(real);
-}
-
-/* Grows the arena and scratch to fit plan p; only when a plan is new. */
-static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
-{
-    if (p->arena > e->arena_size) {
-        free(e->arena);
-        e->arena_size = 0;
-        if (!(e->arena = try_alloc(p->arena, err, "arena"))) return -1;
-        e->arena_size = p->arena;
-    }
-    if (p->work > e->work_size) {
-        free(e->work);
-        e->work_size = 0;
-        if (!(e->work = try_alloc(p->work, err, "kernel scratch"))) return -1;
-        e->work_size = p->work;
-    }
-    return 0;
 }
 
 void exec_draw_noise(Exec *e, Rng *rng, int rows)

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Faults a run survives with nothing lost:
+# - a file-size limit (ulimit -f, the shell's "disk full") when a
+#   checkpoint is written: a clear message, exit 1, the previous checkpoint
+#   intact and still resumable;
+# - a memory limit (ulimit -v) the model cannot fit: refused before
+#   training, with the memory it needs, not a crash.
+. tests/e2e/common.inc
+
+model=models/gan_mlp_mnist.g
+expect_status 0 "$GENC" run $model --steps 30 --out "$T/r" --quiet --threads 2
+cp "$T/r/checkpoint.genc" "$T/saved.genc"
+# 512 KB files at most: the log fits, a 7 MB checkpoint does not
+(ulimit -f 512; "$GENC" run $model --steps 60 --checkpoint-every 10 --out "$T/r" --resume --quiet --threads 2) \
+    > "$T/out" 2> "$T/err"
+[ $? = 1 ] || fail "a checkpoint that cannot be written did not exit 1"
+expect_err "$T/r/checkpoint.genc"
+expect_err "File too large"
+expect_err "the previous checkpoint is kept"
+cmp -s "$T/r/checkpoint.genc" "$T/saved.genc" || fail "the previous checkpoint changed"
+[ ! -e "$T/r/checkpoint.genc.tmp" ] || fail "a temporary checkpoint was left behind"
+expect_status 0 "$GENC" run $model --steps 40 --out "$T/r" --resume --quiet --threads 2
+
+(ulimit -v 150000; "$GENC" run models/dcgan_mnist.g --steps 1 --out "$T/m" --quiet --threads 2) \
+    > "$T/out" 2> "$T/err"
+[ $? = 1 ] || fail "a model that does not fit in memory did not exit 1"
+expect_err "not enough memory: training needs about"
+expect_err "MB at batch 64"
+finish
