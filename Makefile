@@ -3,12 +3,8 @@
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -I. -Iruntime -Igrammar -I$(B) -I/usr/include/x86_64-linux-gnu/openblas-serial
-# OpenBLAS's serial build: genc's own pool runs the threads (runtime/pool.c),
-# and the pthread build's idle workers would only compete with it, and hang
-# at exit when a memory limit stops them from allocating their buffers.
-BLAS    := /usr/lib/x86_64-linux-gnu/openblas-serial
-LDLIBS  += -L$(BLAS) -Wl,-rpath,$(BLAS) -lopenblas -lz -lm -lpthread
+           -I. -Iruntime -Igrammar -I$(B) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+LDLIBS  += -lopenblas -lz -lm -lpthread
 
 # make SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer, in a build dir of its own.
 ifeq ($(SAN),1)

@@ -269,6 +269,17 @@ static int cmd_bench(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* OpenBLAS's pthread build starts a worker per core when it loads, before
+     * main. genc's pool runs every thread itself and calls BLAS from several
+     * of them (the serial build is not safe for that), so the library must
+     * start none: its idle workers only compete with the pool, and one that
+     * cannot allocate its buffer under a memory limit hangs the exit. The
+     * setting is read when the library loads, so set it and start again. */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+        /* if that failed, carry on with the library's workers */
+    }
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

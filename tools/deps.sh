@@ -16,7 +16,7 @@ need gcc             command -v cc
 need make            command -v make
 need flex            command -v flex
 need bison           command -v bison
-need libopenblas-serial-dev test -e /usr/include/x86_64-linux-gnu/openblas-serial/cblas.h
+need libopenblas-dev test -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h
 need zlib1g-dev      test -e /usr/include/zlib.h
 need libstb-dev      test -e /usr/include/stb/stb_image_write.h
 need graphviz        command -v dot
