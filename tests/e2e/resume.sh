@@ -38,6 +38,18 @@ cmp -s "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resum
 rows=$(tail -n +2 "$T/k/log.csv" | wc -l)
 [ "$rows" = $steps ] || fail "resumed log.csv has $rows rows, want $steps"
 
+# Ctrl-C: the current step finishes, a checkpoint is written, exit 130
+"$GENC" run $model --steps $steps --threads 2 --out "$T/int" > "$T/out" 2> "$T/err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+code=$?
+[ $code = 130 ] || fail "Ctrl-C: exit status $code, want 130"
+expect_err "continue with: genc run $model --resume --out $T/int"
+expect_status 0 "$GENC" run $model $args --out "$T/int" --resume
+cmp -s "$T/ref/checkpoint.genc" "$T/int/checkpoint.genc" || fail "interrupted by Ctrl-C and resumed differs"
+
 # a resumed run continues where the checkpoint left off
 expect_status 0 "$GENC" run $model --steps 20 --threads 2 --quiet --out "$T/half"
 expect_status 0 "$GENC" run $model $args --out "$T/half" --resume
