@@ -24,10 +24,7 @@ int eval_sample(RunOpts *o)
 {
     Run r;
     int code = run_open_trained(&r, o);
-    if (code) {
-        if (r.g) run_close(&r);
-        return code;
-    }
+    if (code) return code;
     Graph *g = r.g;
     if (g->sample < 0) {
         fprintf(stderr, "genc: error: %s has no 'sample' setting in its train block\n", o->file);
@@ -98,10 +95,7 @@ int eval_test(RunOpts *o)
     if (o->judge) return eval_judge(o);
     Run r;
     int code = run_open_trained(&r, o);
-    if (code) {
-        if (r.g) run_close(&r);
-        return code;
-    }
+    if (code) return code;
     Graph *g = r.g;
     Exec *e = r.e;
     if (!g->data) {
@@ -371,8 +365,8 @@ static int eval_judge(RunOpts *o)
     if (code) {
         data_free(&train);
         data_free(&test);
-        if (j.g) run_close(&j);
-        if (m.g) run_close(&m);
+        run_close(&j);
+        run_close(&m);
         return code;
     }
     const Graph *jg = j.g;

@@ -28,11 +28,20 @@ int run_mkdirs(const char *path)
     return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
 }
 
-/* Compiles the model, applies the command line's train settings, creates
- * the run state. */
+static int run_open_state(Run *r, RunOpts *o, bool need_data);
+
 int run_open(Run *r, RunOpts *o, bool need_data)
 {
     memset(r, 0, sizeof *r);
+    int code = run_open_state(r, o, need_data);
+    if (code) run_close(r);
+    return code;
+}
+
+/* Compiles the model, applies the command line's train settings, creates
+ * the run state; run_open closes what was opened when this fails. */
+static int run_open_state(Run *r, RunOpts *o, bool need_data)
+{
     r->o = o;
     int code;
     r->g = compile_file(o->file, STOP_AUTODIFF, stderr, &code);
@@ -74,9 +83,12 @@ int run_open(Run *r, RunOpts *o, bool need_data)
 
 void run_close(Run *r)
 {
+    if (!r->g) return;
     exec_free(r->e);
     graph_free(r->g);
     pool_shutdown();
+    r->e = NULL;
+    r->g = NULL;
 }
 
 int run_load_data(Run *r, const char *split, DataSet *ds)
@@ -271,11 +283,15 @@ int run_open_trained(Run *r, RunOpts *o)
     if (code) return code;
     const char *path = o->checkpoint ? o->checkpoint : r->ckpt;
     RunState st;
+    code = EXIT_OK;
     if (access(path, F_OK)) {
         fprintf(stderr, "genc: error: no checkpoint at %s; train first with: genc run %s\n", path,
                 o->file);
-        return EXIT_USAGE;
+        code = EXIT_USAGE;
+    } else if (run_load_checkpoint(r, path, &st)) {
+        code = EXIT_RUNTIME;
     }
-    return run_load_checkpoint(r, path, &st) ? EXIT_RUNTIME : EXIT_OK;
+    if (code) run_close(r);
+    return code;
 }
 

@@ -114,10 +114,7 @@ int train_run(RunOpts *o)
 {
     Run r;
     int code = run_open(&r, o, true);
-    if (code) {
-        if (r.g) run_close(&r);
-        return code;
-    }
+    if (code) return code;
     Graph *g = r.g;
     Exec *e = r.e;
     DataSet ds;
