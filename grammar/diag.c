@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *out)
 {
@@ -84,36 +85,40 @@ void diag_summary(Diag *d)
     if (d->nerrors) fprintf(d->out, "%d error%s\n", d->nerrors, d->nerrors == 1 ? "" : "s");
 }
 
-/* Levenshtein distance, capped: words longer than 64 are never suggested. */
+/* Edit distance with adjacent transpositions (adma -> adam is one edit),
+ * capped: words longer than 64 are never suggested. */
 static int diag_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64) return 1000;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
+    int d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[lb];
+    return d[la][lb];
 }
 
 const char *diag_suggest(const char *word, const char *const *cand, int n)
 {
     const char *best = NULL;
     int bestd = 1000;
-    int limit = strlen(word) <= 4 ? 1 : 2;
+    /* one- and two-letter names are all close to each other: only a
+     * difference of case is worth a hint there */
+    size_t len = strlen(word);
+    int limit = len <= 2 ? 0 : len <= 4 ? 1 : 2;
     for (int i = 0; i < n; i++) {
+        if (strcmp(word, cand[i]) != 0 && strcasecmp(word, cand[i]) == 0) return cand[i];
         int dd = diag_distance(word, cand[i]);
         if (dd < bestd) bestd = dd, best = cand[i];
     }
-    return bestd <= limit ? best : NULL;
+    return bestd <= limit && bestd > 0 ? best : NULL;
 }

@@ -37,6 +37,11 @@ typedef struct Lower {
     int ncalls;
     const int *args; /* the inputs of the net being inlined */
     const bool *nonsat; /* per net: rewrite log(1 - X(net)) as -log X */
+    /* Each typed node is lowered once per context (a net call being
+     * inlined, or one phase's loss), not once per use: a value used twice
+     * (h = a + a; h + h ...) would otherwise double the graph at each use. */
+    int *memo, *memo_ctx; /* per TExpr id: its node, and the context it belongs to */
+    int ctx, nctx;
 } Lower;
 
 static int lower_expr(Lower *L, const TExpr *t);
@@ -172,10 +177,13 @@ static int lower_call(Lower *L, const TExpr *t)
     }
     const Net *net = &L->m->nets[t->ival];
     const int *saved = L->args;
+    int saved_ctx = L->ctx;
     L->args = args;
+    L->ctx = ++L->nctx;
     int *outs = xcalloc((size_t)net->nouts, sizeof *outs);
     for (int i = 0; i < net->nouts; i++) outs[i] = lower_expr(L, net->outs[i]);
     L->args = saved;
+    L->ctx = saved_ctx;
     L->calls = xrealloc(L->calls, sizeof *L->calls * (size_t)(L->ncalls + 1));
     CallMemo *c = &L->calls[L->ncalls++];
     c->net = t->ival;
@@ -200,37 +208,46 @@ static bool saturating(Lower *L, const TExpr *t)
 static int lower_expr(Lower *L, const TExpr *t)
 {
     Graph *g = L->g;
+    if (L->memo_ctx[t->id] == L->ctx) return L->memo[t->id];
+    int n;
     switch (t->kind) {
-    case TX_ARG: return L->args[t->ival];
-    case TX_NUM: return graph_const(g, t->fa[0], t->loc, t->path);
+    case TX_ARG: n = L->args[t->ival]; break;
+    case TX_NUM: n = graph_const(g, t->fa[0], t->loc, t->path); break;
     case TX_DATA:
         if (L->data[t->ival] < 0) {
             L->data[t->ival] = node(L, OP_input, t, -1, -1, t->shape);
             g->nodes[L->data[t->ival]].ia[0] = t->ival;
         }
-        return L->data[t->ival];
+        n = L->data[t->ival];
+        break;
     case TX_NOISE:
         if (L->noise[t->ival] < 0) {
             L->noise[t->ival] = node(L, OP_noise, t, -1, -1, t->shape);
             g->nodes[L->noise[t->ival]].ia[0] = t->ival;
         }
-        return L->noise[t->ival];
-    case TX_LAYER: return lower_layer(L, t);
-    case TX_CALL: return lower_call(L, t);
-    case TX_OP: break;
+        n = L->noise[t->ival];
+        break;
+    case TX_LAYER: n = lower_layer(L, t); break;
+    case TX_CALL: n = lower_call(L, t); break;
+    case TX_OP:
+        if (saturating(L, t)) {
+            /* log(1 - D(G(z))) -> -log D(G(z)): the generator's loss of the
+             * nonsaturating game (Goodfellow et al. 2014, section 3) */
+            int x = lower_expr(L, t->kids[0]->kids[1]);
+            int y = node(L, OP_log, t, x, -1, t->shape);
+            n = node(L, OP_neg, t, y, -1, t->shape);
+            break;
+        }
+        int a = t->nkids > 0 ? lower_expr(L, t->kids[0]) : -1;
+        int b = t->nkids > 1 ? lower_expr(L, t->kids[1]) : -1;
+        n = node(L, t->op, t, a, b, t->shape);
+        memcpy(g->nodes[n].ia, t->ia, sizeof t->ia);
+        memcpy(g->nodes[n].fa, t->fa, sizeof t->fa);
+        break;
+    default: GENC_ASSERT(!"unknown TExpr kind");
     }
-    if (saturating(L, t)) {
-        /* log(1 - D(G(z))) -> -log D(G(z)): the generator's loss of the
-         * nonsaturating game (Goodfellow et al. 2014, section 3) */
-        int x = lower_expr(L, t->kids[0]->kids[1]);
-        int y = node(L, OP_log, t, x, -1, t->shape);
-        return node(L, OP_neg, t, y, -1, t->shape);
-    }
-    int a = t->nkids > 0 ? lower_expr(L, t->kids[0]) : -1;
-    int b = t->nkids > 1 ? lower_expr(L, t->kids[1]) : -1;
-    int n = node(L, t->op, t, a, b, t->shape);
-    memcpy(g->nodes[n].ia, t->ia, sizeof t->ia);
-    memcpy(g->nodes[n].fa, t->fa, sizeof t->fa);
+    L->memo_ctx[t->id] = L->ctx;
+    L->memo[t->id] = n;
     return n;
 }
 
@@ -320,6 +337,9 @@ Graph *lower_model(Model *m)
     copy_sources(g, m);
     Lower L = {.m = m, .g = g, .data = {-1, -1}};
     L.layers = xcalloc((size_t)m->nlayers + 1, sizeof *L.layers);
+    L.memo = xcalloc((size_t)m->nall + 1, sizeof *L.memo);
+    L.memo_ctx = xcalloc((size_t)m->nall + 1, sizeof *L.memo_ctx);
+    for (int i = 0; i < m->nall; i++) L.memo_ctx[i] = -1;
     L.noise = xcalloc((size_t)m->nnoise + 1, sizeof *L.noise);
     for (int i = 0; i < m->nnoise; i++) L.noise[i] = -1;
     bool *nonsat = xcalloc((size_t)m->nnets + 1, sizeof *nonsat);
@@ -327,6 +347,7 @@ Graph *lower_model(Model *m)
         const Objective *o = &m->objs[i];
         if (o->nmax) {
             /* max D: V is min D: -V */
+            L.ctx = ++L.nctx;
             int v = lower_loss(&L, o->value, o->max, o->nmax);
             int neg = graph_add(g, OP_neg, 1, &v, o->loc, "");
             g->nodes[neg].shape = g->nodes[v].shape;
@@ -337,11 +358,13 @@ Graph *lower_model(Model *m)
                 for (int j = 0; j < o->nmin; j++) nonsat[o->min[j]] = true;
                 L.nonsat = nonsat;
             }
+            L.ctx = ++L.nctx; /* nonsat changes how this side lowers */
             add_phase(&L, o, o->min, o->nmin, lower_loss(&L, o->value, o->min, o->nmin));
             L.nonsat = NULL;
             memset(nonsat, 0, sizeof *nonsat * (size_t)m->nnets);
         }
     }
+    L.ctx = ++L.nctx;
     if (m->sample) g->sample = lower_expr(&L, m->sample);
     if (m->judge) {
         /* the classifier's probabilities and, for the Frechet distance of
@@ -356,6 +379,8 @@ Graph *lower_model(Model *m)
     for (int i = 0; i < L.ncalls; i++) free(L.calls[i].outs);
     free(L.calls);
     free(L.layers);
+    free(L.memo);
+    free(L.memo_ctx);
     free(L.noise);
     free(nonsat);
     g->after = "lower";

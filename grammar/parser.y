@@ -24,6 +24,21 @@ static Decl *decl_new(DeclKind kind)
     return d;
 }
 
+/* `batch = 64` or `batch: 64`: the setting, and an error on the separator
+ * (the usual spelling of other config files, so worth its own message) */
+static Stmt train_sep(Parse *p, char *key, YYLTYPE kl, YYLTYPE sl, char sep, Ast *value)
+{
+    if (value->kind == AST_NUM)
+        diag_error(p->diag, L(sl), "train settings take no '%c': write '%s %.15g'", sep, key,
+                   value->num);
+    else
+        diag_error(p->diag, L(sl), "train settings take no '%c': write the name, a space and "
+                   "the value, like 'batch 64'", sep);
+    Stmt st = {L(kl), {0}, value};
+    idents_add(&st.names, key, L(kl));
+    return st;
+}
+
 static Decl *decl_typed(Decl *d, char *name, SrcLoc loc, Ast *shape)
 {
     idents_add(&d->names, name, loc);
@@ -81,12 +96,16 @@ static Decl *decl_typed(Decl *d, char *name, SrcLoc loc, Ast *shape)
 
 %%
 
-/* program: declarations, one per line */
+/* program: declarations, one per line. After a syntax error the parser
+ * skips to the end of the line, or of the braces it is in, and reports the
+ * next error only once it has read three good tokens (bison's rule, kept
+ * by not calling yyerrok): a body left without its '{' costs one error,
+ * not one per line. */
 program
     : %empty
     | program NEWLINE
     | program decl NEWLINE      { program_add(&p->prog, $2); }
-    | program error NEWLINE     { yyerrok; }
+    | program error NEWLINE
     ;
 
 decl
@@ -94,7 +113,12 @@ decl
     | DATA names '~' expr       { $$ = decl_new(DECL_DATA); $$->loc = L(@1); $$->names = $2; $$->value = $4; }
     | IDENT '~' expr            { $$ = decl_new(DECL_NOISE); $$->loc = L(@1); $$->name = (Ident){$1, L(@1)}; $$->value = $3; }
     | net_head '{' body '}'     { $$ = $1; $$->body = $3; }
+    | net_head '{' stmts error '}' { $$ = $1; $$->body = $3; }
     | BLOCK IDENT '(' idents_opt ')' '{' body '}' {
+          $$ = decl_new(DECL_BLOCK); $$->loc = L(@1); $$->name = (Ident){$2, L(@2)};
+          $$->names = $4; $$->body = $7;
+      }
+    | BLOCK IDENT '(' idents_opt ')' '{' stmts error '}' {
           $$ = decl_new(DECL_BLOCK); $$->loc = L(@1); $$->name = (Ident){$2, L(@2)};
           $$->names = $4; $$->body = $7;
       }
@@ -109,6 +133,10 @@ decl
           $$ = decl_new(DECL_OBJ); $$->loc = L(@1); $$->maxes = $2; $$->value = $4; $$->flags = $5;
       }
     | IDENT '{' train_items '}' {
+          $$ = decl_new(DECL_TRAIN); $$->loc = L(@1); $$->name = (Ident){$1, L(@1)};
+          $$->body = $3;
+      }
+    | IDENT '{' train_items error '}' {
           $$ = decl_new(DECL_TRAIN); $$->loc = L(@1); $$->name = (Ident){$1, L(@1)};
           $$->body = $3;
       }
@@ -144,7 +172,7 @@ stmts
     : %empty                    { $$ = (StmtList){0}; }
     | stmts NEWLINE
     | stmts stmt NEWLINE        { $$ = $1; stmts_add(&$$, $2); }
-    | stmts error NEWLINE       { $$ = $1; yyerrok; }
+    | stmts error NEWLINE       { $$ = $1; }
     ;
 
 stmt
@@ -157,12 +185,14 @@ train_items
     : %empty                    { $$ = (StmtList){0}; }
     | train_items NEWLINE
     | train_items train_item    { $$ = $1; stmts_add(&$$, $2); }
-    | train_items error NEWLINE { $$ = $1; yyerrok; }
+    | train_items error NEWLINE { $$ = $1; }
     ;
 
 train_item
     : IDENT expr                { $$ = (Stmt){L(@1), {0}, $2}; idents_add(&$$.names, $1, L(@1)); }
     | IDENT kwlist              { $$ = (Stmt){L(@1), {0}, $2}; idents_add(&$$.names, $1, L(@1)); }
+    | IDENT '=' expr            { $$ = train_sep(p, $1, @1, @2, '=', $3); }
+    | IDENT ':' expr            { $$ = train_sep(p, $1, @1, @2, ':', $3); }
     ;
 
 kwlist
@@ -218,8 +248,8 @@ primary
     ;
 
 list
-    : '[' ']'                   { $$ = ast_new(AST_LIST, L(@1)); }
-    | '[' args ']'              { $$ = $2; $$->loc = L(@1); }
+    : '[' ']'                   { $$ = ast_new(AST_LIST, L(@$)); }
+    | '[' args ']'              { $$ = $2; $$->loc = L(@$); } /* errors underline it whole */
     ;
 
 call_args
@@ -240,5 +270,17 @@ static void yyerror(YYLTYPE *l, yyscan_t scanner, Parse *p, const char *msg)
 {
     /* bison's stack limit: only hostile nesting reaches it */
     if (strcmp(msg, "memory exhausted") == 0) msg = "nesting too deep";
+    /* a bad character or string on this line was reported, and dropping
+     * it is what broke the syntax */
+    else if (p->lex_error_stmt == p->tok_stmt || p->stop) return;
     diag_error(p->diag, L(*l), "%s", msg);
+    /* a bracket left open on an earlier line, or a brace left open before
+     * the next declaration, is the likely cause: say where it is */
+    ParseOpen o = p->open_before, b = p->brace_before;
+    bool decl_start = p->last == LET || p->last == DATA || p->last == NET || p->last == BLOCK ||
+                      p->last == MIN || p->last == MAX || p->last == END;
+    if (o.line > 0 && o.line < l->first_line)
+        diag_note(p->diag, "the '%c' on line %d, column %d is never closed", o.c, o.line, o.col);
+    else if (b.line > 0 && b.line < l->first_line && decl_start)
+        diag_note(p->diag, "the '{' on line %d, column %d is never closed", b.line, b.col);
 }

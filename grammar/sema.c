@@ -58,8 +58,12 @@ typedef struct Sema {
     int net;            /* the net being elaborated, -1 at top level */
     PathCtx *path;
     int block_depth;
+    bool *block_active; /* per block: being instantiated (a use inside it is a loop) */
+    bool block_loop;    /* a loop was reported: the enclosing uses fail quietly */
+    bool too_big;       /* SEMA_MAXNODES reached: evaluation stops */
     Decl **netdecl;     /* per net */
-    int *sig_state;     /* per net: 0 not yet, 1 in progress, 2 done */
+    int *sig_state;     /* per net: 0 not yet, 1 in progress, 2 done, 3 failed */
+    bool *net_bad;      /* per net: errors reported in its signature or body */
     bool **calls;       /* calls[a][b]: net a calls net b */
     Decl **blocks;
     int nblocks;
@@ -187,6 +191,10 @@ static const char *sema_str(Sema *s, const char *str)
     return m->strs[m->nstrs++] = xstrdup(str);
 }
 
+/* The most typed nodes a model may have. Lowering recurses along chains
+ * of them, so this also bounds its stack depth. */
+#define SEMA_MAXNODES 10000
+
 static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
 {
     Model *m = s->m;
@@ -196,6 +204,14 @@ static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
     t->shape = shape;
     t->layer_id = -1;
     t->path = s->path ? s->path->prefix : "";
+    t->id = m->nall;
+    if (m->nall == SEMA_MAXNODES) {
+        /* blocks that use blocks several times grow exponentially: stop
+         * before the passes after sema run out of time or stack */
+        diag_error(s->diag, loc, "the model is too large: more than %d operations",
+                   SEMA_MAXNODES);
+        s->too_big = true;
+    }
     m->all = xrealloc(m->all, sizeof *m->all * (size_t)(m->nall + 1));
     m->all[m->nall++] = t;
     return t;
@@ -326,6 +342,27 @@ static void unknown_name(Sema *s, const char *name, SrcLoc loc, const char *what
         diag_error(s->diag, loc, "unknown %s '%s'", what, name);
 }
 
+/* Where only a net can stand (players, per-player settings): the hint is
+ * a net's name, not any name in scope. */
+static void unknown_net(Sema *s, const char *name, SrcLoc loc)
+{
+    const char *cand[512];
+    int n = 0;
+    for (int i = 0; i < s->m->nnets && n < 512; i++) cand[n++] = s->m->nets[i].name;
+    const char *hint = diag_suggest(name, cand, n);
+    if (hint) diag_error(s->diag, loc, "unknown net '%s'; did you mean '%s'?", name, hint);
+    else diag_error(s->diag, loc, "unknown net '%s'", name);
+}
+
+/* For a value of the wrong kind: true if it needs no message of its own,
+ * because it is an error already reported or a word, reported here as an
+ * unknown name (a word where a value belongs is almost always a typo). */
+static bool kind_reported(Sema *s, Val v)
+{
+    if (v.kind == V_WORD) unknown_name(s, v.str, v.loc, "name");
+    return v.kind == V_ERR || v.kind == V_WORD;
+}
+
 /* Resolves a name to a value; words (train, same, true) stay words. */
 static Val resolve(Sema *s, const char *name, SrcLoc loc)
 {
@@ -349,6 +386,7 @@ static Val resolve(Sema *s, const char *name, SrcLoc loc)
  * elements: large enough for any model that trains on a CPU, small enough
  * that every product of sizes fits an int64 without overflow. */
 #define SEMA_MAXDIM 1000000000
+#define SEMA_MAXINPUTS 16 /* of a net (lower.c keeps a call's inputs in an array) */
 #define SEMA_MAXCOUNT 2000000000
 
 static void unknown_name(Sema *s, const char *name, SrcLoc loc, const char *what);
@@ -365,16 +403,16 @@ static bool size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool
         return false;
     }
     if (v.num != floor(v.num)) {
-        diag_error(s->diag, loc, "%s must be a whole number, got %g", what, v.num);
+        diag_error(s->diag, loc, "%s must be a whole number, got %.15g", what, v.num);
         return false;
     }
     if (v.num < (zero_ok ? 0 : 1)) {
-        diag_error(s->diag, loc, "%s must be %s, got %g", what, zero_ok ? "0 or more" : "positive",
+        diag_error(s->diag, loc, "%s must be %s, got %.15g", what, zero_ok ? "0 or more" : "positive",
                    v.num);
         return false;
     }
     if (v.num > SEMA_MAXDIM) {
-        diag_error(s->diag, loc, "%s is too large: %g (the limit is %d)", what, v.num,
+        diag_error(s->diag, loc, "%s is too large: %.15g (the limit is %d)", what, v.num,
                    SEMA_MAXDIM);
         return false;
     }
@@ -397,6 +435,18 @@ static bool shape_fits(Sema *s, Shape sh, SrcLoc loc)
     return true;
 }
 
+/* A layer's weight tensor, as the product of its sizes: within the same
+ * limit as a value (lowering computes fans in int; training allocates it). */
+static bool weights_fit(Sema *s, const char *layer, SrcLoc loc, int n, const int *dims)
+{
+    double count = 1;
+    for (int i = 0; i < n; i++) count *= dims[i];
+    if (count <= SEMA_MAXCOUNT) return true;
+    diag_error(s->diag, loc, "the weights of this '%s' would hold %.*g values, more than the "
+               "limit of %d", layer, count < 1e15 ? 15 : 3, count, SEMA_MAXCOUNT);
+    return false;
+}
+
 /* A shape written as [a, b, c] (or a single number for a vector). */
 static bool shape_of(Sema *s, Val v, Shape *out, bool batch)
 {
@@ -416,7 +466,9 @@ static bool shape_of(Sema *s, Val v, Shape *out, bool batch)
                 return false;
         sh.nd = v.nitems;
     } else {
-        diag_error(s->diag, v.loc, "expected a shape like [1, 28, 28], not %s", vkind_name(v.kind));
+        if (!kind_reported(s, v))
+            diag_error(s->diag, v.loc, "expected a shape like [1, 28, 28], not %s",
+                       vkind_name(v.kind));
         return false;
     }
     if (!shape_fits(s, sh, v.loc)) return false;
@@ -447,7 +499,19 @@ static bool bool_val(Val v, double *out)
     return false;
 }
 
-static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
+/* "units, bias, init": the option names, for messages */
+static const char *option_list(Args *ar, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < ar->n; i++) {
+        if (i) strncat(buf, ", ", len - strlen(buf) - 1);
+        strncat(buf, ar->name[i], len - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+/* loc: where the builtin is named, for errors about the call as a whole */
+static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, SrcLoc loc)
 {
     const Builtin *bi = &builtins[id];
     memset(ar, 0, sizeof *ar);
@@ -478,9 +542,13 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
             ok = false;
             continue;
         }
+        if (npos == 32) {
+            diag_error(s->diag, k->loc, "'%s' takes at most 32 arguments", bi->name);
+            return false;
+        }
         Val v = eval(s, k, FLOW_NONE, NULL);
         if (v.kind == V_ERR) ok = false;
-        if (npos < 32) pos[npos++] = v;
+        pos[npos++] = v;
     }
     if (!ok) return false;
     /* tensor inputs: leading positional arguments, plus the flowing value */
@@ -504,8 +572,8 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
             have--;
         }
         if (ar->ntensors < 2) {
-            diag_error(s->diag, call ? call->loc : (SrcLoc){0},
-                       "'%s' joins two or more tensors, got %d", bi->name, ar->ntensors);
+            diag_error(s->diag, loc, "'%s' joins two or more tensors, got %d", bi->name,
+                       ar->ntensors);
             return false;
         }
     } else {
@@ -513,7 +581,7 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
         for (int i = 0; i < need; i++) {
             if (npos == 0 || (pos[0].kind != V_TENSOR &&
                               !(bi->kind == BK_FUNC && pos[0].kind == V_NUM))) {
-                SrcLoc l = npos ? pos[0].loc : call ? call->loc : (SrcLoc){0};
+                SrcLoc l = npos ? pos[0].loc : loc;
                 if (want == 1)
                     diag_error(s->diag, l, "'%s' needs an input tensor%s", bi->name,
                                s->net < 0 && !in ? " (layers take their input from '->' inside a net)" : "");
@@ -537,15 +605,24 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
         }
         npos = 0;
     }
+    char names[160];
     if (npos > ar->n) {
         if (ar->n == 0)
             diag_error(s->diag, pos[ar->n].loc, "'%s' takes no options", bi->name);
         else
             diag_error(s->diag, pos[ar->n].loc, "'%s' takes at most %d option%s (%s), got %d",
-                       bi->name, ar->n, ar->n == 1 ? "" : "s", bi->params, npos);
+                       bi->name, ar->n, ar->n == 1 ? "" : "s", option_list(ar, names, sizeof names),
+                       npos);
         return false;
     }
-    for (int i = 0; i < npos; i++) ar->v[i] = pos[i], ar->given[i] = true;
+    for (int i = 0; i < npos; i++) {
+        if (strcmp(ar->name[i], "init") == 0) {
+            diag_error(s->diag, pos[i].loc, "give '%s' its initialiser by name, like init: xavier",
+                       bi->name);
+            return false;
+        }
+        ar->v[i] = pos[i], ar->given[i] = true;
+    }
     for (int i = 0; i < nargs; i++) {
         Ast *k = call->kids[i];
         if (k->kind != AST_KW) continue;
@@ -558,7 +635,7 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
                            bi->name, k->name, hint);
             else if (ar->n)
                 diag_error(s->diag, k->loc, "'%s' has no option '%s' (it has: %s)", bi->name,
-                           k->name, bi->params);
+                           k->name, option_list(ar, names, sizeof names));
             else
                 diag_error(s->diag, k->loc, "'%s' has no option '%s'", bi->name, k->name);
             ok = false;
@@ -581,15 +658,14 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar)
             continue;
         }
         if (!ar->defval[j]) {
-            diag_error(s->diag, call ? call->loc : in ? in->loc : (SrcLoc){0},
-                       "'%s' needs '%s'", bi->name, ar->name[j]);
+            diag_error(s->diag, loc, "'%s' needs '%s'", bi->name, ar->name[j]);
             ok = false;
         } else if (strcmp(ar->defval[j], "-") != 0) {
             char *end;
             double d = strtod(ar->defval[j], &end);
             ar->v[j] = *end ? (Val){.kind = V_WORD, .str = ar->defval[j]}
                             : val_num(d, !strchr(ar->defval[j], '.') && !strchr(ar->defval[j], 'e'),
-                                      call ? call->loc : (SrcLoc){0});
+                                      loc);
         }
     }
     return ok;
@@ -692,8 +768,9 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
     }
     for (int i = 0; i < ar->ntensors; i++)
         if (ar->tensors[i].kind != V_TENSOR) {
-            diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor input, not %s", bi->name,
-                       vkind_name(ar->tensors[i].kind));
+            if (!kind_reported(s, ar->tensors[i]))
+                diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor input, not %s",
+                           bi->name, vkind_name(ar->tensors[i].kind));
             return val_err;
         }
     TExpr *x = ar->tensors[0].t;
@@ -719,6 +796,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             return val_err;
         }
         out = (Shape){.nd = 1, .d = {units}, .batch = true};
+        if (!weights_fit(s, "dense", loc, 2, (int[]){units, in.d[0]})) return val_err;
         TExpr *t = new_layer(s, LAYER_DENSE, "dense", loc, out, x);
         t->ia[0] = units;
         t->ia[1] = opt(ar, "bias")->num != 0;
@@ -764,8 +842,14 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             if (given(ar, "output_padding") && !opt_int(s, ar, "output_padding", &op, true))
                 return val_err;
             if (op >= st && op > 0) {
-                diag_error(s->diag, opt(ar, "output_padding")->loc,
-                           "'output_padding' must be smaller than the stride (%d), got %d", st, op);
+                if (given(ar, "output_padding"))
+                    diag_error(s->diag, opt(ar, "output_padding")->loc,
+                               "'output_padding' must be smaller than the stride (%d), got %d", st,
+                               op);
+                else /* computed for padding: same, which the user did not write */
+                    diag_error(s->diag, loc, "'deconv' cannot keep the size (padding: same) with "
+                               "an even kernel (%d) and stride 1; use an odd kernel or a "
+                               "padding number", k);
                 return val_err;
             }
             for (int i = 0; i < 2; i++) {
@@ -782,6 +866,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         }
         out = (Shape){.nd = 3, .d = {f, o[0], o[1]}, .batch = true};
         if (!shape_fits(s, out, loc)) return val_err;
+        if (!weights_fit(s, bi->name, loc, 4, (int[]){f, in.d[0], k, k})) return val_err;
         TExpr *t = new_layer(s, id == B_CONV ? LAYER_CONV : LAYER_DECONV, bi->name, loc, out, x);
         t->ia[0] = f;
         t->ia[1] = opt(ar, "bias")->num != 0;
@@ -818,6 +903,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             return val_err;
         }
         out = (Shape){.nd = 1, .d = {d}, .batch = true};
+        if (!weights_fit(s, "embedding", loc, 2, (int[]){v, d})) return val_err;
         TExpr *t = new_layer(s, LAYER_EMBEDDING, "embedding", loc, out, x);
         t->ia[0] = v;
         t->ia[1] = d;
@@ -914,7 +1000,13 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
                 return val_err;
             }
             Shape o = a;
-            o.d[axis] = a.d[axis] + b.d[axis];
+            int64_t joined = (int64_t)a.d[axis] + b.d[axis];
+            if (joined > SEMA_MAXDIM) {
+                diag_error(s->diag, loc, "'concat' would make axis %d %lld long (the limit is %d)",
+                           axis, (long long)joined, SEMA_MAXDIM);
+                return val_err;
+            }
+            o.d[axis] = (int)joined;
             if (!shape_fits(s, o, loc)) return val_err;
             acc = tx_op(s, OP_concat, loc, o, acc, ar->tensors[i].t);
             acc->ia[0] = axis;
@@ -947,8 +1039,9 @@ static Val apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
     TExpr *t[2];
     for (int i = 0; i < ar->ntensors; i++) {
         if (ar->tensors[i].kind != V_TENSOR && ar->tensors[i].kind != V_NUM) {
-            diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor or a number, not %s",
-                       bi->name, vkind_name(ar->tensors[i].kind));
+            if (!kind_reported(s, ar->tensors[i]))
+                diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor or a number, not %s",
+                           bi->name, vkind_name(ar->tensors[i].kind));
             return val_err;
         }
     }
@@ -1056,7 +1149,9 @@ tensor:
                        shp(p->shape, b1), shp(y->shape, b2));
             return val_err;
         }
-        if (!s->m->judge) s->m->judge = p;
+        /* only at the top level: inside a net body p is made of the net's
+         * inputs, which have no value outside a call */
+        if (!s->m->judge && s->net < 0) s->m->judge = p;
         TExpr *lp = tx_op(s, OP_log, loc, p->shape, p, NULL);
         TExpr *e = tx_op(s, OP_mul, loc, p->shape, y, lp);
         e = per_example(s, OP_sum, e, loc);
@@ -1078,7 +1173,7 @@ static Val call_net(Sema *s, int n, Ast *call, Flow flow, Val *in, SrcLoc loc)
 {
     Net *net = &s->m->nets[n];
     if (!net_signature(s, n)) return val_err;
-    Val args[16];
+    Val args[SEMA_MAXINPUTS];
     int nargs = 0;
     int given_n = 0;
     for (int i = 0; call && i < call->nkids; i++) {
@@ -1107,8 +1202,9 @@ static Val call_net(Sema *s, int n, Ast *call, Flow flow, Val *in, SrcLoc loc)
         char b1[64], b2[64];
         Shape want = net->argshape[i];
         if (args[i].kind != V_TENSOR) {
-            diag_error(s->diag, args[i].loc, "input '%s' of net '%s' must be a tensor, not %s",
-                       net->argname[i], net->name, vkind_name(args[i].kind));
+            if (!kind_reported(s, args[i]))
+                diag_error(s->diag, args[i].loc, "input '%s' of net '%s' must be a tensor, not %s",
+                           net->argname[i], net->name, vkind_name(args[i].kind));
             return val_err;
         }
         Shape got = args[i].t->shape;
@@ -1136,9 +1232,16 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
                    "of a line in a net", d->name.name);
         return val_err;
     }
-    if (s->block_depth >= 16) {
-        diag_error(s->diag, loc, "blocks nested more than 16 deep (does block '%s' use itself?)",
-                   d->name.name);
+    /* a block that uses itself never ends: report it once, then unwind
+     * quietly (every level of the recursion would repeat the message) */
+    if (s->block_loop) return val_err;
+    if (s->block_active[b] || s->block_depth >= 64) {
+        if (s->block_active[b])
+            diag_error(s->diag, loc, "block '%s' uses itself; blocks cannot be recursive",
+                       d->name.name);
+        else
+            diag_error(s->diag, loc, "blocks nested more than 64 deep");
+        s->block_loop = true;
         return val_err;
     }
     int given_n = call ? call->nkids : 0;
@@ -1162,13 +1265,19 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
         }
         bind(&scope, d->names.v[i].name, v, d->names.v[i].loc);
     }
+    if (in->kind == V_ERR) { /* the line above failed: reported there */
+        unbind_all(&scope);
+        return val_err;
+    }
     /* the block sees its arguments and the globals, not the caller's locals */
     s->locals = scope;
     PathCtx ctx = {.prefix = layer_path(s, d->name.name)}, *outer = s->path;
     s->path = &ctx;
     s->block_depth++;
+    s->block_active[b] = true;
     Val r = eval_body(s, &d->body, *in);
-    s->block_depth--;
+    s->block_active[b] = false;
+    if (--s->block_depth == 0) s->block_loop = false;
     s->path = outer;
     unbind_all(&s->locals);
     s->locals = saved;
@@ -1180,6 +1289,11 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
 static Val call_builtin(Sema *s, int id, Ast *call, Flow flow, Val *in, SrcLoc loc)
 {
     const Builtin *bi = &builtins[id];
+    if (bi->kind == BK_SETTING && id < B_SGD) {
+        diag_error(s->diag, loc, "'%s' is an initialiser: give it to a layer as init: %s, or to "
+                   "the model in the train block", bi->name, bi->name);
+        return val_err;
+    }
     if (bi->kind == BK_SOURCE || bi->kind == BK_SETTING) {
         diag_error(s->diag, loc, "'%s' is only allowed %s", bi->name,
                    bi->kind == BK_SOURCE ? "after '~' in a data or noise declaration"
@@ -1187,7 +1301,9 @@ static Val call_builtin(Sema *s, int id, Ast *call, Flow flow, Val *in, SrcLoc l
         return val_err;
     }
     Args ar;
-    if (!match_args(s, id, call, flow, in, &ar)) return val_err;
+    if (!match_args(s, id, call, flow, in, &ar, loc)) return val_err;
+    for (int i = 0; i < ar.ntensors; i++)
+        if (ar.tensors[i].kind == V_ERR) return val_err; /* reported where it arose */
     return bi->kind == BK_LAYER ? apply_layer(s, id, &ar, loc, call) : apply_func(s, id, &ar, loc);
 }
 
@@ -1255,7 +1371,10 @@ static Val eval_bin(Sema *s, Ast *a)
             diag_error(s->diag, a->loc, "%g %s %g is not a finite number", x.num, opname, y.num);
             return val_err;
         }
-        return val_num(r, x.is_int && y.is_int && a->op != '/' && r == floor(r), a->loc);
+        /* a folded constant stands for all of `100000*100000`, so that an
+         * error about its value underlines it whole */
+        return val_num(r, x.is_int && y.is_int && a->op != '/' && r == floor(r),
+                       loc_span(x.loc, y.loc));
     }
     if (a->op == '^') {
         if (y.kind != V_NUM) {
@@ -1280,8 +1399,13 @@ static Val eval_expect(Sema *s, Ast *a)
         return val_err;
     }
     Val v = eval(s, a->kids[0], FLOW_NONE, NULL);
-    if (v.kind == V_ERR) return v;
+    if (kind_reported(s, v)) return val_err;
     char b1[64];
+    if (v.kind != V_TENSOR && v.kind != V_NUM) {
+        diag_error(s->diag, a->loc, "E[...] averages a value per example, not %s",
+                   vkind_name(v.kind));
+        return val_err;
+    }
     if (v.kind != V_TENSOR || !v.t->shape.batch) {
         diag_error(s->diag, a->loc, "E[...] averages over the batch, but its argument does not "
                    "depend on the data or the noise");
@@ -1306,7 +1430,8 @@ static Val eval_list(Sema *s, Ast *a)
         Val v = eval(s, a->kids[i], FLOW_NONE, NULL);
         if (v.kind == V_ERR) return v;
         if (v.kind != V_NUM) {
-            diag_error(s->diag, v.loc, "a list holds numbers, not %s", vkind_name(v.kind));
+            if (!kind_reported(s, v))
+                diag_error(s->diag, v.loc, "a list holds numbers, not %s", vkind_name(v.kind));
             return val_err;
         }
         if (r.nitems == VAL_MAXLIST) {
@@ -1339,9 +1464,10 @@ static Val eval_pipe(Sema *s, Ast *a, Flow flow, Val *in)
 
 static Val eval(Sema *s, Ast *a, Flow flow, Val *in)
 {
+    if (s->too_big) return val_err;
     if (a->too_deep) {
-        diag_error(s->diag, a->loc, "expression nested too deeply (more than %d levels)",
-                   AST_MAXDEPTH);
+        diag_error(s->diag, a->loc, "expression too deep: more than %d operations inside each "
+                   "other; split it into named parts", AST_MAXDEPTH);
         return val_err;
     }
     switch (a->kind) {
@@ -1357,7 +1483,7 @@ static Val eval(Sema *s, Ast *a, Flow flow, Val *in)
         if (v.kind == V_NUM) return val_num(-v.num, v.is_int, a->loc);
         if (v.kind == V_TENSOR)
             return val_tensor(tx_op(s, OP_neg, a->loc, v.t->shape, v.t, NULL), a->loc);
-        if (v.kind != V_ERR) diag_error(s->diag, a->loc, "'-' needs a number or a tensor");
+        if (!kind_reported(s, v)) diag_error(s->diag, a->loc, "'-' needs a number or a tensor");
         return val_err;
     }
     case AST_PIPE: return eval_pipe(s, a, flow, in);
@@ -1371,8 +1497,9 @@ static Val eval(Sema *s, Ast *a, Flow flow, Val *in)
 /* Statements of a net or block body; each bare pipeline takes `cur` as its
  * input when it leaves it out, and its value becomes `cur`. */
 /* a, b = Net(x): one name per named output of the net */
-static void unpack(Sema *s, Val v, IdentList *names, Binding **scope, SrcLoc loc)
+static void unpack(Sema *s, Val v, IdentList *names, Binding **scope)
 {
+    SrcLoc loc = loc_span(names->v[0].loc, names->v[names->n - 1].loc);
     if (v.kind == V_TENSOR && v.t->kind == TX_CALL) {
         Net *net = &s->m->nets[v.t->ival];
         if (net->nouts == names->n) {
@@ -1387,7 +1514,7 @@ static void unpack(Sema *s, Val v, IdentList *names, Binding **scope, SrcLoc loc
         }
         diag_error(s->diag, loc, "net '%s' has %d output%s, but %d names are given", net->name,
                    net->nouts, net->nouts == 1 ? "" : "s", names->n);
-    } else if (v.kind != V_ERR) {
+    } else if (!kind_reported(s, v)) {
         diag_error(s->diag, loc, "only a net call can be unpacked into several names");
     }
     for (int i = 0; i < names->n; i++) bind(scope, names->v[i].name, val_err, names->v[i].loc);
@@ -1397,8 +1524,10 @@ static Val eval_body(Sema *s, StmtList *body, Val cur)
 {
     for (int i = 0; i < body->n; i++) {
         Stmt *st = &body->v[i];
-        Val v = eval(s, st->value, cur.kind == V_TENSOR ? FLOW_MAYBE : FLOW_NONE,
-                     cur.kind == V_TENSOR ? &cur : NULL);
+        /* after a line with an error, cur is that error: a line that would
+         * take it as input fails quietly instead of saying it has none */
+        bool flows = cur.kind == V_TENSOR || cur.kind == V_ERR;
+        Val v = eval(s, st->value, flows ? FLOW_MAYBE : FLOW_NONE, flows ? &cur : NULL);
         if (st->names.n == 0) {
             if (v.kind != V_TENSOR && v.kind != V_ERR) {
                 diag_error(s->diag, st->loc, "this line computes %s, not a tensor",
@@ -1409,7 +1538,7 @@ static Val eval_body(Sema *s, StmtList *body, Val cur)
             continue;
         }
         if (st->names.n > 1) {
-            unpack(s, v, &st->names, &s->locals, st->loc);
+            unpack(s, v, &st->names, &s->locals);
             continue;
         }
         Binding *old = lookup_in(s->locals, st->names.v[0].name);
@@ -1430,13 +1559,18 @@ static Val eval_body(Sema *s, StmtList *body, Val cur)
 static bool net_signature(Sema *s, int n)
 {
     if (s->sig_state[n] == 2) return true;
-    if (s->sig_state[n] == 1) return false;
+    if (s->sig_state[n] != 0) return false; /* in progress, or failed and reported */
     s->sig_state[n] = 1;
     Decl *d = s->netdecl[n];
     Net *net = &s->m->nets[n];
     Binding *saved = s->locals;
     s->locals = NULL;
     bool ok = true;
+    if (d->names.n > SEMA_MAXINPUTS) {
+        diag_error(s->diag, d->names.v[SEMA_MAXINPUTS].loc, "a net takes at most %d inputs",
+                   SEMA_MAXINPUTS);
+        ok = false;
+    }
     net->nargs = d->names.n;
     net->argname = xcalloc((size_t)net->nargs, sizeof *net->argname);
     net->argshape = xcalloc((size_t)net->nargs, sizeof *net->argshape);
@@ -1469,7 +1603,11 @@ static void check_net(Sema *s, int n)
 {
     Decl *d = s->netdecl[n];
     Net *net = &s->m->nets[n];
-    if (!net_signature(s, n)) return;
+    int errors = s->diag->nerrors;
+    if (!net_signature(s, n)) {
+        s->net_bad[n] = true;
+        return;
+    }
     s->net = n;
     PathCtx ctx = {.prefix = net->name};
     s->path = &ctx;
@@ -1507,6 +1645,7 @@ static void check_net(Sema *s, int n)
     unbind_all(&s->locals);
     s->path = NULL;
     s->net = -1;
+    if (s->diag->nerrors != errors) s->net_bad[n] = true;
 }
 
 static void check_source(Sema *s, Decl *d)
@@ -1541,7 +1680,7 @@ static void check_source(Sema *s, Decl *d)
         return;
     }
     Args ar;
-    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar)) return;
+    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc)) return;
     Model *m = s->m;
     if (!is_data) {
         Noise nz = {.name = xstrdup(d->name.name), .loc = d->name.loc};
@@ -1643,7 +1782,7 @@ static void check_let(Sema *s, Decl *d)
         v = val_err;
     }
     if (d->names.n == 1) bind(&s->globals, d->names.v[0].name, v, d->names.v[0].loc);
-    else unpack(s, v, &d->names, &s->globals, d->loc);
+    else unpack(s, v, &d->names, &s->globals);
 }
 
 static bool net_has_weights(Sema *s, int n) { return s->m->nets[n].nlayers > 0; }
@@ -1655,7 +1794,7 @@ static int player_of(Sema *s, Ident *id)
         Binding *b = lookup_in(s->globals, id->name);
         if (b) diag_error(s->diag, id->loc, "'%s' is not a net; only nets can be players",
                           id->name);
-        else unknown_name(s, id->name, id->loc, "net");
+        else unknown_net(s, id->name, id->loc);
         return -1;
     }
     return n;
@@ -1663,8 +1802,10 @@ static int player_of(Sema *s, Ident *id)
 
 /* log(1 - X) with X depending on a min player: the term nonsaturating
  * replaces. Found here so a missing one is an error at compile time. */
-static bool has_saturating_term(Sema *s, TExpr *t, Objective *o)
+static bool has_saturating_term(Sema *s, TExpr *t, Objective *o, bool *seen)
 {
+    if (seen[t->id]) return false;
+    seen[t->id] = true;
     if (t->kind == TX_OP && t->op == OP_log && t->kids[0]->kind == TX_OP &&
         t->kids[0]->op == OP_sub && t->kids[0]->kids[0]->kind == TX_NUM &&
         t->kids[0]->kids[0]->fa[0] == 1) {
@@ -1673,7 +1814,7 @@ static bool has_saturating_term(Sema *s, TExpr *t, Objective *o)
     }
     if (t->kind == TX_CALL) return false;
     for (int i = 0; i < t->nkids; i++)
-        if (has_saturating_term(s, t->kids[i], o)) return true;
+        if (has_saturating_term(s, t->kids[i], o, seen)) return true;
     return false;
 }
 
@@ -1693,7 +1834,10 @@ static void check_objective(Sema *s, Decl *d)
                 continue;
             }
             if (!net_has_weights(s, n)) {
-                diag_error(s->diag, l->v[i].loc, "net '%s' has no weights to train", l->v[i].name);
+                /* a body with errors may have lost its layers: no second error */
+                if (!s->net_bad[n])
+                    diag_error(s->diag, l->v[i].loc, "net '%s' has no weights to train",
+                               l->v[i].name);
                 ok = false;
                 continue;
             }
@@ -1720,9 +1864,13 @@ static void check_objective(Sema *s, Decl *d)
         } else {
             static const char *const words[] = {"nonsaturating"};
             const char *hint = diag_suggest(d->flags.v[i].name, words, 1);
-            diag_error(s->diag, d->flags.v[i].loc, "unknown objective option '%s'%s%s%s",
-                       d->flags.v[i].name, hint ? "; did you mean '" : "", hint ? hint : "",
-                       hint ? "'?" : "");
+            if (hint)
+                diag_error(s->diag, d->flags.v[i].loc,
+                           "unknown objective option '%s'; did you mean '%s'?",
+                           d->flags.v[i].name, hint);
+            else
+                diag_error(s->diag, d->flags.v[i].loc, "unknown objective option '%s' (the only "
+                           "option is nonsaturating)", d->flags.v[i].name);
             ok = false;
         }
     }
@@ -1755,11 +1903,13 @@ static void check_objective(Sema *s, Decl *d)
                     ok = false;
                 }
             }
-        if (ok && o.nonsaturating && !has_saturating_term(s, o.value, &o)) {
+        bool *seen = xcalloc((size_t)m->nall + 1, sizeof *seen);
+        if (ok && o.nonsaturating && !has_saturating_term(s, o.value, &o, seen)) {
             diag_error(s->diag, d->flags.v[0].loc, "'nonsaturating' needs a term log(1 - D(G(...))) "
                        "in the objective");
             ok = false;
         }
+        free(seen);
     }
     if (!ok) {
         free(o.min);
@@ -1822,7 +1972,7 @@ static bool init_of(Sema *s, Ast *a, Init *out)
     }
     int id = find_builtin(a->name);
     Args ar;
-    if (!match_args(s, id, call, FLOW_NONE, NULL, &ar)) return false;
+    if (!match_args(s, id, call, FLOW_NONE, NULL, &ar, a->loc)) return false;
     *out = (Init){kind, 1, 0};
     if (kind == INIT_XAVIER_UNIFORM || kind == INIT_XAVIER_NORMAL)
         return opt_real(s, &ar, "gain", 0, 1e6, &out->a);
@@ -1840,12 +1990,16 @@ static bool optim_of(Sema *s, Ast *a, Setting *out)
         const char *hint = a->name ? diag_suggest(a->name, kinds, 4) : NULL;
         if (hint)
             diag_error(s->diag, a->loc, "unknown optimizer '%s'; did you mean '%s'?", a->name, hint);
+        else if (a->name)
+            diag_error(s->diag, a->loc, "unknown optimizer '%s' (sgd, adam, adamw or rmsprop)",
+                       a->name);
         else
             diag_error(s->diag, a->loc, "expected an optimizer: sgd, adam, adamw or rmsprop");
         return false;
     }
     Args ar;
-    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar)) return false;
+    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc))
+        return false;
     Setting st = {.name = xstrdup(builtins[id].name), .loc = a->loc};
     bool ok = true;
     for (int i = 0; i < ar.n; i++) {
@@ -1896,7 +2050,7 @@ static Player *named_player(Sema *s, Ast *kw)
 {
     int n = find_net(s, kw->name);
     if (n < 0 || s->m->nets[n].player < 0) {
-        if (n < 0) unknown_name(s, kw->name, kw->loc, "net");
+        if (n < 0) unknown_net(s, kw->name, kw->loc);
         else diag_error(s->diag, kw->loc, "net '%s' is not a player of any objective", kw->name);
         return NULL;
     }
@@ -1913,7 +2067,9 @@ static void check_train(Sema *s, Decl *d)
                    d->name.name);
         return;
     }
-    int steps[64] = {0};
+    /* per player: its steps and where they were given */
+    int *steps = xcalloc((size_t)m->nplayers + 1, sizeof *steps);
+    SrcLoc *steps_loc = xcalloc((size_t)m->nplayers + 1, sizeof *steps_loc);
     bool have_steps = false;
     for (int i = 0; i < d->body.n; i++) {
         Stmt *st = &d->body.v[i];
@@ -1974,7 +2130,10 @@ static void check_train(Sema *s, Decl *d)
                 if (strcmp(key, "steps") == 0) {
                     if (size_ok(s, v, "'steps'", v.loc, &n, false)) {
                         if (n > 1000) diag_error(s->diag, v.loc, "'steps' is at most 1000");
-                        else steps[p - m->players] = n, have_steps = true;
+                        else {
+                            steps[p - m->players] = n, have_steps = true;
+                            steps_loc[p - m->players] = v.loc;
+                        }
                     }
                 } else if (v.kind != V_NUM || !(v.num > 0)) {
                     diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
@@ -2014,13 +2173,15 @@ static void check_train(Sema *s, Decl *d)
         for (int p = 0; p < m->nplayers; p++) {
             int n = steps[p] ? steps[p] : period;
             if (period % n) {
-                diag_error(s->diag, d->loc, "'steps' must divide evenly: %d is not a divisor of %d",
-                           n, period);
-                return;
+                diag_error(s->diag, steps_loc[p], "'steps' must divide evenly: %s's %d is not a "
+                           "divisor of %d", m->nets[m->players[p].net].name, n, period);
+                break;
             }
             m->players[p].every = period / n;
         }
     }
+    free(steps);
+    free(steps_loc);
 }
 
 /* Nets must not call themselves, directly or through others. */
@@ -2110,6 +2271,8 @@ static void collect(Sema *s)
         }
     }
     s->sig_state = xcalloc((size_t)m->nnets + 1, sizeof *s->sig_state);
+    s->net_bad = xcalloc((size_t)m->nnets + 1, sizeof *s->net_bad);
+    s->block_active = xcalloc((size_t)s->nblocks + 1, sizeof *s->block_active);
     s->calls = xcalloc((size_t)m->nnets + 1, sizeof *s->calls);
     for (int i = 0; i < m->nnets; i++) s->calls[i] = xcalloc((size_t)m->nnets, sizeof **s->calls);
 }
@@ -2140,7 +2303,7 @@ Model *sema_check(Diag *diag, Program *prog, const char *file)
         case DECL_OBJ: break;
         case DECL_TRAIN:
             if (train)
-                diag_error(diag, d->name.loc, "a second train block; the first is on line %d",
+                diag_error(diag, d->name.loc, "another train block; the first is on line %d",
                            train->loc.line);
             else train = d;
             break;
@@ -2169,6 +2332,8 @@ Model *sema_check(Diag *diag, Program *prog, const char *file)
     for (int i = 0; i < m->nnets; i++) free(s.calls[i]);
     free(s.calls);
     free(s.sig_state);
+    free(s.net_bad);
+    free(s.block_active);
     free(s.netdecl);
     free(s.blocks);
     free(s.skip);
@@ -2179,18 +2344,29 @@ Model *sema_check(Diag *diag, Program *prog, const char *file)
     return m;
 }
 
-bool texpr_uses_net(const Model *m, const TExpr *t, int n)
+/* seen: one flag per node, so that shared values (h = a + a; h + h ...)
+ * are visited once, not once per path */
+static bool uses_net(const Model *m, const TExpr *t, int n, bool *seen)
 {
-    if (!t) return false;
+    if (!t || seen[t->id]) return false;
+    seen[t->id] = true;
     if (t->kind == TX_CALL) {
         if (t->ival == n) return true;
         const Net *net = &m->nets[t->ival];
         for (int i = 0; i < net->nouts; i++)
-            if (texpr_uses_net(m, net->outs[i], n)) return true;
+            if (uses_net(m, net->outs[i], n, seen)) return true;
     }
     for (int i = 0; i < t->nkids; i++)
-        if (texpr_uses_net(m, t->kids[i], n)) return true;
+        if (uses_net(m, t->kids[i], n, seen)) return true;
     return false;
+}
+
+bool texpr_uses_net(const Model *m, const TExpr *t, int n)
+{
+    bool *seen = xcalloc((size_t)m->nall + 1, sizeof *seen);
+    bool r = uses_net(m, t, n, seen);
+    free(seen);
+    return r;
 }
 
 void sema_free(Model *m)

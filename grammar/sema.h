@@ -42,6 +42,7 @@ typedef struct TExpr {
     double fa[2];
     Init init;      /* a layer's init: option (INIT_DEFAULT if none) */
     int layer_id;   /* a layer's index in Model.layers */
+    int id;         /* its index in Model.all, for passes that mark nodes */
     Shape shape;
     SrcLoc loc;
     const char *path; /* the net, block or layer it belongs to */

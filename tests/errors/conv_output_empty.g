@@ -1,4 +1,4 @@
-# A valid convolution whose kernel is larger than its input: 7x7 from 5x5.
+# A convolution without padding whose kernel (5) is larger than its input (2x2).
 data x ~ mnist(train)
 net D(x: [1, 28, 28]) -> [1] {
     conv(8, 4, stride: 4, padding: valid)    # 28 -> 7

@@ -1,4 +1,5 @@
-# A call whose ')' is missing: the error is at the end of the line, and the
-# rest of the file is still checked (the next line's mistake is reported too).
+# A call whose ')' is missing. Inside ( ) a new line does not end the
+# declaration, so the parser notices on the next line; a note says which
+# '(' is left open.
 data x ~ mnist(train
 z ~ normall(100)

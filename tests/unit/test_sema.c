@@ -29,6 +29,8 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- compiling a string ------------------------------------------------ */
 
@@ -40,6 +42,7 @@ typedef struct Res {
     char *msgs;     /* everything the diagnostics printed */
     int nerrors;
     int nforward;   /* nodes before autodiff ran */
+    int from[8], to[8]; /* the nodes autodiff added for each phase */
 } Res;
 
 static const char *const FILE_NAME = "t.g";
@@ -58,7 +61,23 @@ static Res compile_src(const char *src, Upto upto)
         r.g = lower_model(m);
         if (upto >= UPTO_REWRITE) rewrite_graph(r.g);
         r.nforward = r.g->nnodes;
-        if (upto >= UPTO_AUTODIFF) autodiff_graph(r.g);
+        if (upto >= UPTO_AUTODIFF) {
+            /* one phase at a time, to know which nodes each one adds
+             * (autodiff_graph differentiates each phase on its own, so
+             * this builds the same graph as one call) */
+            Graph *g = r.g;
+            Phase *all = g->phases;
+            int n = g->nphases;
+            for (int p = 0; p < n; p++) {
+                g->phases = all + p;
+                g->nphases = 1;
+                if (p < 8) r.from[p] = g->nnodes;
+                autodiff_graph(g);
+                if (p < 8) r.to[p] = g->nnodes;
+            }
+            g->phases = all;
+            g->nphases = n;
+        }
         sema_free(m);
     } else {
         r.m = m;
@@ -101,6 +120,21 @@ static const char *shape_s(Shape s)
 }
 
 /* ---- known bugs -------------------------------------------------------- */
+
+/* Compiles src to the end in a child process: 0 when it compiles, 3 on
+ * compile errors, -1 when the compiler crashed. */
+static int compiles_in_child(const char *src)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        Res r = compile_src(src, UPTO_AUTODIFF);
+        _exit(r.g ? 0 : 3);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 static bool run_known_bugs;
 static int known_skipped;
@@ -516,12 +550,11 @@ static void test_layer_shapes(void)
                                              "abs", "log(x)", "exp x", "x -> sqrt -> log_sigmoid"};
     for (size_t i = 0; i < GENC_COUNT(same_shape); i++)
         CHECK_LAYER(layer1("[4, 6]", same_shape[i]), "[B, 4, 6]");
-    /* KNOWN_BUG 7: log and exp are prefix operators in the grammar, so
-     * they cannot stand alone as a pipeline stage like every other function */
+    /* log and exp also stand alone as a stage, like every other function */
     for (int i = 0; i < 4; i++) {
         static const char *const stage[] = {"log", "exp", "x -> log", "sigmoid -> exp"};
         LayerOut st = layer1("[4, 6]", stage[i]);
-        KNOWN_BUG(st.ok && strcmp(shape_s(st.shape), "[B, 4, 6]") == 0, "%s: %s", stage[i], st.msgs);
+        CHECKF(st.ok && strcmp(shape_s(st.shape), "[B, 4, 6]") == 0, "%s: %s", stage[i], st.msgs);
     }
     /* reductions give one value per example */
     CHECK_LAYER(layer1("[4, 6]", "sum"), "[B]");
@@ -531,7 +564,22 @@ static void test_layer_shapes(void)
     CHECK_LAYER(layer1("[4, 6]", "mse(x, 1)"), "[B]");
     CHECK_LAYER(layer1("[4, 6]", "l1(0)"), "[B]");
     CHECK_LAYER(layer1("[4, 6]", "kl_normal(x)"), "[B]");
-    CHECK_LAYER(layer1("[10]", "softmax -> cross_entropy(x)"), "[B]");
+    CHECK_LAYER(layer_out("c ~ categorical(10)", "c: []", "onehot(10) -> softmax -> l1(0)", "c"), "[B]");
+    /* cross_entropy inside a net body compiles (it once crashed the
+     * compiler: its input was lowered as the judge outside any call of the
+     * net); in a child process, so that a crash is a failed check */
+    const char *ce_net = "z ~ normal(10)\nnet N(x: [10]) -> [1] {\n"
+                         "    softmax -> cross_entropy(x)\n    flatten -> dense(1)\n}\n"
+                         "min N: E[N(z)]\n";
+    CHECKF(compiles_in_child(ce_net) == 0, "cross_entropy in a net body: the compiler crashed");
+    /* the judge is the first top-level cross_entropy's probabilities */
+    Res jr = compile_src("data x, y ~ mnist(train)\nnet C(x: [1, 28, 28]) -> [10] { flatten -> dense(10) -> softmax }\n"
+                         "min C: E[cross_entropy(C(x), y)]\n",
+                         UPTO_AUTODIFF);
+    CHECKF(jr.g && jr.g->judge >= 0 && jr.g->nodes[jr.g->judge].op == OP_softmax &&
+               jr.g->features >= 0 && strcmp(shape_s(jr.g->nodes[jr.g->features].shape), "[B, 784]") == 0,
+           "%s", jr.msgs);
+    res_free(&jr);
     /* embedding and onehot take one class index per example */
     LayerOut lo = layer_out("c ~ categorical(10)", "c: []", "embedding(10, 16)", "c");
     CHECK_LAYER(lo, "[B, 16]");
@@ -552,7 +600,10 @@ static void test_layer_shapes(void)
     lo = layer_out("a ~ normal([3, 4, 4]); b ~ normal([5, 4, 6])", "x: [3, 4, 4], y: [5, 4, 6]",
                    "concat(x, y)", "a, b");
     CHECK_LAYER_ERR(lo, "'concat' along axis 0 cannot join [B, 3, 4, 4] and [B, 5, 4, 6]");
-    CHECK_LAYER_ERR(layer1("[3]", "concat(x)"), "'concat' joins two or more tensors, got 1");
+    /* at the start of a line concat(x) is concat(line above, x); inside an
+     * expression it lacks a second tensor */
+    CHECK_LAYER(layer1("[3]", "concat(x)"), "[B, 6]");
+    CHECK_LAYER_ERR(layer1("[3]", "flatten(concat(x))"), "'concat' joins two or more tensors, got 1");
     /* E[...] needs one value per example */
     Res r = compile_src("z ~ normal(4)\nnet N(x: [4]) -> [4] { dense(4) }\nmin N: E[N(z)]\n",
                         UPTO_SEMA);
@@ -569,16 +620,19 @@ static void test_broadcasting(void)
         const char *expr, *want; /* want: a shape, or an error message */
     } cases[] = {
         {"a + b", "[B, 3, 4]"},          /* [B, 3, 1] + [B, 1, 4] */
+        {"a + c", "[B, 3, 4]"},          /* [B, 3, 1] + [B, 4]: dims align on the right */
+        {"d + e", "[B, 2, 3]"},          /* [B, 2, 3] + [B, 3] */
+        {"c + sum(a)", "[B, 4]"},        /* one value per example broadcasts */
+        {"sum(a) * d", "[B, 2, 3]"},
+        {"sum(a) + sum(c)", "[B]"},
         {"a * 2", "[B, 3, 1]"},          /* a number broadcasts everywhere */
         {"2 - a", "[B, 3, 1]"},
         {"b * E[sum(a)]", "[B, 1, 4]"},  /* an unbatched scalar too */
-        {"sum(a) + sum(c)", "[B]"},
         {"c / reshape(sum(a), 1)", "[B, 4]"},
         {"a ^ 2", "[B, 3, 1]"},
         {"-a", "[B, 3, 1]"},
-        {"a + c", "shapes [B, 3, 1] and [B, 4] do not broadcast"},
-        {"c + sum(a)", "shapes [B, 4] and [B] do not broadcast"},
-        {"d + e", "shapes [B, 2, 3] and [B, 3] do not broadcast"},
+        {"d + c", "shapes [B, 2, 3] and [B, 4] do not broadcast"},
+        {"a + d", "shapes [B, 3, 1] and [B, 2, 3] do not broadcast"},
         {"a ^ a", "the exponent of '^' must be a number"},
     };
     for (size_t i = 0; i < GENC_COUNT(cases); i++) {
@@ -589,7 +643,7 @@ static void test_broadcasting(void)
                               "\n"
                               "\n"
                               "let t = %s\n"
-                              "min N: E[N(c)] + E[sum(t)]\n",
+                              "min N: E[N(c) * sum(t)]\n",
                               cases[i].expr);
         Res r = compile_src(src, UPTO_LOWER);
         if (cases[i].want[0] == '[') {
@@ -648,12 +702,14 @@ static void test_flow(void)
                       "    dense(4)\n"          /* from h: [4, 5] */
                       "    g = dense(3)\n"      /* from the line above: [3, 4] */
                       "    relu(h)\n"           /* names h: the line above is not used */
-                      "    dense(2)\n"          /* from relu(h): [2, 5] */
+                      "    k = dense(2)\n"      /* from relu(h): [2, 5] */
+                      "    k + dense(g, 2)\n"   /* [2, 3] */
                       "}\n";
     const char *src = fmt("%s%smin N: E[sum(N(a, b))]\n", head, net);
     CHECK_STR(param_shape(src, "N.dense2.w"), "[4, 5]");
     CHECK_STR(param_shape(src, "N.dense3.w"), "[3, 4]");
     CHECK_STR(param_shape(src, "N.dense4.w"), "[2, 5]");
+    CHECK_STR(param_shape(src, "N.dense5.w"), "[2, 3]");
     /* a two-tensor function short of one tensor takes the line above as its
      * first: bce(0.5) is bce(line above, 0.5); bce(h, 0.5) is not */
     Res r = compile_src("a ~ normal(4)\n"
@@ -715,7 +771,7 @@ static void test_flow(void)
               "[1, 6]");
     r = compile_src("a ~ normal(10)\nnet N(x: [10]) -> [1] { dense(1) + relu }\nmin N: E[N(a)]\n",
                     UPTO_SEMA);
-    CHECKF(has(r.msgs, "t.g:2:36: error: 'relu' needs an input tensor"), "%s", r.msgs);
+    CHECKF(has(r.msgs, "t.g:2:31: error: 'dense' needs an input tensor"), "%s", r.msgs);
     res_free(&r);
     /* a block takes the flowing value and instantiates its own weights */
     r = compile_src("a ~ normal([1, 28, 28])\n"
@@ -734,7 +790,10 @@ static void test_flow(void)
             CHECK_STR(shape_s(r.g->params[p1].shape), "[8, 1, 4, 4]");
             CHECK_STR(shape_s(r.g->params[p2].shape), "[16, 8, 4, 4]");
         }
-        CHECK_STR(shape_s(r.g->nodes[last_at_line(r.g, 4)].shape), "[B, 16, 7, 7]");
+        /* the nodes of a block keep the block's source line */
+        int last = last_at_line(r.g, 2);
+        CHECK(last >= 0 && strcmp(r.g->nodes[last].path, "N.down2") == 0 &&
+              strcmp(shape_s(r.g->nodes[last].shape), "[B, 16, 7, 7]") == 0);
     }
     res_free(&r);
 }
@@ -840,7 +899,11 @@ static void test_rewrites(void)
         CHECK(l >= 0 && lo.g->nodes[lo.g->nodes[l].in[0]].op == OP_softmax);
         int ls = first_op(rw.g, OP_log_softmax);
         CHECK(ls >= 0 && rw.g->nodes[ls].in[0] == logits(rw.g));
-        CHECK(count_op(rw.g, OP_log) == 0 && count_op(rw.g, OP_softmax) == 0);
+        /* the loss no longer computes log or softmax (softmax itself stays
+         * as the judge, the class probabilities of `genc eval --judge`) */
+        int loss = rw.g->phases[0].loss;
+        CHECK(op_in_cone(rw.g, loss, OP_log, NULL) < 0 && op_in_cone(rw.g, loss, OP_softmax, NULL) < 0);
+        CHECK(op_in_cone(rw.g, loss, OP_log_softmax, NULL) == ls);
         CHECK(count_op(rw.g, OP_onehot) == 1);
     }
     res_free(&lo);
@@ -882,11 +945,16 @@ static void test_cse(void)
     if (r.g) {
         CHECK(dense_forwards(r.g, "D.dense1") == 2);
         CHECK(dense_forwards(r.g, "G.dense1") == 1);
-        /* the two equal terms are one node, added to itself */
-        int n = 0;
-        for (int i = 0; i < r.g->nnodes; i++)
-            n += r.g->nodes[i].op == OP_add && r.g->nodes[i].in[0] == r.g->nodes[i].in[1];
-        CHECK(n >= 1);
+        /* the two equal terms are one node: E[...] over real, over fake */
+        CHECK(count_op(r.g, OP_batch_mean) == 2); /* real, fake */
+        const Node *top = &r.g->nodes[r.g->nodes[r.g->phases[0].loss].in[0]];
+        CHECK(top->op == OP_add && r.g->nodes[top->in[0]].op == OP_add &&
+              r.g->nodes[top->in[0]].in[1] == top->in[1]);
+        /* KNOWN_BUG 5: the G phase should drop E[log D(x)], as it does
+         * with two terms; with three, lower_loss keeps the whole sum once
+         * both sides of the top '+' depend on G */
+        KNOWN_BUG(!depends(r.g, r.g->phases[1].loss, first_op(r.g, OP_input)),
+                  "the G phase's loss reads the data");
     }
     res_free(&r);
     /* D(x * 1) written twice: lowering builds two copies (the two x * 1 are
@@ -896,7 +964,7 @@ static void test_cse(void)
     r = compile_src(twice, UPTO_REWRITE);
     CHECKF(lo.g && r.g, "%s", lo.msgs);
     if (lo.g && r.g) {
-        CHECK(dense_forwards(lo.g, "D.dense1") > 3); /* two real copies per phase, and fake */
+        CHECK(dense_forwards(lo.g, "D.dense1") == 3); /* two real copies, and fake */
         CHECK(dense_forwards(r.g, "D.dense1") == 2);
         CHECK(dense_forwards(r.g, "D.dense2") == 2);
         CHECK(count_op(r.g, OP_input) == 1 && count_op(r.g, OP_noise) == 1);
@@ -924,8 +992,8 @@ static void test_cse(void)
     CHECKF(r.g, "%s", r.msgs);
     if (r.g) KNOWN_BUG(count_op(r.g, OP_dropout) == 2, "%d dropout nodes", count_op(r.g, OP_dropout));
     res_free(&r);
-    /* KNOWN_BUG 4: lowering copies a value once per use (lower.c keeps no
-     * TExpr -> node memo), so k doublings give 2^k copies before CSE */
+    /* a value used twice is lowered once: 12 doublings are 12 adds, not
+     * 2^12 copies (lowering once copied a value per use) */
     char src[2048];
     int n = snprintf(src, sizeof src, "z ~ normal(10)\nnet N(x: [10]) -> [10] {\n    h0 = dense(x, 10)\n");
     for (int i = 1; i <= 12; i++) n += snprintf(src + n, sizeof src - (size_t)n, "    h%d = h%d + h%d\n", i, i - 1, i - 1);
@@ -933,7 +1001,7 @@ static void test_cse(void)
     lo = compile_src(src, UPTO_LOWER);
     r = compile_src(src, UPTO_REWRITE);
     CHECKF(lo.g && r.g && r.g->nnodes < 40, "%s", lo.msgs);
-    if (lo.g) KNOWN_BUG(lo.g->nnodes < 200, "%d nodes after lowering 12 doublings", lo.g->nnodes);
+    if (lo.g) CHECKF(lo.g->nnodes < 200, "%d nodes after lowering 12 doublings", lo.g->nnodes);
     res_free(&lo);
     res_free(&r);
 }
@@ -978,18 +1046,16 @@ static bool path_in_net(const char *path, const char *net)
     return strncmp(path, net, n) == 0 && (path[n] == 0 || path[n] == '.');
 }
 
-/* Gradient nodes in the cone of phase p's gradients that compute the
- * gradient of a parameter of `net`: unbatched nodes that autodiff added,
- * on a layer of `net`, with the shape of one of that layer's parameters. */
+/* Nodes autodiff added for phase p that compute the gradient of a
+ * parameter of `net`: unbatched, on a layer of `net`, with the shape of
+ * one of that layer's parameters. */
 static int param_grads_of(const Res *r, int p, const char *net)
 {
     const Graph *g = r->g;
-    bool *mark = calloc((size_t)g->nnodes + 1, 1);
-    for (int j = 0; j < g->phases[p].nparams; j++) mark_cone(g, g->phases[p].grads[j], mark);
     int n = 0;
-    for (int i = r->nforward; i < g->nnodes; i++) {
+    for (int i = r->from[p]; i < r->to[p]; i++) {
         const Node *nd = &g->nodes[i];
-        if (!mark[i] || nd->shape.batch || !path_in_net(nd->path, net)) continue;
+        if (nd->shape.batch || !path_in_net(nd->path, net)) continue;
         for (int k = 0; k < g->nparams; k++) {
             const Param *pa = &g->params[k];
             size_t len = strlen(nd->path);
@@ -1000,22 +1066,18 @@ static int param_grads_of(const Res *r, int p, const char *net)
             }
         }
     }
-    free(mark);
     return n;
 }
 
-/* Autodiff nodes in phase p's gradient cone with the given shape or net. */
+/* Nodes autodiff added for phase p with the given shape and/or on `net`. */
 static int grad_nodes(const Res *r, int p, const char *shape, const char *net)
 {
     const Graph *g = r->g;
-    bool *mark = calloc((size_t)g->nnodes + 1, 1);
-    for (int j = 0; j < g->phases[p].nparams; j++) mark_cone(g, g->phases[p].grads[j], mark);
     int n = 0;
-    for (int i = r->nforward; i < g->nnodes; i++)
-        if (mark[i] && (!shape || strcmp(shape_s(g->nodes[i].shape), shape) == 0) &&
+    for (int i = r->from[p]; i < r->to[p]; i++)
+        if ((!shape || strcmp(shape_s(g->nodes[i].shape), shape) == 0) &&
             (!net || path_in_net(g->nodes[i].path, net)))
             n++;
-    free(mark);
     return n;
 }
 
@@ -1046,11 +1108,13 @@ static void test_gan_phases(void)
             CHECK_STR(pa->owner, net);
             /* one gradient per parameter, of the parameter's shape */
             int gr = g->phases[p].grads[j];
-            CHECKF(gr >= r.nforward && gr < g->nnodes && shape_eq(g->nodes[gr].shape, pa->shape),
+            CHECKF(gr >= r.from[p] && gr < r.to[p] && shape_eq(g->nodes[gr].shape, pa->shape),
                    "phase %s: %s has gradient %d", net, pa->path, gr);
         }
     }
-    CHECK(g->nparams == 14); /* G: dense w, 2 x (gamma, beta), 2 deconvs w b; D: 2 convs, ln, dense */
+    /* G: dense w, 2 batchnorms (gamma, beta), 2 deconvs (w, b): 9;
+     * D: 2 convs, layernorm, dense, each with 2: 8 */
+    CHECK(g->nparams == 17);
     /* no gradient for the frozen player's parameters; the detector finds
      * the phase's own */
     CHECK(param_grads_of(&r, pd, "G") == 0);
@@ -1184,6 +1248,15 @@ static void test_objectives(void)
               r.g->phases[1].every == 1 && r.g->phases[0].clip == 0);
     }
     res_free(&r);
+    /* KNOWN_BUG 6: a player that `steps` does not name counts 1, so
+     * `steps D: 5` alone means D five times per G step (today the unnamed
+     * G gets the period's count and both run every step) */
+    r = compile_src(fmt("%smin G max D: E[D(x)] - E[D(G(z))]\ntrain { steps D: 5 }\n", nets), UPTO_LOWER);
+    CHECKF(r.g, "%s", r.msgs);
+    if (r.g)
+        KNOWN_BUG(r.g->phases[0].every == 1 && r.g->phases[1].every == 5, "steps D: 5 gives D every %d, G every %d",
+                  r.g->phases[0].every, r.g->phases[1].every);
+    res_free(&r);
     /* objective errors */
     static const struct {
         const char *obj, *msg;
@@ -1223,51 +1296,56 @@ static void test_init(void)
     const char *src = "z ~ normal([2, 6, 6]); c ~ categorical(5)\n"
                       "net N(x: [2, 6, 6], c: []) -> [1] {\n"
                       "    a = conv(x, 8, 3)\n"
-                      "    b = deconv(x, 8, 3, init: kaiming(slope: 0.2))\n"
-                      "    h = dense(flatten(a), 8, init: xavier)\n"
+                      "    b = deconv(x, 8, 3)\n"
+                      "    h = dense(flatten(a), 8)\n"
                       "    e = embedding(c, 5, 3)\n"
-                      "    concat(h, e) -> batchnorm -> dense(1)\n"
-                      "    dense(sum(b) -> reshape(1), 1) + dense(1)\n"
+                      "    k = concat(h, e) -> batchnorm -> dense(1)\n"
+                      "    dense(sum(b) -> reshape(1), 1, bias: false) + k\n"
                       "}\n"
                       "min N: E[N(z, c)]\n%s";
     /* PyTorch's defaults: weight and bias uniform(+-1/sqrt(fan_in)), with
-     * fan_in = in * k * k for conv and out * k * k for deconv */
+     * fan_in = in * k * k for conv and out * k * k for deconv (dimension 1
+     * of the weight times the kernel); embeddings N(0, 1); norms 1 and 0 */
     Res r = compile_src(fmt(src, ""), UPTO_LOWER);
     CHECKF(r.g, "%s", r.msgs);
     if (r.g) {
         double bc = 1 / sqrt(2 * 9.0), bd = 1 / sqrt(8 * 9.0), b11 = 1 / sqrt(11.0);
         CHECK(init_is(param_init(r.g, "N.conv1.w"), INIT_UNIFORM, -bc, bc));
         CHECK(init_is(param_init(r.g, "N.conv1.b"), INIT_UNIFORM, -bc, bc));
-        CHECK(init_is(param_init(r.g, "N.deconv1.w"), INIT_KAIMING_UNIFORM, 0.2, 0));
+        CHECK(init_is(param_init(r.g, "N.deconv1.w"), INIT_UNIFORM, -bd, bd));
         CHECK(init_is(param_init(r.g, "N.deconv1.b"), INIT_UNIFORM, -bd, bd));
-        CHECK(init_is(param_init(r.g, "N.dense1.w"), INIT_XAVIER_UNIFORM, 1, 0));
-        CHECK(init_is(param_init(r.g, "N.dense1.b"), INIT_UNIFORM, -1 / sqrt(288.0), 1 / sqrt(288.0)));
+        CHECK(init_is(param_init(r.g, "N.dense1.w"), INIT_UNIFORM, -1 / sqrt(288.0), 1 / sqrt(288.0)));
         CHECK(init_is(param_init(r.g, "N.dense2.w"), INIT_UNIFORM, -b11, b11));
+        CHECK(init_is(param_init(r.g, "N.dense2.b"), INIT_UNIFORM, -b11, b11));
+        CHECK(init_is(param_init(r.g, "N.dense3.w"), INIT_UNIFORM, -1, 1));
+        CHECK(find_param(r.g, "N.dense3.b") < 0);
         CHECK(init_is(param_init(r.g, "N.embedding1.table"), INIT_NORMAL, 0, 1));
         CHECK(init_is(param_init(r.g, "N.batchnorm1.gamma"), INIT_ONES, 0, 0));
         CHECK(init_is(param_init(r.g, "N.batchnorm1.beta"), INIT_ZEROS, 0, 0));
-        int di = find_param(r.g, "N.deconv1.w");
+        int di = find_param(r.g, "N.deconv1.w"), ci = find_param(r.g, "N.conv1.w");
         CHECK(di >= 0 && r.g->params[di].fan_in == 72 && r.g->params[di].fan_out == 18);
+        CHECK(ci >= 0 && r.g->params[ci].fan_in == 18 && r.g->params[ci].fan_out == 72);
         CHECK(r.g->init.kind == INIT_DEFAULT);
     }
     res_free(&r);
-    /* the model-wide init replaces the default of weights (not biases,
-     * not embeddings, not norms); a layer's init: wins over it */
+    /* the model-wide init replaces the default of weights: not of biases,
+     * embeddings or norms */
     r = compile_src(fmt(src, "train { init normal(0, 0.05) }\n"), UPTO_LOWER);
     CHECKF(r.g, "%s", r.msgs);
     if (r.g) {
         double bc = 1 / sqrt(2 * 9.0);
-        CHECK(init_is(param_init(r.g, "N.conv1.w"), INIT_NORMAL, 0, 0.05));
+        static const char *const weights[] = {"N.conv1.w", "N.deconv1.w", "N.dense1.w", "N.dense2.w",
+                                              "N.dense3.w"};
+        for (size_t i = 0; i < GENC_COUNT(weights); i++)
+            CHECKF(init_is(param_init(r.g, weights[i]), INIT_NORMAL, 0, 0.05), "%s", weights[i]);
         CHECK(init_is(param_init(r.g, "N.conv1.b"), INIT_UNIFORM, -bc, bc));
-        CHECK(init_is(param_init(r.g, "N.dense2.w"), INIT_NORMAL, 0, 0.05));
-        CHECK(init_is(param_init(r.g, "N.dense1.w"), INIT_XAVIER_UNIFORM, 1, 0));
-        CHECK(init_is(param_init(r.g, "N.deconv1.w"), INIT_KAIMING_UNIFORM, 0.2, 0));
         CHECK(init_is(param_init(r.g, "N.embedding1.table"), INIT_NORMAL, 0, 1));
         CHECK(init_is(param_init(r.g, "N.batchnorm1.gamma"), INIT_ONES, 0, 0));
+        CHECK(init_is(param_init(r.g, "N.batchnorm1.beta"), INIT_ZEROS, 0, 0));
         CHECK(init_is(r.g->init, INIT_NORMAL, 0, 0.05));
     }
     res_free(&r);
-    /* every initialiser and its defaults */
+    /* every initialiser and its defaults, as the model-wide init */
     static const struct {
         const char *text;
         InitKind kind;
@@ -1278,19 +1356,48 @@ static void test_init(void)
         {"xavier", INIT_XAVIER_UNIFORM, 1, 0},      {"xavier(gain: 2)", INIT_XAVIER_UNIFORM, 2, 0},
         {"xavier_normal", INIT_XAVIER_NORMAL, 1, 0}, {"kaiming", INIT_KAIMING_UNIFORM, 0, 0},
         {"kaiming_normal(0.2)", INIT_KAIMING_NORMAL, 0.2, 0},
+        {"kaiming(slope: 0.1)", INIT_KAIMING_UNIFORM, 0.1, 0},
         {"zeros", INIT_ZEROS, 1, 0},                {"ones", INIT_ONES, 1, 0},
     };
     for (size_t i = 0; i < GENC_COUNT(inits); i++) {
-        r = compile_src(fmt("z ~ normal(4)\nnet N(x: [4]) -> [1] { dense(1, init: %s) }\nmin N: E[N(z)]\n",
-                            inits[i].text),
-                        UPTO_LOWER);
-        Init got = r.g ? param_init(r.g, "N.dense1.w") : (Init){INIT_COUNT, 0, 0};
-        CHECKF(got.kind == inits[i].kind && (got.kind == INIT_ZEROS || got.kind == INIT_ONES ||
-                                             init_is(got, inits[i].kind, inits[i].a, inits[i].b)),
-               "init: %s gives kind %d (%g, %g)\n%s", inits[i].text, got.kind, got.a, got.b, r.msgs);
-        res_free(&r);
+        for (int layer = 0; layer < 2; layer++) {
+            /* as the model-wide init, and as a layer's init: option */
+            r = compile_src(layer ? fmt("z ~ normal(4)\nnet N(x: [4]) -> [1] { dense(1, init: %s) }\n"
+                                        "min N: E[N(z)]\n", inits[i].text)
+                                  : fmt("z ~ normal(4)\nnet N(x: [4]) -> [1] { dense(1) }\n"
+                                        "min N: E[N(z)]\ntrain { init %s }\n", inits[i].text),
+                            UPTO_LOWER);
+            Init got = r.g ? param_init(r.g, "N.dense1.w") : (Init){INIT_COUNT, 0, 0};
+            bool ok = got.kind == inits[i].kind &&
+                      (got.kind == INIT_ZEROS || got.kind == INIT_ONES ||
+                       init_is(got, inits[i].kind, inits[i].a, inits[i].b));
+            CHECKF(ok, "%s %s gives kind %d (%g, %g)\n%s", layer ? "init:" : "init", inits[i].text,
+                   got.kind, got.a, got.b, r.msgs);
+            res_free(&r);
+        }
     }
-    /* KNOWN_BUG 5: normal(std: 0.5) is read positionally: mean 0.5 */
+    /* a layer's init: wins over the model's; biases keep their default */
+    r = compile_src("z ~ normal(4); c ~ categorical(3)\n"
+                    "net N(x: [4], c: []) -> [1] {\n"
+                    "    h = dense(x, 4, init: xavier) -> dense(1)\n"
+                    "    e = embedding(c, 3, 2, init: uniform(-1, 1)) -> sum -> reshape(1)\n"
+                    "    o = conv(reshape(h, 1, 1, 1), 2, 1, init: kaiming(0.2)) -> flatten -> dense(1)\n"
+                    "    o + e\n"
+                    "}\n"
+                    "min N: E[N(z, c)]\n"
+                    "train { init normal(0, 0.05) }\n",
+                    UPTO_LOWER);
+    CHECKF(r.g, "%s", r.msgs);
+    if (r.g) {
+        CHECK(init_is(param_init(r.g, "N.dense1.w"), INIT_XAVIER_UNIFORM, 1, 0));
+        CHECK(init_is(param_init(r.g, "N.dense1.b"), INIT_UNIFORM, -0.5, 0.5));
+        CHECK(init_is(param_init(r.g, "N.dense2.w"), INIT_NORMAL, 0, 0.05));
+        CHECK(init_is(param_init(r.g, "N.embedding1.table"), INIT_UNIFORM, -1, 1));
+        CHECK(init_is(param_init(r.g, "N.conv1.w"), INIT_KAIMING_UNIFORM, 0.2, 0));
+        CHECK(init_is(param_init(r.g, "N.conv1.b"), INIT_UNIFORM, -1, 1));
+    }
+    res_free(&r);
+    /* KNOWN_BUG 4: normal(std: 0.5) is read positionally: mean 0.5 */
     r = compile_src("z ~ normal(4)\nnet N(x: [4]) -> [1] { dense(1) }\nmin N: E[N(z)]\n"
                     "train { init normal(std: 0.5) }\n",
                     UPTO_LOWER);
@@ -1361,20 +1468,22 @@ static void test_diagnostics(void)
     CHECK(r.g == NULL && r.nerrors == 1);
     CHECKF(has(r.msgs, "t.g:4:18: error: D expects [B, 1, 28, 28] but G returns [B, 1, 32, 32]\n"
                        "min G max D: E[D(G(z))]\n"
-                       "                 ^~~~\n"),
+                       "                 ^\n"),
            "%s", r.msgs);
     res_free(&r);
     /* several errors in one run, with hints */
     r = compile_src("z ~ normal(100)\n"
                     "net G(z: [100]) -> [1] { dense(1) -> sigmod }\n"
-                    "net D(x: [1]) -> [1] { dense(1, bais: false) }\n"
+                    "net D(x: [1]) -> [1] { dense(1, bas: false) }\n"
                     "min G max D: E[D(G(z))]\n",
                     UPTO_LOWER);
-    CHECK(r.g == NULL && r.nerrors == 2);
-    CHECKF(has(r.msgs, "t.g:2:38: error: unknown layer or function 'sigmod'; did you mean 'sigmoid'?"),
-           "%s", r.msgs);
-    CHECKF(has(r.msgs, "t.g:3:33: error: 'dense' has no option 'bais'; did you mean 'bias'?"), "%s",
+    CHECK(r.g == NULL && r.nerrors >= 2);
+    CHECKF(has(r.msgs, "t.g:2:38: error: unknown name 'sigmod'; did you mean 'sigmoid'?"), "%s", r.msgs);
+    CHECKF(has(r.msgs, "t.g:3:33: error: 'dense' has no option 'bas'; did you mean 'bias'?"), "%s",
            r.msgs);
+    /* a net whose only layer has an error gets no second error at the
+     * objective ("net 'D' has no weights to train") */
+    CHECKF(r.nerrors == 2, "%d errors:\n%s", r.nerrors, r.msgs);
     res_free(&r);
     /* syntax errors come from the parser, with the same format */
     r = compile_src("z ~ normal(100\nnet G(z: [100]) -> [1] { dense(1) }\n", UPTO_LOWER);
@@ -1390,12 +1499,10 @@ static void test_diagnostics(void)
                has(r.msgs, "'beta1' must be below 1, got 1"),
            "%s", r.msgs);
     res_free(&r);
-    /* KNOWN_BUG 6: an undefined name in a shape list says "a list holds
-     * numbers, not a word" instead of naming it, and the net then gets a
-     * second error ("has no weights to train") */
+    /* an undefined name in a shape is reported as such, once */
     r = compile_src("z ~ normal(4)\nnet N(x: [nz]) -> [1] { dense(1) }\nmin N: E[N(z)]\n", UPTO_LOWER);
     CHECK(r.g == NULL);
-    KNOWN_BUG(has(r.msgs, "unknown name 'nz'") && r.nerrors == 1, "%s", r.msgs);
+    CHECKF(has(r.msgs, "t.g:2:11: error: unknown name 'nz'") && r.nerrors == 1, "%s", r.msgs);
     res_free(&r);
 }
 
