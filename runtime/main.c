@@ -21,7 +21,8 @@ static const char usage[] =
     "commands:\n"
     "  check FILE.g              compile only; report every error as file:line:col\n"
     "  graph FILE.g [options]    print the compiled graph\n"
-    "      --after=PASS          lower, rewrite or autodiff (the default)\n"
+    "      --after=PASS          lower, rewrite, autodiff (the default) or plan\n"
+    "                            (plan: a training step's instructions and memory)\n"
     "      --dot                 Graphviz instead of text (render with: dot -Tsvg)\n"
     "      --stats [--batch N]   parameters, arena bytes and FLOPs per example per phase\n"
     "  run FILE.g [options]      train; writes runs/MODEL/: log.csv, samples/, checkpoint.genc\n"
@@ -121,7 +122,7 @@ static int cmd_graph(int argc, char **argv)
 {
     const char *file = NULL;
     CompileStop stop = STOP_AUTODIFF;
-    bool dot = false, stats = false;
+    bool dot = false, stats = false, plan = false;
     long long batch = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--dot") == 0) dot = true;
@@ -133,8 +134,9 @@ static int cmd_graph(int argc, char **argv)
         else if (strcmp(argv[i], "--after=lower") == 0) stop = STOP_LOWER;
         else if (strcmp(argv[i], "--after=rewrite") == 0) stop = STOP_REWRITE;
         else if (strcmp(argv[i], "--after=autodiff") == 0) stop = STOP_AUTODIFF;
+        else if (strcmp(argv[i], "--after=plan") == 0) plan = true;
         else if (strncmp(argv[i], "--after=", 8) == 0)
-            return usage_error("unknown pass '%s' (lower, rewrite or autodiff)", argv[i] + 8);
+            return usage_error("unknown pass '%s' (lower, rewrite, autodiff or plan)", argv[i] + 8);
         else if (argv[i][0] == '-') return usage_error("unknown option '%s' for graph", argv[i]);
         else if (file) return usage_error("graph takes one file; '%s' is a second", argv[i]);
         else file = argv[i];
@@ -143,7 +145,13 @@ static int cmd_graph(int argc, char **argv)
     int code;
     Graph *g = compile_file(file, stop, stderr, &code);
     if (!g) return code;
-    if (stats) {
+    if (plan) {
+        /* the training step that runs every phase */
+        unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
+        Plan *p = plan_step(g, batch ? (int)batch : g->batch, all);
+        plan_print(g, p, stdout);
+        plan_free(p);
+    } else if (stats) {
         if (stop != STOP_AUTODIFF) {
             graph_free(g);
             return usage_error("--stats needs the whole graph; drop --after%s", "");

@@ -349,3 +349,41 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
     default: return out;
     }
 }
+
+static const char *slot_name(const Graph *g, Slot s, char *buf, size_t n)
+{
+    switch (s.kind) {
+    case SLOT_ARENA: snprintf(buf, n, "arena@%lld", (long long)s.off); break;
+    case SLOT_PARAM: snprintf(buf, n, "%s", g->params[s.off].path); break;
+    case SLOT_GRAD: snprintf(buf, n, "grad(%s)", g->params[s.off].path); break;
+    case SLOT_INPUT: snprintf(buf, n, "%s", s.off ? "labels" : "images"); break;
+    case SLOT_NOISE: snprintf(buf, n, "noise %s", g->noise[s.off].name); break;
+    }
+    return buf;
+}
+
+void plan_print(const Graph *g, const Plan *p, FILE *f)
+{
+    char b[96];
+    fprintf(f, "# genc plan of %s: batch %d, %s, %d instructions, arena %lld reals, "
+               "kernel scratch %lld reals\n",
+            g->file, p->B, p->train ? "training" : "evaluation", p->nins, (long long)p->arena,
+            (long long)p->work);
+    int phase = -2;
+    for (int t = 0; t < p->nins; t++) {
+        const Ins *in = &p->ins[t];
+        if (in->phase != phase) {
+            phase = in->phase;
+            if (phase >= 0) fprintf(f, "phase %s\n", g->phases[phase].name);
+        }
+        if (in->kind == INS_UPDATE) {
+            fprintf(f, "  update %s: %d parameters\n", g->phases[in->phase].name,
+                    g->phases[in->phase].nparams);
+            continue;
+        }
+        const Node *n = &g->nodes[in->node];
+        fprintf(f, "  %%%-4d %-16s -> %s", in->node, op_info[n->op].name, slot_name(g, in->out, b, sizeof b));
+        for (int j = 0; j < n->nin; j++) fprintf(f, "%s%s", j ? ", " : " from ", slot_name(g, in->in[j], b, sizeof b));
+        fprintf(f, "\n");
+    }
+}

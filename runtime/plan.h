@@ -13,6 +13,8 @@
 #ifndef GENC_PLAN_H
 #define GENC_PLAN_H
 
+#include <stdio.h>
+
 #include "graph.h"
 
 /* Where a value lives. A gradient that a phase's update reads is
@@ -59,6 +61,9 @@ Plan *plan_step(const Graph *g, int B, unsigned mask);
 /* Computing the given nodes only, in eval mode (sampling, test losses). */
 Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots);
 void plan_free(Plan *p);
+
+/* The instructions, one a line, with where each value lives. */
+void plan_print(const Graph *g, const Plan *p, FILE *f);
 
 /* FLOPs of one instruction at its plan's batch size (multiply-adds count
  * 2; elementwise ops 1 per element): for --stats and the profile. */
