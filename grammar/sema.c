@@ -2277,8 +2277,28 @@ static void collect(Sema *s)
     for (int i = 0; i < m->nnets; i++) s->calls[i] = xcalloc((size_t)m->nnets, sizeof **s->calls);
 }
 
+/* Names are looked up in lists, which is quick for any model a person
+ * writes; this bounds the time a generated file of a million lines takes. */
+#define SEMA_MAXSTMTS 10000
+
+static bool program_fits(Diag *diag, Program *prog)
+{
+    long n = 0;
+    for (int i = 0; i < prog->n; i++) {
+        Decl *d = prog->v[i];
+        n += 1 + d->body.n;
+        if (n > SEMA_MAXSTMTS) {
+            diag_error(diag, d->loc, "the model is too large: more than %d declarations and "
+                       "statements", SEMA_MAXSTMTS);
+            return false;
+        }
+    }
+    return true;
+}
+
 Model *sema_check(Diag *diag, Program *prog, const char *file)
 {
+    if (!program_fits(diag, prog)) return NULL;
     Model *m = xcalloc(1, sizeof *m);
     m->file = file;
     m->batch = 64;

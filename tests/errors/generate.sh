@@ -7,6 +7,7 @@
 #   long_chain.g      a sum of 10000 terms: past the expression depth limit
 #   binary_garbage.g  a comment line, then 1024 bytes of pseudo-random binary
 #   non_text_bytes.g  a model with a NUL, a 0xff and an escape character in it
+#   too_many_declarations.g  10001 lets: past the limit on a model's size
 set -eu
 cd "$(dirname "$0")"
 
@@ -37,3 +38,9 @@ cd "$(dirname "$0")"
     printf 'net G(z: [100]) -> [1] { dense(1) \377}\n'
     printf 'min G: E[G(z)] \033\n'
 } > non_text_bytes.g
+
+{
+    echo "# 10001 declarations: more than a model may have (name lookups are linear;"
+    echo "# a generated file of a million lines used to take minutes)."
+    awk 'BEGIN { print "let a0 = 1"; for (i = 1; i <= 10000; i++) printf "let a%d = a0\n", i }'
+} > too_many_declarations.g
