@@ -148,8 +148,13 @@ static int lower_layer(Lower *L, const TExpr *t)
     case LAYER_DECONV:
         y = node(L, t->layer == LAYER_CONV ? OP_conv2d : OP_deconv2d, t, x, ln->w, t->shape);
         g->nodes[y].ia[0] = g->nodes[y].ia[1] = t->ia[3];
-        g->nodes[y].ia[2] = g->nodes[y].ia[3] = t->ia[4];
-        g->nodes[y].ia[4] = g->nodes[y].ia[5] = t->ia[5];
+        if (t->layer == LAYER_CONV) {
+            g->nodes[y].ia[2] = t->ia[4];
+            g->nodes[y].ia[3] = t->ia[5];
+        } else {
+            g->nodes[y].ia[2] = g->nodes[y].ia[3] = t->ia[4];
+            g->nodes[y].ia[4] = g->nodes[y].ia[5] = t->ia[5];
+        }
         break;
     case LAYER_BATCHNORM:
     case LAYER_LAYERNORM:
@@ -270,6 +275,11 @@ static int lower_loss(Lower *L, const TExpr *t, const int *nets, int n)
             int y = lower_loss(L, t->kids[1], nets, n);
             if (t->op == OP_add) return y;
             return node(L, OP_neg, t, y, -1, t->shape);
+        }
+        if (l && r) { /* both sides may hold terms to drop, deeper down */
+            int a = lower_loss(L, t->kids[0], nets, n); /* left first: node order */
+            int b = lower_loss(L, t->kids[1], nets, n);
+            return node(L, t->op, t, a, b, t->shape);
         }
     }
     return lower_expr(L, t);

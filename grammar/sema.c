@@ -67,6 +67,7 @@ typedef struct Sema {
     bool **calls;       /* calls[a][b]: net a calls net b */
     Decl **blocks;
     int nblocks;
+    int dropouts; /* dropout sites so far */
     bool *skip;         /* per declaration: a duplicate name, already reported */
 } Sema;
 
@@ -150,7 +151,7 @@ static const Builtin builtins[B_COUNT] = {
     [B_KAIMING_NORMAL] = {"kaiming_normal", BK_SETTING, 0, "slope=0"},
     [B_ZEROS] = {"zeros", BK_SETTING, 0, ""},
     [B_ONES] = {"ones", BK_SETTING, 0, ""},
-    [B_SGD] = {"sgd", BK_SETTING, 0, "lr=0.01 momentum=0 dampening=0 nesterov=0 weight_decay=0"},
+    [B_SGD] = {"sgd", BK_SETTING, 0, "lr=0.001 momentum=0 dampening=0 nesterov=0 weight_decay=0"},
     [B_ADAM] = {"adam", BK_SETTING, 0, "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0"},
     [B_ADAMW] = {"adamw", BK_SETTING, 0, "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0.01"},
     [B_RMSPROP] = {"rmsprop", BK_SETTING, 0,
@@ -815,17 +816,27 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
                        shp(in, b1));
             return val_err;
         }
-        int o[2];
+        int o[2], pads[2] = {pad, pad};
         if (id == B_CONV) {
-            if (same) {
-                /* output ceil(H / stride), padding split evenly (rounded up) */
-                int want = (in.d[1] + st - 1) / st, tot = (want - 1) * st + k - in.d[1];
-                pad = tot > 0 ? (tot + 1) / 2 : 0;
+            for (int i = 0; i < 2 && same; i++) {
+                /* output ceil(size / stride), with the same padding on both
+                 * sides of each dimension (rounded up; the floor of the
+                 * output formula absorbs the extra row when stride > 1) */
+                int want = (in.d[1 + i] + st - 1) / st, tot = (want - 1) * st + k - in.d[1 + i];
+                pads[i] = tot > 0 ? (tot + 1) / 2 : 0;
+                if ((in.d[1 + i] + 2 * pads[i] - k) / st + 1 != want) {
+                    diag_error(s->diag, loc, "'conv' cannot keep the size (padding: same) with an "
+                               "even kernel (%d) and stride 1: the padding would differ between "
+                               "the sides; use an odd kernel or a padding number",
+                               k);
+                    return val_err;
+                }
             }
             for (int i = 0; i < 2; i++) {
-                int64_t num = (int64_t)in.d[1 + i] + 2 * (int64_t)pad - k;
+                int64_t num = (int64_t)in.d[1 + i] + 2 * (int64_t)pads[i] - k;
                 o[i] = num < 0 ? 0 : (int)(num / st + 1);
             }
+            pad = pads[0];
             if (o[0] <= 0 || o[1] <= 0) {
                 diag_error(s->diag, loc,
                            "'conv' output would be empty: input %dx%d, kernel %d, stride %d, "
@@ -873,7 +884,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         t->ia[2] = k;
         t->ia[3] = st;
         t->ia[4] = pad;
-        t->ia[5] = op;
+        t->ia[5] = id == B_CONV ? pads[1] : op;
         t->init = init;
         return val_tensor(t, loc);
     }
@@ -915,6 +926,10 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         if (!opt_real(s, ar, "p", 0, 0.999, &p)) return val_err;
         TExpr *t = tx_op(s, OP_dropout, loc, in, x, NULL);
         t->fa[0] = p;
+        /* each dropout written draws its own mask: the site number keeps
+         * CSE from merging two of them on the same input (rewrite.c then
+         * numbers the masks by node) */
+        t->ia[0] = ++s->dropouts;
         return val_tensor(t, loc);
     }
     case B_FLATTEN:
@@ -1944,9 +1959,12 @@ static bool init_of(Sema *s, Ast *a, Init *out)
     InitKind kind = init_words[k].kind;
     Ast *call = a->kind == AST_CALL ? a : NULL;
     /* normal and uniform are noise builtins; as initialisers they take
-     * their two parameters positionally */
+     * their two parameters, in order or by name: normal(mean, std),
+     * uniform(low, high) */
     if (kind == INIT_NORMAL || kind == INIT_UNIFORM) {
         double v[2] = {kind == INIT_NORMAL ? 0 : -0.1, kind == INIT_NORMAL ? 0.02 : 0.1};
+        const char *names[2] = {kind == INIT_NORMAL ? "mean" : "low",
+                                kind == INIT_NORMAL ? "std" : "high"};
         int n = call ? call->nkids : 0;
         if (n > 2) {
             diag_error(s->diag, a->loc, "'%s' as an initialiser takes 2 numbers", a->name);
@@ -1954,13 +1972,23 @@ static bool init_of(Sema *s, Ast *a, Init *out)
         }
         for (int i = 0; i < n; i++) {
             Ast *k2 = call->kids[i];
+            int slot = i;
+            if (k2->kind == AST_KW) {
+                slot = strcmp(k2->name, names[0]) == 0 ? 0 : strcmp(k2->name, names[1]) == 0 ? 1 : -1;
+                if (slot < 0) {
+                    diag_error(s->diag, k2->loc, "'%s' as an initialiser has no option '%s' (it "
+                               "has: %s, %s)",
+                               a->name, k2->name, names[0], names[1]);
+                    return false;
+                }
+            }
             Val x = eval(s, k2->kind == AST_KW ? k2->kids[0] : k2, FLOW_NONE, NULL);
             if (x.kind != V_NUM) {
                 if (x.kind != V_ERR)
                     diag_error(s->diag, k2->loc, "'%s' takes numbers", a->name);
                 return false;
             }
-            v[i] = x.num;
+            v[slot] = x.num;
         }
         if ((kind == INIT_NORMAL && v[1] < 0) || (kind == INIT_UNIFORM && v[1] < v[0])) {
             diag_error(s->diag, a->loc, "%s", kind == INIT_NORMAL ? "the std of normal(mean, std) "
@@ -2166,12 +2194,14 @@ static void check_train(Sema *s, Decl *d)
         }
     }
     if (have_steps) {
-        /* steps D: 5, G: 1: in every 5 steps D updates 5 times, G once */
+        /* steps D: 5, G: 1: in every 5 steps D updates 5 times, G once; a
+         * player not named takes one step per period (steps D: 5 alone
+         * means the same) */
         int period = 1;
         for (int p = 0; p < m->nplayers; p++)
             if (steps[p] > period) period = steps[p];
         for (int p = 0; p < m->nplayers; p++) {
-            int n = steps[p] ? steps[p] : period;
+            int n = steps[p] ? steps[p] : 1;
             if (period % n) {
                 diag_error(s->diag, steps_loc[p], "'steps' must divide evenly: %s's %d is not a "
                            "divisor of %d", m->nets[m->players[p].net].name, n, period);

@@ -25,7 +25,8 @@ typedef enum {
 
 /* Layers with weights. ia/fa by layer:
  *   dense:     ia0 units, ia1 bias
- *   conv:      ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad
+ *   conv:      ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad (height),
+ *              ia5 pad (width)
  *   deconv:    ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad, ia5 out pad
  *   batchnorm: fa0 eps, fa1 momentum
  *   layernorm: fa0 eps

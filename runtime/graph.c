@@ -227,7 +227,8 @@ static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
         break;
     case OP_conv2d:
     case OP_conv2d_wgrad:
-        snprintf(buf, len, "stride=%d pad=%d", n->ia[0], n->ia[2]);
+        if (n->ia[2] == n->ia[3]) snprintf(buf, len, "stride=%d pad=%d", n->ia[0], n->ia[2]);
+        else snprintf(buf, len, "stride=%d pad=%d,%d", n->ia[0], n->ia[2], n->ia[3]);
         break;
     case OP_deconv2d:
         snprintf(buf, len, "stride=%d pad=%d outpad=%d", n->ia[0], n->ia[2], n->ia[4]);

@@ -57,6 +57,7 @@ static const Case cases[] = {
     {"conv_s1_same", IMG("[2, 5, 5]", "[3, 5, 5]", "conv(3, 3)")},
     {"conv_s2_valid_odd", IMG("[2, 9, 7]", "[3, 4, 3]", "conv(3, 3, stride: 2, padding: valid)")},
     {"conv_s2_pad1_k4", IMG("[2, 8, 8]", "[3, 4, 4]", "conv(3, 4, stride: 2, padding: 1)")},
+    {"conv_s2_same_nonsquare", IMG("[2, 3, 6]", "[3, 2, 3]", "conv(3, 2, stride: 2)")},
     {"conv_chain", IMG("[1, 6, 6]", "[2, 3, 3]", "conv(3, 3, stride: 1) -> tanh -> conv(2, 3, stride: 2)")},
     {"deconv_s1_same", IMG("[2, 4, 4]", "[3, 4, 4]", "deconv(3, 3)")},
     {"deconv_s2_outpad", IMG("[2, 4, 3]", "[3, 8, 6]",

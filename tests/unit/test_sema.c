@@ -12,12 +12,7 @@
  *     that CSE merges a net call written twice;
  *   - phases: their order, the terms each loss drops, nonsaturating;
  *   - autodiff: one gradient per phase parameter, none for the frozen
- *     player, the data or the noise.
- *
- * A few checks describe behaviour that is currently wrong (see the
- * KNOWN_BUG notes). They are real checks, run when the environment sets
- * GENC_KNOWN_BUGS=1; otherwise they are counted and reported as skipped so
- * that `make test` stays usable until the bugs are fixed. */
+ *     player, the data or the noise. */
 #include "autodiff.h"
 #include "diag.h"
 #include "lower.h"
@@ -135,16 +130,6 @@ static int compiles_in_child(const char *src)
     if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
-
-static bool run_known_bugs;
-static int known_skipped;
-
-/* A check of behaviour that is wrong today: run only with GENC_KNOWN_BUGS=1. */
-#define KNOWN_BUG(cond, ...)                                                  \
-    do {                                                                      \
-        if (run_known_bugs) CHECKF(cond, __VA_ARGS__);                        \
-        else known_skipped++;                                                 \
-    } while (0)
 
 /* ---- graph queries ----------------------------------------------------- */
 
@@ -270,24 +255,20 @@ static void check_conv_case(bool deconv, int h, int w, int k, int s, const char 
                      deconv ? "deconv" : "conv", f, k, s, padding);
     if (op_given >= 0) n += snprintf(layer + n, sizeof layer - (size_t)n, ", output_padding: %d", op_given);
     snprintf(layer + n, sizeof layer - (size_t)n, ")");
-    bool same = strcmp(padding, "same") == 0, bug = false;
+    bool same = strcmp(padding, "same") == 0;
+    /* padding: same cannot keep the size with stride 1 and an even kernel
+     * (the two sides would need different padding): refused */
+    bool refuse = same && s == 1 && k % 2 == 0;
     int oh, ow, pad_h = p, pad_w = p, op = op_given < 0 ? 0 : op_given;
     if (!deconv) {
         if (same) {
             pad_h = same_pad(h, k, s), pad_w = same_pad(w, k, s);
             oh = ceil_div(h, s), ow = ceil_div(w, s);
-            /* KNOWN_BUG 1: with stride 1 and an even kernel the output is
-             * H + 1 (the odd pixel of padding goes on both sides); and the
-             * padding is computed from the height and used for the width
-             * too, so a non-square input gets a wrong width */
-            bug = (s == 1 && k % 2 == 0) || pad_h != pad_w;
         } else {
             oh = torch_conv(h, k, s, p), ow = torch_conv(w, k, s, p);
         }
     } else if (same) {
         oh = h * s, ow = w * s;
-        /* KNOWN_BUG 2: refused with an error about output_padding */
-        bug = s == 1 && k % 2 == 0;
     } else {
         oh = torch_deconv(h, k, s, p, op), ow = torch_deconv(w, k, s, p, op);
     }
@@ -302,8 +283,10 @@ static void check_conv_case(bool deconv, int h, int w, int k, int s, const char 
         res_free(&r);
         return;
     }
-    if (bug && !run_known_bugs) {
-        known_skipped++;
+    if (refuse) {
+        CHECKF(r.g == NULL && has(r.msgs, "cannot keep the size (padding: same) with an even "
+                                          "kernel"),
+               "%s on %dx%d should be refused; got:\n%s", layer, h, w, r.msgs);
         res_free(&r);
         return;
     }
@@ -445,13 +428,15 @@ static void test_conv_examples(void)
                     UPTO_LOWER);
     CHECKF(has(r.msgs, "'conv' expects [channels, height, width], got [B, 3, 8]"), "%s", r.msgs);
     res_free(&r);
-    /* KNOWN_BUG 2, message side: the error names an option the user did
-     * not write and has no location */
+    /* the refusal of padding: same with an even kernel at stride 1 points
+     * at the layer and does not blame an option the user did not write */
     r = compile_src("z ~ normal([3, 8, 8])\n"
                     "net D(x: [3, 8, 8]) -> [1] { deconv(8, 4) -> flatten -> dense(1) }\n"
                     "min D: E[D(z)]\n",
                     UPTO_LOWER);
-    KNOWN_BUG(r.g != NULL, "deconv(8, 4) with stride 1 and padding same: %s", r.msgs);
+    CHECKF(r.g == NULL && has(r.msgs, "t.g:2:30: error: 'deconv' cannot keep the size") &&
+               !has(r.msgs, "output_padding"),
+           "%s", r.msgs);
     res_free(&r);
 }
 
@@ -950,11 +935,9 @@ static void test_cse(void)
         const Node *top = &r.g->nodes[r.g->nodes[r.g->phases[0].loss].in[0]];
         CHECK(top->op == OP_add && r.g->nodes[top->in[0]].op == OP_add &&
               r.g->nodes[top->in[0]].in[1] == top->in[1]);
-        /* KNOWN_BUG 5: the G phase should drop E[log D(x)], as it does
-         * with two terms; with three, lower_loss keeps the whole sum once
-         * both sides of the top '+' depend on G */
-        KNOWN_BUG(!depends(r.g, r.g->phases[1].loss, first_op(r.g, OP_input)),
-                  "the G phase's loss reads the data");
+        /* the G phase drops E[log D(x)] with three terms as with two */
+        CHECKF(!depends(r.g, r.g->phases[1].loss, first_op(r.g, OP_input)),
+               "the G phase's loss reads the data");
     }
     res_free(&r);
     /* D(x * 1) written twice: lowering builds two copies (the two x * 1 are
@@ -977,9 +960,7 @@ static void test_cse(void)
                     UPTO_REWRITE);
     CHECKF(r.g && dense_forwards(r.g, "D.dense1") == 3, "%s", r.msgs);
     res_free(&r);
-    /* KNOWN_BUG 3: two dropouts of one value are two masks; CSE merges
-     * them into one (rewrite.c compares dropout nodes before streams are
-     * assigned) */
+    /* two dropouts of one value are two masks: CSE keeps them apart */
     r = compile_src("z ~ normal(10)\n"
                     "net N(x: [10]) -> [10] {\n"
                     "    h = dense(x, 10)\n"
@@ -990,7 +971,7 @@ static void test_cse(void)
                     "min N: E[sum(N(z))]\n",
                     UPTO_REWRITE);
     CHECKF(r.g, "%s", r.msgs);
-    if (r.g) KNOWN_BUG(count_op(r.g, OP_dropout) == 2, "%d dropout nodes", count_op(r.g, OP_dropout));
+    if (r.g) CHECKF(count_op(r.g, OP_dropout) == 2, "%d dropout nodes", count_op(r.g, OP_dropout));
     res_free(&r);
     /* a value used twice is lowered once: 12 doublings are 12 adds, not
      * 2^12 copies (lowering once copied a value per use) */
@@ -1248,13 +1229,12 @@ static void test_objectives(void)
               r.g->phases[1].every == 1 && r.g->phases[0].clip == 0);
     }
     res_free(&r);
-    /* KNOWN_BUG 6: a player that `steps` does not name counts 1, so
-     * `steps D: 5` alone means D five times per G step (today the unnamed
-     * G gets the period's count and both run every step) */
+    /* a player that `steps` does not name counts 1, so `steps D: 5`
+     * alone means D five times per G step */
     r = compile_src(fmt("%smin G max D: E[D(x)] - E[D(G(z))]\ntrain { steps D: 5 }\n", nets), UPTO_LOWER);
     CHECKF(r.g, "%s", r.msgs);
     if (r.g)
-        KNOWN_BUG(r.g->phases[0].every == 1 && r.g->phases[1].every == 5, "steps D: 5 gives D every %d, G every %d",
+        CHECKF(r.g->phases[0].every == 1 && r.g->phases[1].every == 5, "steps D: 5 gives D every %d, G every %d",
                   r.g->phases[0].every, r.g->phases[1].every);
     res_free(&r);
     /* objective errors */
@@ -1397,14 +1377,14 @@ static void test_init(void)
         CHECK(init_is(param_init(r.g, "N.conv1.b"), INIT_UNIFORM, -1, 1));
     }
     res_free(&r);
-    /* KNOWN_BUG 4: normal(std: 0.5) is read positionally: mean 0.5 */
+    /* normal(std: 0.5): the option by its name */
     r = compile_src("z ~ normal(4)\nnet N(x: [4]) -> [1] { dense(1) }\nmin N: E[N(z)]\n"
                     "train { init normal(std: 0.5) }\n",
                     UPTO_LOWER);
     CHECKF(r.g, "%s", r.msgs);
     if (r.g) {
         Init in = param_init(r.g, "N.dense1.w");
-        KNOWN_BUG(init_is(in, INIT_NORMAL, 0, 0.5), "init normal(std: 0.5) gave normal(%g, %g)", in.a, in.b);
+        CHECKF(init_is(in, INIT_NORMAL, 0, 0.5), "init normal(std: 0.5) gave normal(%g, %g)", in.a, in.b);
     }
     res_free(&r);
 }
@@ -1508,8 +1488,6 @@ static void test_diagnostics(void)
 
 int main(void)
 {
-    const char *kb = getenv("GENC_KNOWN_BUGS");
-    run_known_bugs = kb && strcmp(kb, "1") == 0;
     test_conv_shapes();
     test_conv_examples();
     test_layer_shapes();
@@ -1522,8 +1500,5 @@ int main(void)
     test_init();
     test_sources();
     test_diagnostics();
-    if (known_skipped)
-        printf("test_sema: %d checks of known bugs skipped (GENC_KNOWN_BUGS=1 runs them)\n",
-               known_skipped);
     return check_done("test_sema");
 }
