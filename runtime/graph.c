@@ -62,15 +62,39 @@ void graph_free(Graph *g)
     free(g->phases);
     for (int i = 0; i < g->nstrs; i++) free(g->strs[i]);
     free(g->strs);
+    free(g->strtab);
     free(g->nodes);
     free(g);
 }
 
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Open addressing over the interned strings (index + 1, 0 empty): a model
+ * with thousands of layers has thousands of distinct paths. */
 const char *graph_intern(Graph *g, const char *s)
 {
-    for (int i = g->nstrs - 1; i >= 0; i--)
-        if (strcmp(g->strs[i], s) == 0) return g->strs[i];
+    if (2 * (g->nstrs + 1) > g->strcap) {
+        int cap = g->strcap ? 2 * g->strcap : 256;
+        int *t = xcalloc((size_t)cap, sizeof *t);
+        for (int i = 0; i < g->nstrs; i++) {
+            size_t h = str_hash(g->strs[i]) & (size_t)(cap - 1);
+            while (t[h]) h = (h + 1) & (size_t)(cap - 1);
+            t[h] = i + 1;
+        }
+        free(g->strtab);
+        g->strtab = t;
+        g->strcap = cap;
+    }
+    size_t h = str_hash(s) & (size_t)(g->strcap - 1);
+    for (; g->strtab[h]; h = (h + 1) & (size_t)(g->strcap - 1))
+        if (strcmp(g->strs[g->strtab[h] - 1], s) == 0) return g->strs[g->strtab[h] - 1];
     g->strs = xrealloc(g->strs, sizeof *g->strs * (size_t)(g->nstrs + 1));
+    g->strtab[h] = g->nstrs + 1;
     return g->strs[g->nstrs++] = xstrdup(s);
 }
 

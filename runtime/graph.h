@@ -138,6 +138,7 @@ typedef struct Graph {
     const char *after; /* the last pass that ran, for dumps */
     char **strs;       /* interned node paths */
     int nstrs;
+    int *strtab, strcap; /* their hash table (graph_intern) */
 } Graph;
 
 Graph *graph_new(const char *file);
