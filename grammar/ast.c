@@ -27,7 +27,7 @@ Ast *ast_add(Ast *parent, Ast *kid)
         ast_free(kid);
         return parent;
     }
-    parent->kids = xrealloc(parent->kids, sizeof *parent->kids * (size_t)(parent->nkids + 1));
+    parent->kids = xgrow(parent->kids, sizeof *parent->kids, (size_t)parent->nkids);
     parent->kids[parent->nkids++] = kid;
     if (kid->depth + 1 > parent->depth) parent->depth = kid->depth + 1;
     if (kid->too_deep) parent->too_deep = true;
@@ -69,7 +69,7 @@ void ast_free(Ast *a)
 
 void idents_add(IdentList *l, char *name, SrcLoc loc)
 {
-    l->v = xrealloc(l->v, sizeof *l->v * (size_t)(l->n + 1));
+    l->v = xgrow(l->v, sizeof *l->v, (size_t)l->n);
     l->v[l->n++] = (Ident){name, loc};
 }
 
@@ -83,7 +83,7 @@ void idents_free(IdentList *l)
 
 void stmts_add(StmtList *l, Stmt s)
 {
-    l->v = xrealloc(l->v, sizeof *l->v * (size_t)(l->n + 1));
+    l->v = xgrow(l->v, sizeof *l->v, (size_t)l->n);
     l->v[l->n++] = s;
 }
 
@@ -100,7 +100,7 @@ void stmts_free(StmtList *l)
 
 void program_add(Program *p, Decl *d)
 {
-    p->v = xrealloc(p->v, sizeof *p->v * (size_t)(p->n + 1));
+    p->v = xgrow(p->v, sizeof *p->v, (size_t)p->n);
     p->v[p->n++] = d;
 }
 

@@ -116,7 +116,7 @@ static void make_layer(Lower *L, const TExpr *t)
         if (t->layer == LAYER_BATCHNORM) {
             for (int i = 1; i < s.nd; i++) s.d[i] = 1;
             Graph *g = L->g;
-            g->bn = xrealloc(g->bn, sizeof *g->bn * (size_t)(g->nbn + 1));
+            g->bn = xgrow(g->bn, sizeof *g->bn, (size_t)g->nbn);
             g->bn[g->nbn] = (BnState){xstrdup(t->path), in.d[0]};
             ln->state = g->nbn++;
         }
@@ -189,7 +189,7 @@ static int lower_call(Lower *L, const TExpr *t)
     for (int i = 0; i < net->nouts; i++) outs[i] = lower_expr(L, net->outs[i]);
     L->args = saved;
     L->ctx = saved_ctx;
-    L->calls = xrealloc(L->calls, sizeof *L->calls * (size_t)(L->ncalls + 1));
+    L->calls = xgrow(L->calls, sizeof *L->calls, (size_t)L->ncalls);
     CallMemo *c = &L->calls[L->ncalls++];
     c->net = t->ival;
     c->nargs = t->nkids;
@@ -292,7 +292,7 @@ static void add_phase(Lower *L, const Objective *o, const int *nets, int n, int 
 {
     Graph *g = L->g;
     Model *m = L->m;
-    g->phases = xrealloc(g->phases, sizeof *g->phases * (size_t)(g->nphases + 1));
+    g->phases = xgrow(g->phases, sizeof *g->phases, (size_t)g->nphases);
     Phase *p = &g->phases[g->nphases++];
     memset(p, 0, sizeof *p);
     char name[256] = "";

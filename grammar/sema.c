@@ -188,7 +188,7 @@ typedef struct Args {
 static const char *sema_str(Sema *s, const char *str)
 {
     Model *m = s->m;
-    m->strs = xrealloc(m->strs, sizeof *m->strs * (size_t)(m->nstrs + 1));
+    m->strs = xgrow(m->strs, sizeof *m->strs, (size_t)m->nstrs);
     return m->strs[m->nstrs++] = xstrdup(str);
 }
 
@@ -213,14 +213,14 @@ static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
                    SEMA_MAXNODES);
         s->too_big = true;
     }
-    m->all = xrealloc(m->all, sizeof *m->all * (size_t)(m->nall + 1));
+    m->all = xgrow(m->all, sizeof *m->all, (size_t)m->nall);
     m->all[m->nall++] = t;
     return t;
 }
 
 static void tx_kid(TExpr *t, TExpr *k)
 {
-    t->kids = xrealloc(t->kids, sizeof *t->kids * (size_t)(t->nkids + 1));
+    t->kids = xgrow(t->kids, sizeof *t->kids, (size_t)t->nkids);
     t->kids[t->nkids++] = k;
 }
 
@@ -738,7 +738,7 @@ static TExpr *new_layer(Sema *s, LayerKind lk, const char *kind, SrcLoc loc, Sha
     t->layer = lk;
     tx_kid(t, in);
     Model *m = s->m;
-    m->layers = xrealloc(m->layers, sizeof *m->layers * (size_t)(m->nlayers + 1));
+    m->layers = xgrow(m->layers, sizeof *m->layers, (size_t)m->nlayers);
     t->path = layer_path(s, kind);
     m->layers[m->nlayers] = (Layer){xstrdup(t->path), s->net};
     t->layer_id = m->nlayers++;
@@ -1723,7 +1723,7 @@ static void check_source(Sema *s, Decl *d)
             bind(&s->globals, d->name.name, val_err, d->name.loc);
             return;
         }
-        m->noise = xrealloc(m->noise, sizeof *m->noise * (size_t)(m->nnoise + 1));
+        m->noise = xgrow(m->noise, sizeof *m->noise, (size_t)m->nnoise);
         m->noise[m->nnoise] = nz;
         TExpr *t = tx_new(s, TX_NOISE, d->name.loc, nz.shape);
         t->ival = m->nnoise++;
@@ -1863,7 +1863,7 @@ static void check_objective(Sema *s, Decl *d)
                 ok = false;
                 continue;
             }
-            m->players = xrealloc(m->players, sizeof *m->players * (size_t)(m->nplayers + 1));
+            m->players = xgrow(m->players, sizeof *m->players, (size_t)m->nplayers);
             m->players[m->nplayers] = (Player){.net = n, .every = 1, .optim.loc = l->v[i].loc};
             m->nets[n].player = m->nplayers++;
             if (side) o.max[o.nmax++] = n;
@@ -1931,7 +1931,7 @@ static void check_objective(Sema *s, Decl *d)
         free(o.max);
         return;
     }
-    m->objs = xrealloc(m->objs, sizeof *m->objs * (size_t)(m->nobjs + 1));
+    m->objs = xgrow(m->objs, sizeof *m->objs, (size_t)m->nobjs);
     m->objs[m->nobjs++] = o;
 }
 
@@ -2290,13 +2290,13 @@ static void collect(Sema *s)
         }
         if (s->skip[i]) continue;
         if (d->kind == DECL_NET) {
-            m->nets = xrealloc(m->nets, sizeof *m->nets * (size_t)(m->nnets + 1));
+            m->nets = xgrow(m->nets, sizeof *m->nets, (size_t)m->nnets);
             m->nets[m->nnets] = (Net){.name = xstrdup(d->name.name), .loc = d->name.loc,
                                       .player = -1};
-            s->netdecl = xrealloc(s->netdecl, sizeof *s->netdecl * (size_t)(m->nnets + 1));
+            s->netdecl = xgrow(s->netdecl, sizeof *s->netdecl, (size_t)m->nnets);
             s->netdecl[m->nnets++] = d;
         } else if (d->kind == DECL_BLOCK) {
-            s->blocks = xrealloc(s->blocks, sizeof *s->blocks * (size_t)(s->nblocks + 1));
+            s->blocks = xgrow(s->blocks, sizeof *s->blocks, (size_t)s->nblocks);
             s->blocks[s->nblocks++] = d;
         }
     }

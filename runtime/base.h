@@ -32,6 +32,15 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Room for element n of an array grown one element at a time: it is
+ * reallocated only when n reaches a power of two, so appending costs O(1)
+ * amortised (ASan's realloc always copies, which made one-by-one growth
+ * quadratic). */
+static inline void *xgrow(void *p, size_t elem, size_t n)
+{
+    if (n & (n - 1)) return p; /* n > 0 and not a power of two: room left */
+    return xrealloc(p, elem * (n ? 2 * n : 1));
+}
 /* printf into a fresh heap string */
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -93,7 +93,7 @@ const char *graph_intern(Graph *g, const char *s)
     size_t h = str_hash(s) & (size_t)(g->strcap - 1);
     for (; g->strtab[h]; h = (h + 1) & (size_t)(g->strcap - 1))
         if (strcmp(g->strs[g->strtab[h] - 1], s) == 0) return g->strs[g->strtab[h] - 1];
-    g->strs = xrealloc(g->strs, sizeof *g->strs * (size_t)(g->nstrs + 1));
+    g->strs = xgrow(g->strs, sizeof *g->strs, (size_t)g->nstrs);
     g->strtab[h] = g->nstrs + 1;
     return g->strs[g->nstrs++] = xstrdup(s);
 }
@@ -122,7 +122,7 @@ int graph_add(Graph *g, Op op, int nin, const int *in, SrcLoc loc, const char *p
 int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init init, int fan_in,
                 int fan_out, SrcLoc loc)
 {
-    g->params = xrealloc(g->params, sizeof *g->params * (size_t)(g->nparams + 1));
+    g->params = xgrow(g->params, sizeof *g->params, (size_t)g->nparams);
     g->params[g->nparams] = (Param){xstrdup(path), xstrdup(owner), s, init, fan_in, fan_out, loc};
     int n = graph_add(g, OP_param, 0, NULL, loc, path);
     g->nodes[n].shape = s;
