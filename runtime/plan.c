@@ -38,6 +38,7 @@ typedef struct Builder {
     int ninst, icap;
     int *cur;   /* per node: its valid instance, CUR_GRAD, or CUR_NONE */
     int *grad_of; /* per node: the parameter whose final gradient it is, or -1 */
+    bool *is_view; /* per node: a reshape of data, noise or a parameter */
     int64_t work;
 } Builder;
 
@@ -54,8 +55,21 @@ static Ins *emit(Builder *b, Ins in)
 }
 
 /* The slot of node n's current value, marking it read by instruction at. */
+/* A reshape of data, noise or a parameter is a view of it, like a reshape
+ * of an arena value: the node whose memory it reads. */
+static int view_root(const Builder *b, int n)
+{
+    const Node *nd = &b->g->nodes[n];
+    while (nd->op == OP_reshape && b->cur[n] == CUR_NONE && b->is_view[n]) {
+        n = nd->in[0];
+        nd = &b->g->nodes[n];
+    }
+    return n;
+}
+
 static Slot read_slot(Builder *b, int n, int at)
 {
+    n = view_root(b, n);
     const Node *nd = &b->g->nodes[n];
     switch (nd->op) {
     case OP_param: return (Slot){SLOT_PARAM, nd->ia[0]};
@@ -102,9 +116,16 @@ static void compute(Builder *b, int n, int phase)
     const Node *nd = &g->nodes[n];
     if (nd->op == OP_param || nd->op == OP_input || nd->op == OP_noise) return;
     bool to_grad = b->grad_of && b->grad_of[n] >= 0;
-    if (nd->op == OP_reshape && !to_grad && b->cur[nd->in[0]] >= 0) {
-        b->cur[n] = b->cur[nd->in[0]]; /* a view: same memory, no instruction */
-        return;
+    if (nd->op == OP_reshape && !to_grad) {
+        const Node *src = &b->g->nodes[view_root(b, nd->in[0])];
+        if (b->cur[nd->in[0]] >= 0) {
+            b->cur[n] = b->cur[nd->in[0]]; /* a view: same memory, no instruction */
+            return;
+        }
+        if (src->op == OP_input || src->op == OP_noise || src->op == OP_param) {
+            b->is_view[n] = true;
+            return;
+        }
     }
     Ins in = {.kind = INS_COMPUTE, .node = n, .phase = phase};
     for (int j = 0; j < nd->nin; j++) in.in[j] = read_slot(b, nd->in[j], b->nins);
@@ -238,6 +259,7 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     free(b->inst);
     free(b->cur);
     free(b->grad_of);
+    free(b->is_view);
     return p;
 }
 
@@ -246,6 +268,7 @@ static Builder builder(const Graph *g, int B)
     Builder b = {.g = g, .B = B};
     b.cur = xcalloc((size_t)g->nnodes + 1, sizeof *b.cur);
     for (int i = 0; i < g->nnodes; i++) b.cur[i] = CUR_NONE;
+    b.is_view = xcalloc((size_t)g->nnodes + 1, sizeof *b.is_view);
     return b;
 }
 
