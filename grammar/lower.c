@@ -376,6 +376,7 @@ Graph *lower_model(Model *m)
     }
     L.ctx = ++L.nctx;
     if (m->sample) g->sample = lower_expr(&L, m->sample);
+    if (m->encode) g->encode = lower_expr(&L, m->encode);
     if (m->judge) {
         /* the classifier's probabilities and, for the Frechet distance of
          * `genc eval --judge`, the features its last dense layer reads:

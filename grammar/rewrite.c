@@ -136,6 +136,7 @@ void rewrite_graph(Graph *g)
     if (g->sample >= 0) g->sample = map[g->sample];
     if (g->judge >= 0) g->judge = map[g->judge];
     if (g->features >= 0) g->features = map[g->features];
+    if (g->encode >= 0) g->encode = map[g->encode];
     free(map);
     free(r.table);
     free(old->nodes);

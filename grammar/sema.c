@@ -2088,8 +2088,9 @@ static Player *named_player(Sema *s, Ast *kw)
 static void check_train(Sema *s, Decl *d)
 {
     static const char *const keys[] = {"batch", "epochs", "seed", "optimizer", "init", "steps",
-                                       "clip", "grad_clip", "sample"};
+                                       "clip", "grad_clip", "sample", "encode"};
     Model *m = s->m;
+    SrcLoc encode_loc = {0};
     if (strcmp(d->name.name, "train") != 0) {
         diag_error(s->diag, d->name.loc, "unknown block '%s {'; the settings block is 'train {'",
                    d->name.name);
@@ -2137,12 +2138,18 @@ static void check_train(Sema *s, Decl *d)
             init_of(s, a, &m->init);
             continue;
         }
-        if (strcmp(key, "sample") == 0) {
+        if (strcmp(key, "sample") == 0 || strcmp(key, "encode") == 0) {
+            bool enc = key[0] == 'e';
             Val v = eval(s, a, FLOW_NONE, NULL);
-            if (v.kind == V_TENSOR && v.t->shape.batch) m->sample = v.t;
-            else if (v.kind == V_WORD) unknown_name(s, v.str, v.loc, "name");
-            else if (v.kind != V_ERR)
-                diag_error(s->diag, a->loc, "'sample' needs a batched tensor, like G(z)");
+            if (v.kind == V_TENSOR && v.t->shape.batch) {
+                if (enc) m->encode = v.t, encode_loc = a->loc;
+                else m->sample = v.t;
+            } else if (v.kind == V_WORD) {
+                unknown_name(s, v.str, v.loc, "name");
+            } else if (v.kind != V_ERR) {
+                diag_error(s->diag, a->loc, enc ? "'encode' needs a batched tensor, like mu"
+                                                : "'sample' needs a batched tensor, like G(z)");
+            }
             continue;
         }
         if (per_player) {
@@ -2191,6 +2198,22 @@ static void check_train(Sema *s, Decl *d)
             if (key[0] == 'b') m->batch = n;
             else if (seed) m->seed = (uint64_t)n;
             else m->epochs = n;
+        }
+    }
+    if (m->encode) {
+        /* genc sample --interpolate decodes the codes of test images: the
+         * code must fit the noise source the sample is drawn from */
+        int k = 0;
+        while (k < m->nnoise && !shape_eq(m->noise[k].shape, m->encode->shape)) k++;
+        char b1[64];
+        if (!m->sample) {
+            diag_error(s->diag, encode_loc, "'encode' needs a 'sample' setting to decode with");
+            m->encode = NULL;
+        } else if (k == m->nnoise) {
+            diag_error(s->diag, encode_loc, "'encode' gives %s per example, but no noise source "
+                       "has that shape for 'sample' to decode",
+                       shp(m->encode->shape, b1));
+            m->encode = NULL;
         }
     }
     if (have_steps) {

@@ -102,6 +102,7 @@ typedef struct Model {
     int nobjs;
     TExpr *sample;  /* what `genc sample` draws, NULL if the model has none */
     TExpr *judge;   /* class probabilities: the first cross_entropy's input */
+    TExpr *encode;  /* a data example's code, for genc sample --interpolate */
     int batch, epochs;
     uint64_t seed;
     Init init;

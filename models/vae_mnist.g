@@ -30,4 +30,5 @@ train {
     batch 128   epochs 10   seed 1
     optimizer adam(lr: 1e-3)
     sample Dec(eps)                       # decoded draws from the prior
+    encode mu                             # a test image's code, for --interpolate
 }

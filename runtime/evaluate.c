@@ -20,6 +20,78 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* --interpolate: each row decodes codes on the line between the codes of
+ * two test images (encode setting), from the first image to the second. */
+static int interpolate(Run *r, RunOpts *o)
+{
+    Graph *g = r->g;
+    Exec *e = r->e;
+    if (g->encode < 0 || !g->data) {
+        fprintf(stderr, "genc: error: --interpolate: %s has no 'encode' setting (the code of a "
+                "data example, e.g. encode mu)\n", o->file);
+        return EXIT_USAGE;
+    }
+    int rows = o->rows > 0 ? o->rows : 8, cols = o->cols > 0 ? o->cols : 10;
+    if (rows * cols > 100 || cols < 2) {
+        fprintf(stderr, "genc: error: --interpolate draws at most 100 images in rows of 2 or "
+                "more; --grid %dx%d does not fit\n", rows, cols);
+        return EXIT_USAGE;
+    }
+    DataSet ds;
+    if (run_load_data(r, "test", &ds)) return EXIT_RUNTIME;
+    int k = 0, d = (int)shape_count(g->nodes[g->encode].shape);
+    while (!shape_eq(g->noise[k].shape, g->nodes[g->encode].shape)) k++; /* sema made sure */
+    /* 2 * rows test images in a fixed random order */
+    int *perm = xcalloc((size_t)ds.n, sizeof *perm), *labels = xcalloc(200, sizeof *labels);
+    for (int i = 0; i < ds.n; i++) perm[i] = i;
+    Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : g->seed, STREAM_FIXED_NOISE);
+    data_shuffle(perm, ds.n, next_u64_of, &rng);
+    data_batch(&ds, perm, 2 * rows, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
+    for (int i = 0; i < 2 * rows; i++) e->input[1][i] = (real)labels[i];
+    exec_draw_noise(e, &rng, 2 * rows);
+    Plan *pe = plan_eval(g, 2 * rows, &g->encode, 1), *ps = plan_eval(g, rows * cols, &g->sample, 1);
+    real *codes = xcalloc((size_t)(2 * rows * d), sizeof *codes);
+    char err[EXEC_ERR_LEN];
+    int status = EXIT_OK;
+    if (exec_eval(e, pe, err)) status = EXIT_RUNTIME;
+    if (status == EXIT_OK) {
+        memcpy(codes, exec_value(e, pe, g->encode), sizeof(real) * (size_t)(2 * rows * d));
+        exec_draw_noise(e, &rng, rows * cols); /* any other noise the decoder reads */
+        for (int i = 0; i < rows; i++)
+            for (int c = 0; c < cols; c++) {
+                double t = (double)c / (cols - 1);
+                real *z = e->noise[k] + (size_t)(i * cols + c) * d;
+                for (int j = 0; j < d; j++)
+                    z[j] = (real)((1 - t) * codes[(2 * i) * d + j] + t * codes[(2 * i + 1) * d + j]);
+            }
+        if (exec_eval(e, ps, err)) status = EXIT_RUNTIME;
+    }
+    if (status == EXIT_OK) {
+        const Shape *s = &g->nodes[g->sample].shape;
+        real lo, hi;
+        run_sample_range(g, &lo, &hi);
+        const char *out = o->sample_out ? o->sample_out : "interpolation.png";
+        char ierr[IMAGE_ERR_LEN];
+        if (image_write_grid(out, exec_value(e, ps, g->sample), rows * cols, s->d[0], s->d[1],
+                             s->d[2], rows, cols, 3, lo, hi, ierr)) {
+            fprintf(stderr, "genc: error: %s\n", ierr);
+            status = EXIT_RUNTIME;
+        } else {
+            fprintf(stderr, "genc: wrote %d rows of %d interpolations between test images to %s\n",
+                    rows, cols, out);
+        }
+    } else {
+        fprintf(stderr, "genc: error: %s\n", err);
+    }
+    plan_free(pe);
+    plan_free(ps);
+    free(codes);
+    free(perm);
+    free(labels);
+    data_free(&ds);
+    return status;
+}
+
 int eval_sample(RunOpts *o)
 {
     Run r;
@@ -30,6 +102,11 @@ int eval_sample(RunOpts *o)
         fprintf(stderr, "genc: error: %s has no 'sample' setting in its train block\n", o->file);
         run_close(&r);
         return EXIT_USAGE;
+    }
+    if (o->interpolate) {
+        code = interpolate(&r, o);
+        run_close(&r);
+        return code;
     }
     int c = run_class_noise(g);
     if (o->label >= 0 && (c < 0 || o->label >= g->noise[c].classes)) {

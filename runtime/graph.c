@@ -22,7 +22,7 @@ Graph *graph_new(const char *file)
 {
     Graph *g = xcalloc(1, sizeof *g);
     g->file = file;
-    g->sample = g->judge = g->features = -1;
+    g->sample = g->judge = g->features = g->encode = -1;
     return g;
 }
 
@@ -146,8 +146,8 @@ void graph_compact(Graph *g)
         for (int j = 0; g->phases[i].grads && j < g->phases[i].nparams; j++)
             if (g->phases[i].grads[j] >= 0) live[g->phases[i].grads[j]] = true;
     }
-    int roots[3] = {g->sample, g->judge, g->features};
-    for (int i = 0; i < 3; i++)
+    int roots[4] = {g->sample, g->judge, g->features, g->encode};
+    for (int i = 0; i < 4; i++)
         if (roots[i] >= 0) live[roots[i]] = true;
     /* parameters stay, so parameter nodes and Graph.params agree */
     for (int i = 0; i < g->nnodes; i++)
@@ -180,6 +180,7 @@ void graph_compact(Graph *g)
     if (g->sample >= 0) g->sample = map[g->sample];
     if (g->judge >= 0) g->judge = map[g->judge];
     if (g->features >= 0) g->features = map[g->features];
+    if (g->encode >= 0) g->encode = map[g->encode];
     free(map);
     free(live);
 }
@@ -348,6 +349,7 @@ void graph_print(Graph *g, FILE *f)
     }
     if (g->sample >= 0) fprintf(f, "sample %%%d\n", g->sample);
     if (g->judge >= 0) fprintf(f, "judge %%%d features %%%d\n", g->judge, g->features);
+    if (g->encode >= 0) fprintf(f, "encode %%%d\n", g->encode);
 }
 
 void graph_print_dot(Graph *g, FILE *f)

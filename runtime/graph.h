@@ -131,6 +131,7 @@ typedef struct Graph {
     int sample;    /* node drawn by `genc sample`, -1 if none */
     int judge;     /* node of class probabilities for `genc eval --judge`, -1 */
     int features;  /* penultimate features for the judge's fd, -1 */
+    int encode;    /* a data example's code (genc sample --interpolate), -1 */
     /* train block */
     int batch, epochs;
     uint64_t seed;

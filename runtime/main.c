@@ -39,6 +39,8 @@ static const char usage[] =
     "      --n N --grid RxC      how many, and their layout (default 64, 8x8)\n"
     "      --seed S --label K    noise seed; the class, for a conditional model\n"
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
+    "      --interpolate         rows decoding the line between two test images' codes\n"
+    "                            (needs an 'encode' setting; --grid ROWSxSTEPS, default 8x10)\n"
     "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
     "      --checkpoint PATH --data DIR --threads N\n"
     "      --judge CLASSIFIER.g  score 1,000 samples with a trained classifier instead:\n"
@@ -210,6 +212,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
         }
         if (is_sample) {
             INT_OPT("--n", 1, 100000, o->n)
+            if (strcmp(a, "--interpolate") == 0) { o->interpolate = true; continue; }
             INT_OPT("--label", 0, 1000000, o->label)
             if (strcmp(a, "--grid") == 0) {
                 NEED_VALUE();

@@ -32,6 +32,7 @@ typedef struct RunOpts {
     const char *checkpoint;
     const char *sample_out;
     int n, rows, cols, label;
+    bool interpolate;       /* decode interpolations between test images' codes */
     /* eval */
     const char *judge, *judge_checkpoint;
 } RunOpts;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh BUILD_DIR: every genc test. Unit programs (float32 and float64
-# builds), golden graphs, error diagnostics, end-to-end scripts.
+# builds), golden graphs, error diagnostics, the fuzzing corpora replayed,
+# end-to-end scripts.
 # Exits non-zero if any part fails; prints which.
 set -u
 B=${1:-build}
@@ -11,7 +12,7 @@ for t in "$B"/tests/test_* "$B"/f64/tests/f64_*; do
     "$t" || failed="$failed $(basename "$t")"
 done
 
-for s in tests/golden.sh tests/errors.sh tests/e2e/*.sh; do
+for s in tests/golden.sh tests/errors.sh tests/fuzz/replay.sh tests/e2e/*.sh; do
     [ -x "$s" ] || continue
     "$s" "$B/genc" || failed="$failed $(basename "$s")"
 done

@@ -36,4 +36,6 @@ expect_status 0 "$GENC" sample models/gan_mlp_mnist.g --checkpoint "$T/run/check
 [ -f "$T/s.png" ] || fail "sample --grid wrote no PNG"
 expect_status 2 "$GENC" sample models/gan_mlp_mnist.g --checkpoint "$T/run/checkpoint.genc" --label 3
 expect_err "--label: models/gan_mlp_mnist.g is not a conditional model"
+expect_status 2 "$GENC" sample models/gan_mlp_mnist.g --checkpoint "$T/run/checkpoint.genc" --interpolate
+expect_err "--interpolate: models/gan_mlp_mnist.g has no 'encode' setting"
 finish
