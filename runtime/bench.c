@@ -49,6 +49,25 @@ static void print_profile(Exec *e, double total, int steps)
         printf("  %-18s %6.1f%%  %8.2f ms/step\n", op_info[(int)kind[i][1]].name,
                100 * kind[i][0] / total, 1e3 * kind[i][0] / steps);
     printf("  %-18s %6.1f%%  %8.2f ms/step\n", "(optimizer)", 100 * upd / total, 1e3 * upd / steps);
+    /* the costliest nodes, with their speed: the next thing to optimise */
+    unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
+    const Plan *p = e->plans[all];
+    if (!p) return;
+    double (*node)[2] = xcalloc((size_t)g->nnodes, sizeof *node);
+    for (int n = 0; n < g->nnodes; n++) node[n][0] = e->prof[n], node[n][1] = n;
+    qsort(node, (size_t)g->nnodes, sizeof node[0], by_time_desc);
+    printf("profile: the 12 costliest nodes (genc graph --after=plan shows them in order)\n");
+    for (int i = 0; i < 12 && i < g->nnodes && node[i][0] > 0; i++) {
+        int n = (int)node[i][1];
+        double flops = 0;
+        for (int t = 0; t < p->nins; t++)
+            if (p->ins[t].kind == INS_COMPUTE && p->ins[t].node == n) flops += plan_flops(g, p, &p->ins[t]);
+        char b[64];
+        printf("  %%%-4d %-16s %-16s %8.2f ms/step %7.1f GFLOP/s  %s\n", n, op_info[g->nodes[n].op].name,
+               shape_str(g->nodes[n].shape, b, sizeof b), 1e3 * node[i][0] / steps,
+               flops * steps / node[i][0] / 1e9, g->nodes[n].path);
+    }
+    free(node);
 }
 
 /* The practical ceiling: OpenBLAS sgemm on a large square product, split

@@ -260,16 +260,24 @@ typedef struct DropJob {
 static void dropout_range(void *vj, long lo, long hi)
 {
     const DropJob *j = vj;
+    /* locals, so that the stores to y need not reload the job */
+    real *restrict y = j->y;
+    const real *restrict x = j->x;
+    const real scale = j->scale;
+    const uint32_t thr = j->thr;
+    const uint64_t key = j->key;
     long i = lo;
     for (; i < hi && (i & 3); i++) /* to a 4-aligned block */
-        j->y[i] = k_dropout_keep(j->key, (uint64_t)i, j->thr) ? j->x[i] * j->scale : 0;
+        y[i] = k_dropout_keep(key, (uint64_t)i, thr) ? x[i] * scale : 0;
     for (; i + 4 <= hi; i += 4) {
-        uint64_t h = k_mix64(j->key ^ ((uint64_t)i >> 2));
+        /* the keep bit as a 0/1 factor: a branch on it would be taken at
+         * random and mispredicted about half the time */
+        uint64_t h = k_mix64(key ^ ((uint64_t)i >> 2));
         for (int k = 0; k < 4; k++)
-            j->y[i + k] = ((h >> (16 * k)) & 0xffff) >= j->thr ? j->x[i + k] * j->scale : 0;
+            y[i + k] = x[i + k] * (scale * (real)(((h >> (16 * k)) & 0xffff) >= thr));
     }
     for (; i < hi; i++)
-        j->y[i] = k_dropout_keep(j->key, (uint64_t)i, j->thr) ? j->x[i] * j->scale : 0;
+        y[i] = k_dropout_keep(key, (uint64_t)i, thr) ? x[i] * scale : 0;
 }
 
 void k_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream)

@@ -18,16 +18,42 @@
 static void gemm_small_nn(int M, int N, int K, real alpha, const real *A, int lda,
                           const real *B, int ldb, real beta, real *C, int ldc)
 {
-    for (int i = 0; i < M; i++) {
-        real *c = C + (size_t)i * ldc;
-        if (beta == 0)
-            for (int j = 0; j < N; j++) c[j] = 0;
-        else if (beta != 1)
-            for (int j = 0; j < N; j++) c[j] *= beta;
+    /* four rows of C at a time: each row of B loaded once feeds four
+     * accumulating rows, and restrict lets the compiler vectorise along j */
+    int i = 0;
+    for (; i < M; i += 4) {
+        int rows = M - i < 4 ? M - i : 4;
+        for (int r = 0; r < rows; r++) {
+            real *restrict c = C + (size_t)(i + r) * ldc;
+            if (beta == 0)
+                for (int j = 0; j < N; j++) c[j] = 0;
+            else if (beta != 1)
+                for (int j = 0; j < N; j++) c[j] *= beta;
+        }
+        if (rows < 4) {
+            for (int r = 0; r < rows; r++) {
+                real *restrict c = C + (size_t)(i + r) * ldc;
+                for (int k = 0; k < K; k++) {
+                    real a = alpha * A[(size_t)(i + r) * lda + k];
+                    const real *restrict b = B + (size_t)k * ldb;
+                    for (int j = 0; j < N; j++) c[j] += a * b[j];
+                }
+            }
+            continue;
+        }
+        real *restrict c0 = C + (size_t)i * ldc, *restrict c1 = c0 + ldc;
+        real *restrict c2 = c1 + ldc, *restrict c3 = c2 + ldc;
         for (int k = 0; k < K; k++) {
-            real a = alpha * A[(size_t)i * lda + k];
-            const real *b = B + (size_t)k * ldb;
-            for (int j = 0; j < N; j++) c[j] += a * b[j];
+            const real *restrict b = B + (size_t)k * ldb;
+            real a0 = alpha * A[(size_t)i * lda + k], a1 = alpha * A[(size_t)(i + 1) * lda + k];
+            real a2 = alpha * A[(size_t)(i + 2) * lda + k], a3 = alpha * A[(size_t)(i + 3) * lda + k];
+            for (int j = 0; j < N; j++) {
+                real bj = b[j];
+                c0[j] += a0 * bj;
+                c1[j] += a1 * bj;
+                c2[j] += a2 * bj;
+                c3[j] += a3 * bj;
+            }
         }
     }
 }
