@@ -7,8 +7,9 @@
  * order (subdirectories are not entered). A crash, a sanitizer report or
  * a leak ends the program with an error like any test's; before each
  * input its name is kept where a debugger or a core file shows it, and
- * with REPLAY_VERBOSE=1 in the environment printed on stderr. Prints one
- * line at the end: how many inputs ran. */
+ * with REPLAY_VERBOSE=1 in the environment printed on stderr (and under
+ * ASan a leak named with its input). Prints one line at the end: how
+ * many inputs ran. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -17,6 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Under ASan (make SAN=1), LeakSanitizer looks for leaks at exit; with
+ * REPLAY_VERBOSE=1 also after every input, so that a leak is reported
+ * with the input that caused it (slow: a whole heap scan per input). */
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPLAY_LSAN 1
+#endif
+#endif
+#ifdef REPLAY_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,6 +79,12 @@ static int replay_file(const char *path, bool verbose)
     LLVMFuzzerTestOneInput(exact, n);
     free(exact);
     replay_current = NULL;
+#ifdef REPLAY_LSAN
+    if (verbose && __lsan_do_recoverable_leak_check()) {
+        fprintf(stderr, "replay: %s leaks memory (the report is above)\n", path);
+        return -1;
+    }
+#endif
     return 0;
 }
 
@@ -128,6 +149,6 @@ int main(int argc, char **argv)
         free(names);
     }
     fprintf(errors ? stderr : stdout, "replay: %s: %d inputs%s\n", argv[0], ran,
-            errors ? ", some unreadable" : "");
+            errors ? ", some unreadable or leaking" : "");
     return errors ? 1 : 0;
 }
