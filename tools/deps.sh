@@ -2,10 +2,17 @@
 # deps.sh: install the Debian packages genc needs, if any are missing.
 # As root it runs apt-get; otherwise it prints the exact command to run.
 # --quiet: say nothing when everything is already there.
+# --bench: also PyTorch (python3-torch), which only make bench uses.
 set -eu
 
-quiet=0
-[ "${1:-}" = "--quiet" ] && quiet=1
+quiet=0 bench=0
+for arg in "$@"; do
+    case $arg in
+        --quiet) quiet=1 ;;
+        --bench) bench=1 ;;
+        *) echo "deps: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 need() { # need PACKAGE TEST...: PACKAGE is missing unless the test succeeds
@@ -22,6 +29,7 @@ need libstb-dev      test -e /usr/include/stb/stb_image_write.h
 need graphviz        command -v dot
 need npm             command -v npm
 need dataset-fashion-mnist test -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+[ $bench = 0 ] || need python3-torch /usr/bin/python3 -c 'import torch'
 
 if [ -z "$missing" ]; then
     [ $quiet = 1 ] || echo "deps: everything genc needs is installed"
