@@ -39,7 +39,7 @@ def gan_mlp():
     G = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.01), nn.Linear(128, 784), nn.Tanh(),
                       nn.Unflatten(1, (1, 28, 28)))
     D = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.LeakyReLU(0.01), nn.Linear(128, 1))
-    return G, D, 64, dict(lr=2e-4, betas=(0.5, 0.999))
+    return G, D, 64, dict(lr=1e-4, betas=(0.5, 0.999))
 
 
 def gan_step(G, D, optG, optD, x, B):

@@ -28,7 +28,7 @@ net D(x: [1, 28, 28], c: [10]) -> [1] {
 min G max D: E[log D(x, onehot(y, 10))] + E[log(1 - D(G(z, c), onehot(c, 10)))]  nonsaturating
 
 train {
-    batch 64   epochs 30   seed 1
+    batch 64   epochs 100  seed 1
     optimizer adam(lr: 2e-4, beta1: 0.5)
     sample G(z, c)                         # one row per class
 }

@@ -22,7 +22,7 @@ net D(x: [1, 28, 28]) -> [1] {
 min G max D: E[log D(x)] + E[log(1 - D(G(z)))]  nonsaturating
 
 train {
-    batch 64   epochs 50   seed 1
-    optimizer adam(lr: 2e-4, beta1: 0.5)
+    batch 64   epochs 100  seed 1
+    optimizer adam(lr: 1e-4, beta1: 0.5)
     sample G(z)
 }

@@ -24,7 +24,7 @@ net D(x: [1, 28, 28]) -> [1] {            # the critic: no sigmoid
 min G max D: E[D(x)] - E[D(G(z))]
 
 train {
-    batch 64   epochs 100   seed 1
+    batch 64   epochs 200   seed 1
     optimizer rmsprop(lr: 5e-5)
     steps D: 5, G: 1
     clip D: 0.01

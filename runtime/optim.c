@@ -2,10 +2,13 @@
  * and weight clipping. Each update is one pass over the slabs. */
 #include "optim.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tgmath.h> /* sqrt in the precision of `real` inside the loops */
+
+#include "kernels/kernels.h"
 
 static const char *const kind_names[OPTIM_NKINDS] = {
     [OPTIM_SGD] = "sgd",
@@ -169,18 +172,18 @@ static void clip_grad_norm(real *g, size_t n, double max_norm)
 /* torch.optim.SGD: d = g + wd p; with momentum, b = d on the first step
  * and mu b + (1 - dampening) d after; the step is b, or d + mu b for
  * nesterov. */
-static void sgd_update(Optim *o, real *restrict p, const real *restrict g)
+static void sgd_update(Optim *o, real *restrict p, const real *restrict g, size_t lo, size_t hi)
 {
     const OptimSettings *s = &o->set;
     real lr = (real)s->lr, wd = (real)s->weight_decay;
     real mu = (real)s->momentum, keep = (real)(1 - s->dampening);
     real *restrict b = find_slab(o, "momentum_buffer");
     if (!b) {
-        for (size_t i = 0; i < o->n; i++) p[i] -= lr * (g[i] + wd * p[i]);
+        for (size_t i = lo; i < hi; i++) p[i] -= lr * (g[i] + wd * p[i]);
         return;
     }
     bool first = o->step == 1, nesterov = s->nesterov;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         real d = g[i] + wd * p[i];
         b[i] = first ? d : mu * b[i] + keep * d;
         p[i] -= lr * (nesterov ? d + mu * b[i] : b[i]);
@@ -192,7 +195,7 @@ static void sgd_update(Optim *o, real *restrict p, const real *restrict g)
  * two scalars, as PyTorch's own implementation does:
  *   p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
  * which is lr * m_hat / (sqrt(v_hat) + eps) with eps after the sqrt. */
-static void adam_update(Optim *o, real *restrict p, const real *restrict g)
+static void adam_update(Optim *o, real *restrict p, const real *restrict g, size_t lo, size_t hi)
 {
     const OptimSettings *s = &o->set;
     bool decoupled = s->kind == OPTIM_ADAMW;
@@ -203,7 +206,7 @@ static void adam_update(Optim *o, real *restrict p, const real *restrict g)
     real inv_sqrt_bc2 = (real)(1 / sqrt(1 - pow(s->beta2, (double)o->step)));
     real *restrict m = find_slab(o, "exp_avg");
     real *restrict v = find_slab(o, "exp_avg_sq");
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         real gi = g[i] + l2 * p[i];
         m[i] = b1 * m[i] + (1 - b1) * gi;
         v[i] = b2 * v[i] + (1 - b2) * gi * gi;
@@ -215,7 +218,7 @@ static void adam_update(Optim *o, real *restrict p, const real *restrict g)
 /* torch.optim.RMSprop: v = alpha v + (1 - alpha) d^2 with d = g + wd p;
  * centered subtracts the square of the running mean of d; the step is
  * d / (sqrt(v) + eps), accumulated into a buffer when momentum > 0. */
-static void rmsprop_update(Optim *o, real *restrict p, const real *restrict g)
+static void rmsprop_update(Optim *o, real *restrict p, const real *restrict g, size_t lo, size_t hi)
 {
     const OptimSettings *s = &o->set;
     real lr = (real)s->lr, wd = (real)s->weight_decay, eps = (real)s->eps;
@@ -223,7 +226,7 @@ static void rmsprop_update(Optim *o, real *restrict p, const real *restrict g)
     real *restrict sq = find_slab(o, "square_avg");
     real *restrict avg = find_slab(o, "grad_avg");
     real *restrict buf = find_slab(o, "momentum_buffer");
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         real d = g[i] + wd * p[i];
         sq[i] = a * sq[i] + (1 - a) * d * d;
         real var = sq[i];
@@ -242,31 +245,50 @@ static void rmsprop_update(Optim *o, real *restrict p, const real *restrict g)
     }
 }
 
-void optim_step(Optim *o, real *p, real *g, size_t n)
+typedef struct OptimJob {
+    Optim *o;
+    real *p;
+    const real *g;
+} OptimJob;
+
+/* The update of parameters [lo, hi): elementwise, so any split of the
+ * slab over threads gives the same bits. */
+static void optim_range(void *vj, long lo, long hi)
 {
-    GENC_ASSERT(n == o->n);
-    const OptimSettings *s = &o->set;
-    if (s->clip_grad_norm > 0) clip_grad_norm(g, n, s->clip_grad_norm);
-    o->step++;
-    switch (s->kind) {
+    const OptimJob *j = vj;
+    Optim *o = j->o;
+    real *p = j->p;
+    switch (o->set.kind) {
     case OPTIM_SGD:
-        sgd_update(o, p, g);
+        sgd_update(o, p, j->g, (size_t)lo, (size_t)hi);
         break;
     case OPTIM_ADAM:
     case OPTIM_ADAMW:
-        adam_update(o, p, g);
+        adam_update(o, p, j->g, (size_t)lo, (size_t)hi);
         break;
     case OPTIM_RMSPROP:
-        rmsprop_update(o, p, g);
+        rmsprop_update(o, p, j->g, (size_t)lo, (size_t)hi);
         break;
     case OPTIM_NKINDS:
         genc_bug(__FILE__, __LINE__, "not an optimizer kind");
     }
-    if (s->clip_weight > 0) {
+    if (o->set.clip_weight > 0) {
         /* comparisons, not fmin/fmax, so that a NaN stays visible like
          * torch.clamp_ keeps it, instead of becoming -c */
-        real c = (real)s->clip_weight;
-        for (size_t i = 0; i < n; i++)
+        real c = (real)o->set.clip_weight;
+        for (long i = lo; i < hi; i++)
             p[i] = p[i] > c ? c : p[i] < -c ? -c : p[i];
     }
+}
+
+void optim_step(Optim *o, real *p, real *g, size_t n)
+{
+    GENC_ASSERT(n == o->n && n <= LONG_MAX);
+    if (o->set.clip_grad_norm > 0) clip_grad_norm(g, n, o->set.clip_grad_norm);
+    o->step++;
+    /* a memory-bound pass (Adam reads and writes 28 bytes per parameter):
+     * on small models it is a quarter of the step, and a second core
+     * brings a second share of memory bandwidth */
+    OptimJob j = {o, p, g};
+    k_par_range((long)n, 2, optim_range, &j);
 }

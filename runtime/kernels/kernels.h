@@ -36,6 +36,13 @@
 
 #include "base.h"
 
+/* Run fn(ctx, lo, hi) over [0, n) on the thread pool, split into ranges
+ * when the work (about ns_per_item nanoseconds of one thread per item) is
+ * worth it, else on the caller. For elementwise passes outside the
+ * kernels too (the optimizers). */
+typedef void (*KRangeFn)(void *ctx, long lo, long hi);
+void k_par_range(long n, double ns_per_item, KRangeFn fn, void *ctx);
+
 /* ---------------------------------------------------------------------
  * 1. Unary elementwise: y[i] = f(x[i]), x, y [n]
  * ------------------------------------------------------------------ */

@@ -34,10 +34,6 @@ int k_tasks(double work_ns, long max_split);
 /* [lo, hi) of the t-th of T near-equal parts of [0, n) */
 static inline long k_part(long n, int t, int T) { return n * t / T; }
 
-/* Run fn(ctx, lo, hi) over [0, n) split by k_tasks(n * ns_per_item, n). */
-typedef void (*KRangeFn)(void *ctx, long lo, long hi);
-void k_par_range(long n, double ns_per_item, KRangeFn fn, void *ctx);
-
 /* sum of x [n] in double, in a fixed order (8 interleaved partial sums,
  * which the compiler can keep in vector registers) */
 double k_sum_d(const real *x, long n);
