@@ -34,7 +34,7 @@ UNIT64_BIN := $(patsubst tests/unit/%.c,$(B64)/tests/%,$(UNIT64_SRC))
 
 GENC    := $(B)/genc
 
-.PHONY: all deps deps-bench data run test test-unit test-golden test-errors test-e2e golden bench help clean
+.PHONY: all deps deps-bench data run test golden bench help clean
 
 all: deps-quiet $(GENC) genc
 

@@ -107,7 +107,12 @@ static void backward(Ad *a, int i, int dy)
     case OP_gelu: {
         Op op = n.op == OP_relu ? OP_relu_grad : n.op == OP_leaky_relu ? OP_leaky_relu_grad
                 : n.op == OP_elu ? OP_elu_grad : OP_gelu_grad;
-        d = mk(a, op, dy, x, -1, sx);
+        /* relu and leaky_relu (sema keeps the slope >= 0) keep the sign,
+         * so y > 0 exactly when x > 0: their gradient reads the output,
+         * which the next layer keeps anyway for its weight gradient, and
+         * the input (after batchnorm, a tensor of its own) is freed at once */
+        bool from_y = n.op == OP_relu || n.op == OP_leaky_relu;
+        d = mk(a, op, dy, from_y ? i : x, -1, sx);
         g->nodes[d].fa[0] = n.fa[0];
         accumulate(a, x, d);
         return;

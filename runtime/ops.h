@@ -68,8 +68,8 @@
     X(softmax, 1, OTHER, "over the last axis")                                        \
     X(log_softmax, 1, OTHER, "over the last axis, stable")                            \
     /* fused gradients (inputs: dy first, then what the rule needs) */                \
-    X(relu_grad, 2, GRAD, "dy, x")                                                    \
-    X(leaky_relu_grad, 2, GRAD, "dy, x; fa0 slope")                                   \
+    X(relu_grad, 2, GRAD, "dy, y (y > 0 iff x > 0)")                                  \
+    X(leaky_relu_grad, 2, GRAD, "dy, y (slope >= 0); fa0 slope")                      \
     X(elu_grad, 2, GRAD, "dy, x; fa0 alpha")                                          \
     X(tanh_grad, 2, GRAD, "dy, y")                                                    \
     X(sigmoid_grad, 2, GRAD, "dy, y")                                                 \

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ static atomic_int job_done;       /* tasks finished in the current job */
 
 /* set while a thread runs tasks, so that nested pool_for calls run inline */
 static _Thread_local bool pool_inside;
+/* 0 for the caller of pool_for, 1 .. pool_n-1 for the workers */
+static _Thread_local int pool_self;
 
 /* Claim and run tasks of job `gen` until none are left. The caller of
  * pool_for passes its own job, so it always finds it current. */
@@ -73,7 +76,7 @@ static void pool_run_tasks(uint32_t gen, PoolFn fn, void *ctx, int ntasks)
 
 static void *pool_worker(void *arg)
 {
-    (void)arg;
+    pool_self = (int)(intptr_t)arg;
     uint32_t seen = 0;
     pthread_mutex_lock(&pool_mu);
     for (;;) {
@@ -157,11 +160,13 @@ void pool_init(int nthreads)
     if (nthreads == 1) return;
     pool_workers = xmalloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
     for (int i = 0; i < nthreads - 1; i++)
-        if (pthread_create(&pool_workers[i], NULL, pool_worker, NULL) != 0)
+        if (pthread_create(&pool_workers[i], NULL, pool_worker, (void *)(intptr_t)(i + 1)) != 0)
             GENC_ASSERT(!"pthread_create failed");
 }
 
 int pool_threads(void) { return pool_n; }
+
+int pool_thread_index(void) { return pool_self; }
 
 void pool_for(int ntasks, PoolFn fn, void *ctx)
 {

@@ -38,6 +38,13 @@ void pool_shutdown(void);
 /* Threads in the pool, counting the caller (1 before pool_init). */
 int pool_threads(void);
 
+/* The thread running the current task: 0 .. pool_threads()-1 (0 outside
+ * tasks). A thread runs one task at a time, so scratch memory indexed by
+ * it (not by task) is private to the task, and only pool_threads() copies
+ * are needed however many tasks there are. Results must still depend only
+ * on the task number (see above). */
+int pool_thread_index(void);
+
 /* Run fn(ctx, task) for task = 0 .. ntasks-1, spread over the pool, and
  * return when all are done. Tasks may run in any order and on any thread. */
 typedef void (*PoolFn)(void *ctx, int task);

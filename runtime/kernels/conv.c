@@ -66,7 +66,7 @@ static int conv_groups(const KConv *g)
     return (g->B + nb - 1) / nb;
 }
 
-/* per-task buffers: im2col columns, then the gathered y or dy */
+/* per-thread buffers: im2col columns, then the gathered y or dy */
 static size_t conv_col_size(const KConv *g)
 {
     return conv_pointwise(g) ? 0 : (size_t)g->C * g->R * g->S * conv_nb(g) * g->P * g->Q;
@@ -94,11 +94,23 @@ static int conv_filter_tasks(const KConv *g)
     return T < G ? T : (G > 0 ? G : 1);
 }
 
+/* One set of buffers per thread (a thread runs one task at a time), then
+ * the filter gradient's partials, one per task after the first. */
+static size_t conv_bufs_size(const KConv *g)
+{
+    return conv_task_size(g) * (size_t)pool_threads();
+}
+
 size_t k_conv_work_size(const KConv *g)
 {
-    size_t bufs = conv_task_size(g) * (size_t)conv_max_tasks(g);
     size_t partials = (size_t)(conv_filter_tasks(g) - 1) * g->K * g->C * g->R * g->S;
-    return bufs + partials;
+    return conv_bufs_size(g) + partials;
+}
+
+/* this thread's buffers */
+static real *conv_thread_buf(real *work, const KConv *g)
+{
+    return work + conv_task_size(g) * (size_t)pool_thread_index();
 }
 
 /* ---- im2col and col2im ------------------------------------------------ */
@@ -220,7 +232,7 @@ static void conv_fwd_task(void *vj, int t)
     const ConvJob *j = vj;
     const KConv *g = j->g;
     int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
-    real *col = j->work + conv_task_size(g) * (size_t)t, *aux = col + conv_col_size(g);
+    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
     for (long grp = conv_group_lo(j, t); grp < conv_group_lo(j, t + 1); grp++) {
         long b0;
         int m = conv_group(g, grp, &b0), N = m * PQ;
@@ -252,7 +264,7 @@ static void conv_bwd_data_task(void *vj, int t)
     const KConv *g = j->g;
     int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
     size_t xs = (size_t)g->C * g->H * g->W;
-    real *col = j->work + conv_task_size(g) * (size_t)t, *aux = col + conv_col_size(g);
+    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
     for (long grp = conv_group_lo(j, t); grp < conv_group_lo(j, t + 1); grp++) {
         long b0;
         int m = conv_group(g, grp, &b0), N = m * PQ;
@@ -286,8 +298,8 @@ static void conv_bwd_filter_task(void *vj, int t)
     size_t wsize = (size_t)g->K * CRS;
     /* task 0 writes dw itself, the others a partial after the buffers */
     real *dw = t == 0 ? j->out
-                      : j->work + conv_task_size(g) * (size_t)j->T + wsize * (size_t)(t - 1);
-    real *col = j->work + conv_task_size(g) * (size_t)t, *aux = col + conv_col_size(g);
+                      : j->work + conv_bufs_size(g) + wsize * (size_t)(t - 1);
+    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
     long lo = conv_group_lo(j, t), hi = conv_group_lo(j, t + 1);
     if (lo == hi) memset(dw, 0, sizeof(real) * wsize);
     for (long grp = lo; grp < hi; grp++) {
@@ -331,7 +343,7 @@ void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, co
     pool_for(j.T, conv_bwd_filter_task, &j);
     if (j.T > 1) {
         size_t wsize = (size_t)g->K * g->C * g->R * g->S;
-        ReduceJob r = {dw, work + conv_task_size(g) * (size_t)j.T, wsize, j.T - 1};
+        ReduceJob r = {dw, work + conv_bufs_size(g), wsize, j.T - 1};
         k_par_range((long)wsize, 0.5 * (j.T - 1), conv_reduce_range, &r);
     }
 }

@@ -79,7 +79,9 @@ extern const char *const k_unary_names[K_UNARY_COUNT];
 void k_unary(KUnaryOp op, real *y, const real *x, int n, real param);
 
 /* Fused gradients: dx [n] from dy [n] and the forward input x or output y.
- * The gradients of the other unary ops are composed by autodiff. */
+ * The gradients of the other unary ops are composed by autodiff. relu's
+ * and leaky_relu's test v > 0, which for a slope >= 0 holds for the
+ * output exactly when it holds for the input: autodiff passes the output. */
 void k_relu_grad(real *dx, const real *dy, const real *x, int n);
 void k_leaky_relu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
 void k_elu_grad(real *dx, const real *dy, const real *x, int n, real alpha);
