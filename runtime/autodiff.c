@@ -316,6 +316,7 @@ static void autodiff_phase(Graph *g, Phase *p)
 
 void autodiff_graph(Graph *g)
 {
+    g->nforward = g->nnodes;
     for (int i = 0; i < g->nphases; i++) autodiff_phase(g, &g->phases[i]);
     g->after = "autodiff";
 }

@@ -388,7 +388,8 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 uint64_t graph_hash(Graph *g)
 {
     uint64_t h = 1469598103934665603ULL;
-    for (int i = 0; i < g->nnodes; i++) {
+    int nn = g->nforward > 0 ? g->nforward : g->nnodes;
+    for (int i = 0; i < nn; i++) {
         Node *n = &g->nodes[i];
         int32_t v[4 + GRAPH_MAXIN + GRAPH_MAXDIM + 6];
         int k = 0;

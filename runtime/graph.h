@@ -119,6 +119,7 @@ typedef struct Graph {
     const char *file;
     Node *nodes;
     int nnodes, cap;
+    int nforward;  /* the nodes before autodiff's (0 until it runs) */
     Param *params;
     int nparams;
     BnState *bn;
@@ -170,7 +171,10 @@ bool shape_broadcast(Shape a, Shape b, Shape *out);
 void graph_print(Graph *g, FILE *f);
 void graph_print_dot(Graph *g, FILE *f);
 
-/* A stable 64-bit hash of the compiled graph (checkpoints are tied to it). */
+/* A stable 64-bit hash of the model (checkpoints are tied to it): the
+ * forward graph and the parameters, not autodiff's nodes, so that a genc
+ * that computes the same gradients differently still reads the
+ * checkpoints of an earlier one. */
 uint64_t graph_hash(Graph *g);
 
 extern const char *const init_name[INIT_COUNT];

@@ -124,6 +124,26 @@ static real *train20(Graph *g, uint64_t seed, int64_t *n)
     return out;
 }
 
+/* Checkpoints are tied to graph_hash: the model (forward graph and
+ * parameters), not the nodes autodiff adds, so that a genc whose autodiff
+ * changed still reads older checkpoints; any change to the model shows. */
+static void hash_of_the_model(const char *path)
+{
+    int code;
+    Graph *fwd = compile_file(path, STOP_REWRITE, stderr, &code);
+    Graph *g = compile(path);
+    CHECKF(fwd && g, "%s does not compile", path);
+    if (!fwd || !g) return;
+    CHECKF(g->nnodes > fwd->nnodes, "%s: autodiff added no nodes", path);
+    uint64_t h = graph_hash(g);
+    CHECKF(graph_hash(fwd) == h, "%s: the hash depends on autodiff's nodes", path);
+    int last = fwd->nnodes - 1; /* a forward node: the last loss */
+    g->nodes[last].fa[0] += 1;
+    CHECKF(graph_hash(g) != h, "%s: an attribute of the model does not change the hash", path);
+    graph_free(fwd);
+    graph_free(g);
+}
+
 int main(void)
 {
     pool_init(2);
@@ -131,6 +151,7 @@ int main(void)
                             "models/conv_vae_mnist.g", "models/cgan_mnist.g", "models/wgan_mnist.g",
                             "models/classifier_mnist.g"};
     for (size_t i = 0; i < GENC_COUNT(models); i++) no_allocation(models[i]);
+    for (size_t i = 0; i < GENC_COUNT(models); i++) hash_of_the_model(models[i]);
     if (!COUNTING) printf("test_exec: allocations not counted under ASan\n");
 
     Graph *g = compile("models/dcgan_mnist.g");
