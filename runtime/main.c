@@ -300,6 +300,12 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
+    /* `genc run --help` and the like: the user asks, so not an error */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        }
     if (strcmp(cmd, "--version") == 0) {
         printf("genc %s (%s)\n", GENC_VERSION, REAL_NAME);
         return EXIT_OK;

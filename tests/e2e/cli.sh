@@ -1,0 +1,48 @@
+#!/bin/sh
+# cli.sh: the command line's answers: help and version on stdout with
+# status 0 (also `genc COMMAND --help`), and every usage error's exact text
+# on stderr with status 2.
+. "$(dirname "$0")/common.inc"
+
+# usage_case ARGS TEXT: `genc ARGS` exits 2 and prints exactly
+# "genc: TEXT" and the pointer to --help on stderr, nothing on stdout
+usage_case() {
+    args=$1
+    printf 'genc: %s\nrun '"'"'genc --help'"'"' for usage\n' "$2" > "$T/want"
+    # shellcheck disable=SC2086
+    expect_status 2 "$GENC" $args
+    cmp -s "$T/err" "$T/want" || fail "genc $args printed: $(cat "$T/err")"
+    [ -s "$T/out" ] && fail "genc $args printed on stdout: $(head -2 "$T/out")"
+}
+
+for args in --help -h help "run --help" "graph models/vae_mnist.g -h"; do
+    # shellcheck disable=SC2086
+    expect_status 0 "$GENC" $args
+    head -1 "$T/out" | grep -qx 'usage: genc COMMAND FILE.g \[options\]' || fail "genc $args: no usage on stdout"
+done
+expect_status 0 "$GENC" --version
+grep -q '^genc [0-9]' "$T/out" || fail "--version printed: $(cat "$T/out")"
+expect_status 2 "$GENC"
+grep -q '^usage: genc' "$T/err" || fail "no arguments: no usage on stderr"
+
+m=models/vae_mnist.g
+usage_case "frob" "unknown command 'frob'"
+usage_case "check" "check takes one file, got none"
+usage_case "check a b" "check takes one file, got more"
+usage_case "graph" "graph needs a file"
+usage_case "graph $m --after=foo" "unknown pass 'foo' (lower, rewrite, autodiff or plan)"
+usage_case "graph $m --frob" "unknown option '--frob' for graph"
+usage_case "graph $m $m" "graph takes one file; '$m' is a second"
+usage_case "graph $m --stats --batch 0" "--batch needs a whole number in 1..65536"
+usage_case "graph $m --after=lower --stats" "--stats needs the whole graph; drop --after"
+usage_case "run" "run needs a model file"
+usage_case "run $m --epochs" "option --epochs needs a value"
+usage_case "run $m --epochs abc" "--epochs needs a whole number in 1..1000000, not 'abc'"
+usage_case "run $m --lr -1" "--lr needs a positive number, not '-1'"
+usage_case "run $m --frob" "unknown option '--frob'"
+usage_case "run $m models/gan_mlp_mnist.g" "one model file only; 'models/gan_mlp_mnist.g' is a second"
+usage_case "sample $m --grid 8by8" "--grid needs ROWSxCOLS like 8x8, not '8by8'"
+usage_case "bench" "bench needs a model file"
+usage_case "bench $m --frob" "unknown option '--frob' for bench"
+usage_case "bench $m --steps 0" "--steps must be at least 1"
+finish
