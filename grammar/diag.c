@@ -17,10 +17,19 @@ void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *
 /* Prints source line `line` and a caret under columns col..col+len-1.
  * Long lines are cut to a window around the caret so a 1 MB line does not
  * flood the terminal; bytes that are not printable ASCII show as '?'. */
+void diag_add_source(Diag *d, const char *file, const char *src, size_t srclen)
+{
+    d->file2 = file;
+    d->src2 = src;
+    d->srclen2 = srclen;
+}
+
 static void diag_quote(Diag *d, SrcLoc loc)
 {
-    if (!d->src || loc.line <= 0) return;
-    const char *p = d->src, *end = d->src + d->srclen;
+    bool second = d->file2 && loc.file == d->file2;
+    const char *src = second ? d->src2 : d->src;
+    if (!src || loc.line <= 0) return;
+    const char *p = src, *end = src + (second ? d->srclen2 : d->srclen);
     for (int l = 1; l < loc.line && p < end; p++)
         if (*p == '\n') l++;
     const char *eol = p;

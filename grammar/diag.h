@@ -19,12 +19,17 @@ typedef struct Diag {
     const char *file;
     const char *src; /* the whole source, for quoting lines */
     size_t srclen;
+    const char *file2, *src2; /* a second source (genc run --set), or NULL */
+    size_t srclen2;
     FILE *out;
     int nerrors;
     bool stopped; /* DIAG_MAX_ERRORS reached: later errors are dropped */
 } Diag;
 
 void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *out);
+/* A second source whose locations carry `file` (the same pointer), so that
+ * its lines are quoted from src. */
+void diag_add_source(Diag *d, const char *file, const char *src, size_t srclen);
 void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A follow-up line for the last error: "note: ..." (no location). */

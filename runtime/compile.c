@@ -52,7 +52,51 @@ static char *read_source(const char *path, size_t *len, FILE *err)
     return buf;
 }
 
+/* genc run --set SETTING: setting k is line k of a pseudo-file named
+ * "--set", wrapped as "train { SETTING }" so that the parser reads it
+ * like a line of the model's train block, and errors in it are quoted with
+ * a caret like any other. */
+static const char set_file[] = "--set";
+
+static char *settings_source(const char *const *sets, int nsets, size_t *len)
+{
+    size_t n = 1;
+    for (int i = 0; i < nsets; i++) n += strlen(sets[i]) + sizeof "train {  }\n";
+    char *src = xmalloc(n), *p = src;
+    for (int i = 0; i < nsets; i++) p += sprintf(p, "train { %s }\n", sets[i]);
+    *len = (size_t)(p - src);
+    return src;
+}
+
+/* Appends the settings' items to the model's train block (a later setting
+ * replaces an earlier one, sema's rule), or makes them the train block. */
+static void merge_settings(Program *prog, Program *sets)
+{
+    Decl *train = NULL;
+    for (int i = 0; i < prog->n && !train; i++)
+        if (prog->v[i]->kind == DECL_TRAIN) train = prog->v[i];
+    for (int i = 0; i < sets->n; i++) {
+        Decl *d = sets->v[i];
+        GENC_ASSERT(d->kind == DECL_TRAIN); /* the options forbid braces */
+        if (!train) {
+            program_add(prog, d);
+            sets->v[i] = NULL;
+            train = d;
+            continue;
+        }
+        for (int k = 0; k < d->body.n; k++) stmts_add(&train->body, d->body.v[k]);
+        free(d->body.v);
+        d->body = (StmtList){0};
+    }
+}
+
 Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code)
+{
+    return compile_file_set(path, NULL, 0, stop, err, exit_code);
+}
+
+Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
+                        FILE *err, int *exit_code)
 {
     size_t len;
     char *src = read_source(path, &len, err);
@@ -62,12 +106,21 @@ Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_cod
     }
     Diag diag;
     diag_init(&diag, path, src, len, err);
-    Program prog = {0};
+    Program prog = {0}, over = {0};
     Model *model = NULL;
     Graph *g = NULL;
+    size_t setlen = 0;
+    char *setsrc = nsets > 0 ? settings_source(sets, nsets, &setlen) : NULL;
 
     parse_source(&diag, path, src, len, &prog);
-    if (diag.nerrors == 0) model = sema_check(&diag, &prog, path);
+    if (setsrc) {
+        diag_add_source(&diag, set_file, setsrc, setlen);
+        parse_source(&diag, set_file, setsrc, setlen, &over);
+    }
+    if (diag.nerrors == 0) {
+        merge_settings(&prog, &over);
+        model = sema_check(&diag, &prog, path);
+    }
     if (model) g = lower_model(model);
     if (g && stop >= STOP_REWRITE) rewrite_graph(g);
     if (g && stop >= STOP_AUTODIFF) autodiff_graph(g);
@@ -75,6 +128,8 @@ Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_cod
     diag_summary(&diag);
     sema_free(model);
     program_free(&prog);
+    program_free(&over);
+    free(setsrc);
     free(src);
     *exit_code = g ? 0 : 3;
     return g;

@@ -13,4 +13,10 @@ typedef enum { STOP_LOWER, STOP_REWRITE, STOP_AUTODIFF } CompileStop;
  * their count). *exit_code is set to 2 or 3 accordingly. */
 Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code);
 
+/* The same with nsets extra train-block settings (genc run --set), each
+ * one line of train-block text without braces, read after the file's own
+ * so that they replace its settings. */
+Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
+                        FILE *err, int *exit_code);
+
 #endif

@@ -27,6 +27,7 @@ static const char usage[] =
     "      --stats [--batch N]   parameters, arena bytes and FLOPs per example per phase\n"
     "  run FILE.g [options]      train; writes runs/MODEL/: log.csv, samples/, checkpoint.genc\n"
     "      --epochs N --batch N --seed S --lr X   override the model's train block\n"
+    "      --set 'SETTING'       any train-block line, after the file's: --set 'clip D: 0.02'\n"
     "      --steps N             stop after N steps\n"
     "      --out DIR             the run directory (default runs/MODEL)\n"
     "      --data DIR            IDX files (train-images-idx3-ubyte[.gz], ...) to train on\n"
@@ -42,7 +43,7 @@ static const char usage[] =
     "      --interpolate         rows decoding the line between two test images' codes\n"
     "                            (needs an 'encode' setting; --grid ROWSxSTEPS, default 8x10)\n"
     "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
-    "      --checkpoint PATH --data DIR --threads N\n"
+    "      --checkpoint PATH --data DIR --threads N --set 'SETTING'\n"
     "      --judge CLASSIFIER.g  score 1,000 samples with a trained classifier instead:\n"
     "                            share confident (p > 0.9), class coverage, Frechet distance\n"
     "      --judge-checkpoint PATH  default runs/CLASSIFIER/checkpoint.genc\n"
@@ -240,6 +241,13 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
             INT_OPT("--seed", 0, 4000000000LL, o->seed)
         }
         if (strcmp(a, "--data") == 0) { NEED_VALUE(); o->data_dir = v; continue; }
+        if (strcmp(a, "--set") == 0) {
+            NEED_VALUE();
+            if (strpbrk(v, "{}\n")) return usage_error("--set takes one train setting, without braces or newlines, not '%s'", v);
+            if (o->nsets == RUN_MAX_SETS) return usage_error("more than 64 --set options%s", "");
+            o->sets[o->nsets++] = v;
+            continue;
+        }
         INT_OPT("--threads", 1, 1024, o->threads)
         return usage_error("unknown option '%s'", a);
 #undef INT_OPT

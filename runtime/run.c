@@ -44,7 +44,7 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
 {
     r->o = o;
     int code;
-    r->g = compile_file(o->file, STOP_AUTODIFF, stderr, &code);
+    r->g = compile_file_set(o->file, o->sets, o->nsets, STOP_AUTODIFF, stderr, &code);
     if (!r->g) return code;
     Graph *g = r->g;
     const char *base = strrchr(o->file, '/');

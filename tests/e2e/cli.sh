@@ -45,4 +45,22 @@ usage_case "sample $m --grid 8by8" "--grid needs ROWSxCOLS like 8x8, not '8by8'"
 usage_case "bench" "bench needs a model file"
 usage_case "bench $m --frob" "unknown option '--frob' for bench"
 usage_case "bench $m --steps 0" "--steps must be at least 1"
+usage_case "run $m --set" "option --set needs a value"
+usage_case "run $m --set x{" "--set takes one train setting, without braces or newlines, not 'x{'"
+
+# --set: train-block lines after the file's, the later one winning; their
+# errors quoted like the file's, as lines of the pseudo-file --set
+expect_status 0 "$GENC" run $m --set 'epochs 3' --set 'batch 100' --set 'epochs 1' --quiet --threads 1 --out "$T/set"
+tail -1 "$T/set/log.csv" | grep -q '^90,1,' || fail "--set epochs 1, batch 100: last log row $(tail -1 "$T/set/log.csv"), want step 90 of epoch 1"
+cat > "$T/want" << 'END'
+--set:2:9: error: unknown train setting 'clipp'; did you mean 'clip'?
+train { clipp D: 0.02 }
+        ^~~~~
+--set:3:16: error: 'epochs' must be positive, got 0
+train { epochs 0 }
+               ^
+2 errors
+END
+expect_status 3 "$GENC" run models/gan_mlp_mnist.g --set 'seed 2' --set 'clipp D: 0.02' --set 'epochs 0'
+cmp -s "$T/err" "$T/want" || fail "--set errors: $(cat "$T/err")"
 finish
