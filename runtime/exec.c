@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "kernels/kernels.h"
+#include "pool.h"
 
 /* Input and noise buffers hold at least this many examples, so that a
  * 10x10 sample grid can be drawn whatever the training batch. */
@@ -170,14 +171,19 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
         ok = (e->noise[i] = try_alloc(rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;
     for (int p = 0; ok && p < g->nphases; p++) ok = make_optim(e, p, err) == 0;
     if (ok && all) ok = fit(e, e->plans[all], err) == 0;
+    if (ok && !pool_blas_reserve()) {
+        ok = false;
+        snprintf(err, EXEC_ERR_LEN, "not enough memory");
+    }
     if (!ok) {
         if (strncmp(err, "not enough memory", 17) == 0)
             snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
                      "batch %d (parameters, gradients and optimizer state %.1f MB, intermediate "
-                     "values %.1f MB, kernel scratch %.1f MB)",
+                     "values %.1f MB, kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
+                     "space for its buffers (138 MB per thread)",
                      (double)(state + arena + work) * sizeof(real) / 1e6, B,
                      (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
-                     (double)work * sizeof(real) / 1e6);
+                     (double)work * sizeof(real) / 1e6, (double)pool_blas_bytes() / 1e6);
         exec_free(e);
         return NULL;
     }

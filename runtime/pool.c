@@ -20,6 +20,7 @@
 #include "pool.h"
 
 #include <cblas.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -44,6 +45,8 @@ static bool pool_stopping;
 /* (generation << 32) | next task number to claim */
 static _Atomic uint64_t job_claim;
 static atomic_int job_done;       /* tasks finished in the current job */
+
+static bool pool_blas_reserved; /* OpenBLAS's buffers, for the current threads */
 
 /* set while a thread runs tasks, so that nested pool_for calls run inline */
 static _Thread_local bool pool_inside;
@@ -153,7 +156,13 @@ void pool_blas_setup(void)
 
 void pool_init(int nthreads)
 {
+    /* one malloc arena for every thread: a worker's first malloc (inside
+     * OpenBLAS) would otherwise reserve an arena of its own, up to 128 MB
+     * of address space that pool_blas_reserve does not count. Nothing here
+     * mallocs in a training step, so the shared arena costs nothing. */
+    mallopt(M_ARENA_MAX, 1);
     pool_blas_setup();
+    pool_blas_reserved = false;
     pool_shutdown();
     if (nthreads < 1) nthreads = 1;
     pool_n = nthreads;
@@ -162,6 +171,59 @@ void pool_init(int nthreads)
     for (int i = 0; i < nthreads - 1; i++)
         if (pthread_create(&pool_workers[i], NULL, pool_worker, (void *)(intptr_t)(i + 1)) != 0)
             GENC_ASSERT(!"pthread_create failed");
+}
+
+/* OpenBLAS gives each thread that calls it a buffer of BUFFER_SIZE bytes
+ * of address space (128 MiB in Debian's 0.3.21), taken at the thread's
+ * first call, and when that allocation fails it retries forever: under a
+ * memory limit (ulimit -v) that our own memory fits but its buffers do
+ * not, a matrix product would hang. So the executor reserves them once
+ * its own memory is taken: a probe of the address space they need (mapped,
+ * never touched, freed at once), then one product on every pool thread
+ * while that room is known to be there, after which OpenBLAS keeps them.
+ * A run without the room is refused with a message instead. */
+/* 128 MiB and malloc's rounding: glibc maps such a block with 8 KiB, and
+ * when it falls back from the heap, 1 MiB more; 4 MiB of slack covers both */
+#define POOL_BLAS_BUFFER ((size_t)132 << 20)
+enum { POOL_WARM_N = 256 }; /* big enough to take OpenBLAS's buffered path */
+
+size_t pool_blas_bytes(void) { return POOL_BLAS_BUFFER * (size_t)pool_n; }
+
+typedef struct BlasWarm {
+    pthread_barrier_t all;
+    real *mem;
+} BlasWarm;
+
+static void pool_blas_warm(void *ctx, int t)
+{
+    BlasWarm *w = ctx;
+    /* no task ends before all have started, so each runs on its own thread */
+    pthread_barrier_wait(&w->all);
+    const int n = POOL_WARM_N;
+    real *a = w->mem + (size_t)t * 3 * n * n, *b = a + n * n, *c = b + n * n;
+#ifdef GENC_DOUBLE
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+#else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+#endif
+}
+
+bool pool_blas_reserve(void)
+{
+    if (pool_blas_reserved) return true;
+    BlasWarm w = {.mem = calloc((size_t)pool_n * 3 * POOL_WARM_N * POOL_WARM_N, sizeof(real))};
+    void *probe = w.mem ? malloc(pool_blas_bytes()) : NULL;
+    free(probe);
+    if (!probe) {
+        free(w.mem);
+        return false;
+    }
+    pthread_barrier_init(&w.all, NULL, (unsigned)pool_n);
+    pool_for(pool_n, pool_blas_warm, &w);
+    pthread_barrier_destroy(&w.all);
+    free(w.mem);
+    pool_blas_reserved = true;
+    return true;
 }
 
 int pool_threads(void) { return pool_n; }

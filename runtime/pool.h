@@ -21,6 +21,9 @@
 #ifndef GENC_POOL_H
 #define GENC_POOL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Start the pool with nthreads threads in all (including the caller);
  * nthreads < 1 means 1. Calls pool_blas_setup(). May be called
  * again to change the thread count (the old workers are joined first). */
@@ -31,6 +34,13 @@ void pool_init(int nthreads);
  * OpenBLAS did not recognise the CPU, the best kernels the CPU supports
  * (see pool.c; OPENBLAS_CORETYPE in the environment overrides). */
 void pool_blas_setup(void);
+
+/* OpenBLAS's buffers for the pool's threads, taken now (see pool.c for
+ * why): false, taking nothing, when the address space has no room for
+ * them; pool_blas_bytes() is what they need (138 MB per thread). Call it
+ * from outside pool tasks, after the executor's own memory is taken. */
+size_t pool_blas_bytes(void);
+bool pool_blas_reserve(void);
 
 /* Join the workers; afterwards the pool behaves as pool_init(1). */
 void pool_shutdown(void);

@@ -3,8 +3,9 @@
 # - a file-size limit (ulimit -f, the shell's "disk full") when a
 #   checkpoint is written: a clear message, exit 1, the previous checkpoint
 #   intact and still resumable;
-# - a memory limit (ulimit -v) the model cannot fit: refused before
-#   training, with the memory it needs, not a crash.
+# - a memory limit (ulimit -v) the model cannot fit, or that leaves no
+#   room for OpenBLAS's buffers: refused before training, with the memory
+#   it needs, not a crash or a hang.
 . tests/e2e/common.inc
 
 model=models/gan_mlp_mnist.g
@@ -26,10 +27,19 @@ expect_status 0 "$GENC" run $model --steps 40 --out "$T/r" --resume --quiet --th
 if ldd "$GENC" | grep -q libasan; then
     echo "$name: memory limit not tested under AddressSanitizer"
 else
-    (ulimit -v 150000; "$GENC" run models/dcgan_mnist.g --steps 1 --out "$T/m" --quiet --threads 2) \
-        > "$T/out" 2> "$T/err"
-    [ $? = 1 ] || fail "a model that does not fit in memory did not exit 1"
-    expect_err "not enough memory: training needs about"
-    expect_err "MB at batch 64"
+    # 150 MB: less than the model's own memory; 300 MB: the model's fits,
+    # OpenBLAS's buffers (138 MB per thread) do not, where OpenBLAS alone
+    # would retry its allocation forever (hence the timeout: a hang fails)
+    kill9=""
+    command -v timeout > /dev/null 2>&1 && kill9="timeout -s KILL 120"
+    for kb in 150000 300000; do
+        (ulimit -v $kb; $kill9 "$GENC" run models/dcgan_mnist.g --steps 1 --out "$T/m" --quiet --threads 2) \
+            > "$T/out" 2> "$T/err"
+        st=$?
+        [ $st = 1 ] || fail "ulimit -v $kb: a model that does not fit in memory exited $st, not 1"
+        expect_err "not enough memory: training needs about"
+        expect_err "MB at batch 64"
+        expect_err "and OpenBLAS 277 MB of address space for its buffers (138 MB per thread)"
+    done
 fi
 finish
