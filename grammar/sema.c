@@ -59,8 +59,10 @@ typedef struct Sema {
     PathCtx *path;
     int block_depth;
     bool *block_active; /* per block: being instantiated (a use inside it is a loop) */
+    bool *block_bad;    /* per block: a use of it had errors; later uses fail quietly */
     bool block_loop;    /* a loop was reported: the enclosing uses fail quietly */
     bool too_big;       /* SEMA_MAXNODES reached: evaluation stops */
+    int block_uses;     /* block instantiations so far, bounded like the nodes */
     Decl **netdecl;     /* per net */
     int *sig_state;     /* per net: 0 not yet, 1 in progress, 2 done, 3 failed */
     bool *net_bad;      /* per net: errors reported in its signature or body */
@@ -196,6 +198,14 @@ static const char *sema_str(Sema *s, const char *str)
  * of them, so this also bounds its stack depth. */
 #define SEMA_MAXNODES 10000
 
+/* Blocks that use blocks several times grow exponentially: evaluation
+ * stops before the passes after sema run out of time or stack. */
+static void too_big(Sema *s, SrcLoc loc)
+{
+    diag_error(s->diag, loc, "the model is too large: more than %d operations", SEMA_MAXNODES);
+    s->too_big = true;
+}
+
 static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
 {
     Model *m = s->m;
@@ -206,13 +216,7 @@ static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
     t->layer_id = -1;
     t->path = s->path ? s->path->prefix : "";
     t->id = m->nall;
-    if (m->nall == SEMA_MAXNODES) {
-        /* blocks that use blocks several times grow exponentially: stop
-         * before the passes after sema run out of time or stack */
-        diag_error(s->diag, loc, "the model is too large: more than %d operations",
-                   SEMA_MAXNODES);
-        s->too_big = true;
-    }
+    if (m->nall == SEMA_MAXNODES) too_big(s, loc);
     m->all = xgrow(m->all, sizeof *m->all, (size_t)m->nall);
     m->all[m->nall++] = t;
     return t;
@@ -1250,6 +1254,15 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
     /* a block that uses itself never ends: report it once, then unwind
      * quietly (every level of the recursion would repeat the message) */
     if (s->block_loop) return val_err;
+    /* a block's errors are reported at its first use that has them (later
+     * uses would repeat them), and uses count against the size limit:
+     * blocks full of errors make no nodes, and would otherwise be expanded
+     * exponentially all the same */
+    if (s->too_big || s->block_bad[b]) return val_err;
+    if (++s->block_uses > SEMA_MAXNODES) {
+        too_big(s, loc);
+        return val_err;
+    }
     if (s->block_active[b] || s->block_depth >= 64) {
         if (s->block_active[b])
             diag_error(s->diag, loc, "block '%s' uses itself; blocks cannot be recursive",
@@ -1290,8 +1303,10 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
     s->path = &ctx;
     s->block_depth++;
     s->block_active[b] = true;
+    int errors = s->diag->nerrors;
     Val r = eval_body(s, &d->body, *in);
     s->block_active[b] = false;
+    if (s->diag->nerrors > errors) s->block_bad[b] = true;
     if (--s->block_depth == 0) s->block_loop = false;
     s->path = outer;
     unbind_all(&s->locals);
@@ -2326,6 +2341,7 @@ static void collect(Sema *s)
     s->sig_state = xcalloc((size_t)m->nnets + 1, sizeof *s->sig_state);
     s->net_bad = xcalloc((size_t)m->nnets + 1, sizeof *s->net_bad);
     s->block_active = xcalloc((size_t)s->nblocks + 1, sizeof *s->block_active);
+    s->block_bad = xcalloc((size_t)s->nblocks + 1, sizeof *s->block_bad);
     s->calls = xcalloc((size_t)m->nnets + 1, sizeof *s->calls);
     for (int i = 0; i < m->nnets; i++) s->calls[i] = xcalloc((size_t)m->nnets, sizeof **s->calls);
 }
@@ -2407,6 +2423,7 @@ Model *sema_check(Diag *diag, Program *prog, const char *file)
     free(s.sig_state);
     free(s.net_bad);
     free(s.block_active);
+    free(s.block_bad);
     free(s.netdecl);
     free(s.blocks);
     free(s.skip);
