@@ -4,7 +4,8 @@
 #
 #   genc run models/classifier_mnist.g
 #
-# Time and results on the 9,000-digit training split: docs/results.md.
+# On the 9,000-digit training split: 8 epochs in about 50 s on 2 cores,
+# 98.1% accuracy on the 1,000 test digits (docs/results.md).
 
 data x, y ~ mnist(train, range: [0, 1])
 

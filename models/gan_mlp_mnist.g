@@ -3,7 +3,10 @@
 #
 #   genc run models/gan_mlp_mnist.g
 #
-# Time and results on the 9,000-digit training split: docs/results.md.
+# On the 9,000-digit training split: 100 epochs in about a minute on 2
+# cores; judged by classifier_mnist, 46% of its samples are confident
+# digits, coverage 0.90, fd 322 (docs/results.md). The specks around the
+# digits come with this small model: PyTorch's twin draws them too.
 
 data x ~ mnist(train, range: [-1, 1])
 z ~ normal(100)

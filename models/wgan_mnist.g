@@ -4,7 +4,9 @@
 #
 #   genc run models/wgan_mnist.g
 #
-# Time and results on the 9,000-digit training split: docs/results.md.
+# On the 9,000-digit training split: 200 epochs in about 5 minutes on 2
+# cores; judged by classifier_mnist: confident 0.50, coverage 0.94, fd 353
+# (docs/results.md).
 
 data x ~ mnist(train, range: [-1, 1])
 z ~ normal(100)
