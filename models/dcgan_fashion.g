@@ -4,7 +4,9 @@
 #
 #   genc run models/dcgan_fashion.g
 #
-# Time and results on the 60,000 Fashion-MNIST training images: docs/results.md.
+# On the 60,000 Fashion-MNIST training images: 5 epochs in about 25
+# minutes on 2 idle cores; every kind of garment recognisable in the final
+# grid (docs/results.md).
 
 data x ~ fashion_mnist(train, range: [-1, 1])      # x: [1, 28, 28] per example
 z    ~ normal(100)                         # noise, drawn fresh each step

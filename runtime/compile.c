@@ -2,6 +2,8 @@
 #include "compile.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,45 @@ static void merge_settings(Program *prog, Program *sets)
     }
 }
 
+#define COMPILE_STACK ((size_t)64 << 20)
+
+typedef struct BigStack {
+    void (*fn)(void *);
+    void *arg;
+} BigStack;
+
+static void *big_stack_main(void *p)
+{
+    BigStack *b = p;
+    b->fn(b->arg);
+    return NULL;
+}
+
+void compile_on_big_stack(void (*fn)(void *), void *arg)
+{
+    BigStack b = {fn, arg};
+    pthread_attr_t attr;
+    pthread_t t;
+    bool made = pthread_attr_init(&attr) == 0 &&
+                pthread_attr_setstacksize(&attr, COMPILE_STACK) == 0 &&
+                pthread_create(&t, &attr, big_stack_main, &b) == 0;
+    pthread_attr_destroy(&attr);
+    if (made) pthread_join(t, NULL);
+    else fn(arg);
+}
+
+typedef struct CompileJob {
+    const char *path;
+    const char *const *sets;
+    int nsets;
+    CompileStop stop;
+    FILE *err;
+    int code;
+    Graph *g;
+} CompileJob;
+
+static void compile_job(void *p);
+
 Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code)
 {
     return compile_file_set(path, NULL, 0, stop, err, exit_code);
@@ -98,11 +139,26 @@ Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_cod
 Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
                         FILE *err, int *exit_code)
 {
+    CompileJob j = {path, sets, nsets, stop, err, 0, NULL};
+    compile_on_big_stack(compile_job, &j);
+    *exit_code = j.code;
+    return j.g;
+}
+
+static void compile_job(void *p)
+{
+    CompileJob *j = p;
+    const char *path = j->path;
+    const char *const *sets = j->sets;
+    int nsets = j->nsets;
+    CompileStop stop = j->stop;
+    FILE *err = j->err;
+    int *exit_code = &j->code;
     size_t len;
     char *src = read_source(path, &len, err);
     if (!src) {
         *exit_code = 2;
-        return NULL;
+        return;
     }
     Diag diag;
     diag_init(&diag, path, src, len, err);
@@ -132,5 +188,5 @@ Graph *compile_file_set(const char *path, const char *const *sets, int nsets, Co
     free(setsrc);
     free(src);
     *exit_code = g ? 0 : 3;
-    return g;
+    j->g = g;
 }

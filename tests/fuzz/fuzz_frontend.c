@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "autodiff.h"
+#include "compile.h"
 #include "diag.h"
 #include "graph.h"
 #include "lower.h"
@@ -82,14 +83,17 @@ static void check_graph(const Graph *g)
     if (g->nphases < 1) bad("a compiled model with nothing to train", 0);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+typedef struct Input {
+    const uint8_t *data;
+    size_t size;
+} Input;
+
+static void fuzz_one(void *p)
 {
     static FILE *null;
     if (!null && !(null = fopen("/dev/null", "w"))) abort();
-    /* compile.c refuses sources over 64 MB before parsing; the scanner
-     * takes an int length */
-    if (size > (64u << 20)) return 0;
-
+    const uint8_t *data = ((Input *)p)->data;
+    size_t size = ((Input *)p)->size;
     const char *file = "fuzz.g";
     const char *src = (const char *)data;
     Diag diag;
@@ -120,5 +124,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)graph_hash(g);
     }
     graph_free(g);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* compile.c refuses sources over 64 MB before parsing; the scanner
+     * takes an int length */
+    if (size > (64u << 20)) return 0;
+    /* on the stack compile.c gives the passes */
+    Input in = {data, size};
+    compile_on_big_stack(fuzz_one, &in);
     return 0;
 }
