@@ -77,13 +77,17 @@ class VAE(nn.Module):
         return self.fc4(F.relu(self.fc3(z))), mu, logvar
 
 
-def vae_step(model, opt, x):
-    opt.zero_grad()
+def vae_loss(model, x):
+    """Sum-over-pixels bce plus KL, summed over the batch (nats)."""
     logits, mu, logvar = model(x)
-    # sum-over-pixels bce plus KL, averaged over the batch (nats per image)
     bce = F.binary_cross_entropy_with_logits(logits, x.view(-1, 784), reduction='sum')
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    loss = (bce + kl) / x.shape[0]
+    return bce + kl
+
+
+def vae_step(model, opt, x):
+    opt.zero_grad()
+    loss = vae_loss(model, x) / x.shape[0]  # nats per image
     loss.backward()
     opt.step()
 

@@ -15,9 +15,8 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from torch_models import VAE
+from torch_models import VAE, vae_loss
 
 
 def read_idx(path):
@@ -28,13 +27,6 @@ def read_idx(path):
         magic = struct.unpack('>I', f.read(4))[0]
         dims = struct.unpack('>' + 'I' * (magic & 0xff), f.read(4 * (magic & 0xff)))
         return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
-
-
-def loss_fn(model, x):
-    logits, mu, logvar = model(x)
-    bce = F.binary_cross_entropy_with_logits(logits, x.view(-1, 784), reduction='sum')
-    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return bce + kl
 
 
 def main():
@@ -59,12 +51,12 @@ def main():
         for i in range(len(train) // B):
             x = train[perm[i * B:(i + 1) * B]]
             opt.zero_grad()
-            loss = loss_fn(model, x) / B
+            loss = vae_loss(model, x) / B
             loss.backward()
             opt.step()
         model.eval()
         with torch.no_grad():
-            total = sum(loss_fn(model, test[i:i + B]).item() for i in range(0, len(test), B))
+            total = sum(vae_loss(model, test[i:i + B]).item() for i in range(0, len(test), B))
         print(f'epoch {epoch + 1}: test loss {total / len(test):.2f} nats per image')
     print(f'torch vae_mnist: {a.epochs} epochs in {time.perf_counter() - t0:.1f}s, '
           f'test loss {total / len(test):.2f} nats per image ({len(test)} test images)')
