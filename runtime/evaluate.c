@@ -412,8 +412,9 @@ static int eval_judge(RunOpts *o)
     Run m, j;
     memset(&j, 0, sizeof j);
     int code = run_open_trained(&m, o);
+    /* --data names where the real images are: only the judge reads any */
     RunOpts jo = {.file = o->judge, .checkpoint = o->judge_checkpoint, .seed = -1, .label = -1,
-                  .threads = o->threads};
+                  .threads = o->threads, .data_dir = o->data_dir};
     if (!code && m.g->sample < 0) {
         fprintf(stderr, "genc: error: %s has no 'sample' setting to judge\n", o->file);
         code = EXIT_USAGE;

@@ -46,6 +46,7 @@ static const char usage[] =
     "      --checkpoint PATH --data DIR --threads N --set 'SETTING'\n"
     "      --judge CLASSIFIER.g  score 1,000 samples with a trained classifier instead:\n"
     "                            share confident (p > 0.9), class coverage, Frechet distance\n"
+    "                            (--data: where the judge finds the real images)\n"
     "      --judge-checkpoint PATH  default runs/CLASSIFIER/checkpoint.genc\n"
     "  bench FILE.g [options]    time training steps on random data of the model's shape\n"
     "      --steps N --warmup N --threads N --batch N (defaults 20, 3, every core, the model's)\n"

@@ -21,4 +21,15 @@ real_fd=$(awk '/real training images/ {print $6}' "$T/out")
 awk -v c="$real_cov" 'BEGIN { exit !(c >= 0.95) }' || fail "real digits' coverage $real_cov, want >= 0.95"
 awk -v r="$real_fd" -v g="$gen_fd" 'BEGIN { exit !(r * 5 < g) }' ||
     fail "real digits' fd $real_fd is not far below an untrained generator's $gen_fd"
+
+# --data tells the judge where the real digits are: run from elsewhere, the
+# default data/mnist does not exist, and the reference line is the same.
+root=$(pwd); genc_abs=$(cd "$(dirname "$GENC")" && pwd)/$(basename "$GENC")
+real_line=$(grep 'real training images' "$T/out")
+(cd "$T" && "$genc_abs" eval "$root/models/gan_mlp_mnist.g" --checkpoint "$T/g/checkpoint.genc" \
+    --judge "$root/models/classifier_mnist.g" --judge-checkpoint "$T/c/checkpoint.genc" \
+    --data "$root/data/mnist" > "$T/out2" 2> "$T/err2") ||
+    fail "eval --judge --data from another directory: $(head -3 "$T/err2")"
+[ "$(grep 'real training images' "$T/out2")" = "$real_line" ] ||
+    fail "eval --judge --data read other real digits: $(cat "$T/out2")"
 finish
