@@ -94,7 +94,7 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
-/* Grows the arena and scratch to fit plan p; only when a plan is new. */
+/* Grows the arena to fit plan p; only when a plan is new. */
 static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
 {
     if (p->arena > e->arena_size) {
@@ -102,12 +102,6 @@ static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
         e->arena_size = 0;
         if (!(e->arena = try_alloc(p->arena, err, "arena"))) return -1;
         e->arena_size = p->arena;
-    }
-    if (p->work > e->work_size) {
-        free(e->work);
-        e->work_size = 0;
-        if (!(e->work = try_alloc(p->work, err, "kernel scratch"))) return -1;
-        e->work_size = p->work;
     }
     return 0;
 }
@@ -159,7 +153,6 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
     if (g->nphases) e->plans[all] = plan_step(g, B, all);
     int64_t state = 4 * e->nparams + e->nbn, arena = all ? e->plans[all]->arena : 0;
-    int64_t work = all ? e->plans[all]->work : 0;
     bool ok = (e->params = try_alloc(e->nparams, err, "parameters")) &&
               (e->grads = try_alloc(e->nparams, err, "gradients")) &&
               (e->bn = try_alloc(e->nbn, err, "batchnorm statistics"));
@@ -179,11 +172,11 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
         if (strncmp(err, "not enough memory", 17) == 0)
             snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
                      "batch %d (parameters, gradients and optimizer state %.1f MB, intermediate "
-                     "values %.1f MB, kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
+                     "values and kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
                      "space for its buffers (138 MB per thread)",
-                     (double)(state + arena + work) * sizeof(real) / 1e6, B,
+                     (double)(state + arena) * sizeof(real) / 1e6, B,
                      (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
-                     (double)work * sizeof(real) / 1e6, (double)pool_blas_bytes() / 1e6);
+                     (double)pool_blas_bytes() / 1e6);
         exec_free(e);
         return NULL;
     }
@@ -216,14 +209,13 @@ void exec_free(Exec *e)
     free(e->pstart);
     free(e->plen);
     free(e->arena);
-    free(e->work);
     free(e->prof);
     free(e);
 }
 
 int64_t exec_bytes(const Exec *e)
 {
-    int64_t r = 2 * e->nparams + e->nbn + e->arena_size + e->work_size;
+    int64_t r = 2 * e->nparams + e->nbn + e->arena_size;
     for (int p = 0; p < e->g->nphases; p++) r += (int64_t)e->optim[p].nslabs * e->plen[p];
     return r * (int64_t)sizeof(real);
 }
@@ -402,17 +394,17 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     }
     case OP_conv2d: {
         KConv c = conv_geom(g, n, B);
-        k_conv2d_forward(y, x, x1, e->work, &c);
+        k_conv2d_forward(y, x, x1, e->arena + ins->work, &c);
         break;
     }
     case OP_deconv2d: {
         KConv c = conv_geom(g, n, B);
-        k_deconv2d_forward(y, x, x1, e->work, &c);
+        k_deconv2d_forward(y, x, x1, e->arena + ins->work, &c);
         break;
     }
     case OP_conv2d_wgrad: {
         KConv c = conv_geom(g, n, B);
-        k_conv2d_bwd_filter(y, x, x1, e->work, &c);
+        k_conv2d_bwd_filter(y, x, x1, e->arena + ins->work, &c);
         break;
     }
     case OP_batchnorm: {

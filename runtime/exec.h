@@ -3,7 +3,7 @@
  * Exec allocates once, when it is created: the parameter slab (each
  * phase's parameters contiguous, so its optimizer sees one flat slab), the
  * gradient slab with the same layout, batchnorm statistics, the data and
- * noise buffers of one batch, the arena and the kernel scratch. Running a
+ * noise buffers of one batch and the arena (values and kernel scratch). Running a
  * step allocates nothing. */
 #ifndef GENC_EXEC_H
 #define GENC_EXEC_H
@@ -28,8 +28,8 @@ typedef struct Exec {
     int64_t nbn;
     real *input[2];   /* images [B, ...] and labels [B] of the batch */
     real **noise;     /* per noise source [B, ...] */
-    real *arena, *work;
-    int64_t arena_size, work_size; /* reals allocated */
+    real *arena; /* intermediate values and kernel scratch */
+    int64_t arena_size; /* reals allocated */
     Optim *optim;     /* per phase */
     Plan *plans[64];  /* training plans by phase mask, made on first use */
     uint64_t seed;

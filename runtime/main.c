@@ -104,7 +104,7 @@ static void print_stats(Graph *g, int B)
         if (step->ins[t].phase >= 0 && step->ins[t].phase < 32) flops[step->ins[t].phase] += f;
         total += f;
     }
-    printf("a step of every phase at batch %d: arena %.2f MB, kernel scratch %.2f MB, "
+    printf("a step of every phase at batch %d: arena %.2f MB (largest kernel scratch %.2f MB), "
            "%.2f MFLOP per example\n",
            B, (double)step->arena * sizeof(real) / 1e6, (double)step->work * sizeof(real) / 1e6,
            total / B / 1e6);

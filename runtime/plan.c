@@ -84,6 +84,17 @@ static Slot read_slot(Builder *b, int n, int at)
     return (Slot){SLOT_ARENA, i}; /* an instance index until offsets exist */
 }
 
+/* A new arena instance for node n, read last by instruction `last`. */
+static int new_inst(Builder *b, int n, int64_t size, int last)
+{
+    if (b->ninst == b->icap) {
+        b->icap = b->icap ? 2 * b->icap : 256;
+        b->inst = xrealloc(b->inst, sizeof *b->inst * (size_t)b->icap);
+    }
+    b->inst[b->ninst] = (Inst){n, size, last, -1};
+    return b->ninst++;
+}
+
 static int64_t conv_work(const Graph *g, const Node *n, int B)
 {
     const Shape *x = &g->nodes[n->in[0]].shape, *w = &g->nodes[n->in[1]].shape;
@@ -127,22 +138,22 @@ static void compute(Builder *b, int n, int phase)
             return;
         }
     }
-    Ins in = {.kind = INS_COMPUTE, .node = n, .phase = phase};
+    Ins in = {.kind = INS_COMPUTE, .node = n, .phase = phase, .work = -1};
     for (int j = 0; j < nd->nin; j++) in.in[j] = read_slot(b, nd->in[j], b->nins);
     if (to_grad) {
         b->cur[n] = CUR_GRAD;
         in.out = (Slot){SLOT_GRAD, b->grad_of[n]};
-        emit(b, in);
-        return;
+    } else {
+        b->cur[n] = new_inst(b, n, plan_count(g, n, b->B) + plan_aux(g, n, b->B), b->nins);
+        in.out = (Slot){SLOT_ARENA, b->cur[n]};
     }
-    if (b->ninst == b->icap) {
-        b->icap = b->icap ? 2 * b->icap : 256;
-        b->inst = xrealloc(b->inst, sizeof *b->inst * (size_t)b->icap);
-    }
-    b->inst[b->ninst] = (Inst){n, plan_count(g, n, b->B) + plan_aux(g, n, b->B), b->nins, -1};
-    b->cur[n] = b->ninst;
-    in.out = (Slot){SLOT_ARENA, b->ninst++};
+    /* scratch: born and dead with this instruction, so it reuses the
+     * space of values that are dead by then */
     int64_t w = conv_work(g, nd, b->B);
+    if (w > 0) {
+        in.work = new_inst(b, n, w, b->nins);
+        in.work_size = w;
+    }
     if (w > b->work) b->work = w;
     emit(b, in);
 }
@@ -177,8 +188,13 @@ static int64_t assign_offsets(Builder *b)
         head[b->inst[i].last] = i;
     }
     for (int t = 0; t < b->nins; t++) {
-        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].out.kind == SLOT_ARENA) {
-            Inst *in = &b->inst[b->ins[t].out.off];
+        /* born at t: the output, then the scratch */
+        int born[2], nborn = 0;
+        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].out.kind == SLOT_ARENA)
+            born[nborn++] = (int)b->ins[t].out.off;
+        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].work >= 0) born[nborn++] = (int)b->ins[t].work;
+        for (int k0 = 0; k0 < nborn; k0++) {
+            Inst *in = &b->inst[born[k0]];
             /* 16-real alignment (64 bytes in float): vector loads */
             int64_t size = (in->size + 15) & ~(int64_t)15;
             int best = -1;
@@ -241,6 +257,7 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
         Ins *in = &b->ins[t];
         if (in->kind == INS_COMPUTE) {
             if (in->out.kind == SLOT_ARENA) in->out.off = b->inst[in->out.off].off;
+            if (in->work >= 0) in->work = b->inst[in->work].off;
             for (int k = 0; k < b->g->nodes[in->node].nin; k++)
                 if (in->in[k].kind == SLOT_ARENA) in->in[k].off = b->inst[in->in[k].off].off;
         }
@@ -388,8 +405,8 @@ static const char *slot_name(const Graph *g, Slot s, char *buf, size_t n)
 void plan_print(const Graph *g, const Plan *p, FILE *f)
 {
     char b[96];
-    fprintf(f, "# genc plan of %s: batch %d, %s, %d instructions, arena %lld reals, "
-               "kernel scratch %lld reals\n",
+    fprintf(f, "# genc plan of %s: batch %d, %s, %d instructions, arena %lld reals "
+               "(largest kernel scratch %lld)\n",
             g->file, p->B, p->train ? "training" : "evaluation", p->nins, (long long)p->arena,
             (long long)p->work);
     int phase = -2;
@@ -407,6 +424,8 @@ void plan_print(const Graph *g, const Plan *p, FILE *f)
         const Node *n = &g->nodes[in->node];
         fprintf(f, "  %%%-4d %-16s -> %s", in->node, op_info[n->op].name, slot_name(g, in->out, b, sizeof b));
         for (int j = 0; j < n->nin; j++) fprintf(f, "%s%s", j ? ", " : " from ", slot_name(g, in->in[j], b, sizeof b));
+        if (in->work >= 0)
+            fprintf(f, ", scratch arena@%lld (%lld reals)", (long long)in->work, (long long)in->work_size);
         fprintf(f, "\n");
     }
 }

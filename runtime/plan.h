@@ -7,7 +7,8 @@
  * phase of the step is reused by a later one unless it depends on
  * parameters updated in between (so G(z) is computed once, D(G(z)) again
  * after D's update). Every computed value gets an offset in one arena from
- * its liveness: it is kept only while a later instruction needs it.
+ * its liveness: it is kept only while a later instruction needs it; a
+ * convolution's scratch is a value that lives during its instruction only.
  * Parameters, gradients, optimizer state, data and noise live outside the
  * arena, in slabs the executor owns. */
 #ifndef GENC_PLAN_H
@@ -37,6 +38,9 @@ typedef struct Ins {
     int phase; /* the phase this instruction serves */
     Slot out;
     Slot in[GRAPH_MAXIN];
+    int64_t work; /* INS_COMPUTE: its kernel scratch (conv columns), reals
+                   * into the arena, live during this instruction only; -1: none */
+    int64_t work_size; /* reals of that scratch */
     Slot *grads; /* INS_UPDATE: one per phase parameter (off -1: none) */
     Slot loss;   /* INS_UPDATE: the loss value, read for the log */
 } Ins;
@@ -47,8 +51,8 @@ typedef struct Plan {
     unsigned mask; /* the phases that run (train), bit i for phase i */
     Ins *ins;
     int nins;
-    int64_t arena; /* reals of intermediate values */
-    int64_t work;  /* reals of kernel scratch (conv columns), shared */
+    int64_t arena; /* reals of intermediate values and kernel scratch */
+    int64_t work;  /* reals of the largest kernel scratch (inside the arena) */
 } Plan;
 
 /* Elements of node n at batch size B. */
