@@ -1848,6 +1848,8 @@ static bool has_saturating_term(Sema *s, TExpr *t, Objective *o, bool *seen)
     return false;
 }
 
+static bool texpr_uses_weights(const Model *m, const TExpr *t, int n);
+
 static void check_objective(Sema *s, Decl *d)
 {
     Model *m = s->m;
@@ -1924,12 +1926,19 @@ static void check_objective(Sema *s, Decl *d)
     }
     if (ok) {
         o.value = v.t;
+        /* after any error (a net may have lost the layers its output
+         * reads) the weights check would only repeat it */
+        bool nets_ok = s->diag->nerrors == 0;
         for (int side = 0; side < 2; side++)
             for (int i = 0; i < (side ? o.nmax : o.nmin); i++) {
                 int n = side ? o.max[i] : o.min[i];
                 if (!texpr_uses_net(m, o.value, n)) {
                     diag_error(s->diag, d->loc, "the objective does not depend on net '%s'",
                                m->nets[n].name);
+                    ok = false;
+                } else if (nets_ok && !texpr_uses_weights(m, o.value, n)) {
+                    diag_error(s->diag, d->loc, "the objective does not depend on the weights "
+                               "of net '%s': nothing would train them", m->nets[n].name);
                     ok = false;
                 }
             }
@@ -2449,6 +2458,91 @@ static bool uses_net(const Model *m, const TExpr *t, int n, bool *seen)
     for (int i = 0; i < t->nkids; i++)
         if (uses_net(m, t->kids[i], n, seen)) return true;
     return false;
+}
+
+/* Does a value depend on the weights of net w (w >= 0), or on argument
+ * `arg` of the net whose body it is in (arg >= 0)? A call passes on what
+ * an argument depends on only if the callee's output reads that argument,
+ * and adds the callee's own dependence on w's weights; so a net whose
+ * output ignores its layers (or its input) is seen for what it is.
+ * Per net, both answers are cached: reads[k * MAX_ARGS + a] and uses[k],
+ * -1 while unknown. */
+typedef struct Deps {
+    const Model *m;
+    int w;
+    signed char *reads, *uses;
+} Deps;
+
+enum { DEPS_MAX_ARGS = 64 };
+
+static bool depends(Deps *d, const TExpr *t, int arg, bool *seen);
+
+/* a fresh traversal of net k's outputs */
+static bool net_depends(Deps *d, int k, int w, int arg)
+{
+    const Net *net = &d->m->nets[k];
+    bool *seen = xcalloc((size_t)d->m->nall + 1, sizeof *seen);
+    int saved = d->w;
+    d->w = w;
+    bool r = false;
+    for (int i = 0; i < net->nouts && !r; i++) r = depends(d, net->outs[i], arg, seen);
+    d->w = saved;
+    free(seen);
+    return r;
+}
+
+static bool net_reads_arg(Deps *d, int k, int a)
+{
+    if (a >= DEPS_MAX_ARGS) return true; /* beyond the cache: assume so */
+    signed char *c = &d->reads[k * DEPS_MAX_ARGS + a];
+    if (*c < 0) {
+        *c = 0; /* a call cycle (never valid) ends here */
+        *c = net_depends(d, k, -1, a);
+    }
+    return *c;
+}
+
+static bool net_uses_weights(Deps *d, int k)
+{
+    if (d->uses[k] < 0) {
+        d->uses[k] = 0;
+        d->uses[k] = net_depends(d, k, d->w, -1);
+    }
+    return d->uses[k];
+}
+
+static bool depends(Deps *d, const TExpr *t, int arg, bool *seen)
+{
+    if (!t || seen[t->id]) return false;
+    seen[t->id] = true;
+    switch (t->kind) {
+    case TX_ARG: return arg >= 0 && t->ival == arg;
+    case TX_LAYER:
+        if (d->w >= 0 && d->m->layers[t->layer_id].net == d->w) return true;
+        break;
+    case TX_CALL:
+        if (d->w >= 0 && net_uses_weights(d, t->ival)) return true;
+        for (int i = 0; i < t->nkids; i++)
+            if (net_reads_arg(d, t->ival, i) && depends(d, t->kids[i], arg, seen)) return true;
+        return false;
+    default: break;
+    }
+    for (int i = 0; i < t->nkids; i++)
+        if (depends(d, t->kids[i], arg, seen)) return true;
+    return false;
+}
+
+static bool texpr_uses_weights(const Model *m, const TExpr *t, int n)
+{
+    Deps d = {m, n, xcalloc((size_t)m->nnets * DEPS_MAX_ARGS + 1, 1), xcalloc((size_t)m->nnets + 1, 1)};
+    memset(d.reads, -1, (size_t)m->nnets * DEPS_MAX_ARGS);
+    memset(d.uses, -1, (size_t)m->nnets);
+    bool *seen = xcalloc((size_t)m->nall + 1, sizeof *seen);
+    bool r = depends(&d, t, -1, seen);
+    free(seen);
+    free(d.reads);
+    free(d.uses);
+    return r;
 }
 
 bool texpr_uses_net(const Model *m, const TExpr *t, int n)
