@@ -2465,36 +2465,32 @@ static bool uses_net(const Model *m, const TExpr *t, int n, bool *seen)
  * an argument depends on only if the callee's output reads that argument,
  * and adds the callee's own dependence on w's weights; so a net whose
  * output ignores its layers (or its input) is seen for what it is.
- * Per net, both answers are cached: reads[k * MAX_ARGS + a] and uses[k],
- * -1 while unknown. */
+ * Per net, both answers are cached (-1 while unknown): reads[base[k] + a]
+ * whether net k's output reads its argument a, uses[k] whether it depends
+ * on w's weights. */
 typedef struct Deps {
     const Model *m;
     int w;
+    int *base;
     signed char *reads, *uses;
 } Deps;
 
-enum { DEPS_MAX_ARGS = 64 };
-
-static bool depends(Deps *d, const TExpr *t, int arg, bool *seen);
+static bool depends(Deps *d, const TExpr *t, int w, int arg, bool *seen);
 
 /* a fresh traversal of net k's outputs */
 static bool net_depends(Deps *d, int k, int w, int arg)
 {
     const Net *net = &d->m->nets[k];
     bool *seen = xcalloc((size_t)d->m->nall + 1, sizeof *seen);
-    int saved = d->w;
-    d->w = w;
     bool r = false;
-    for (int i = 0; i < net->nouts && !r; i++) r = depends(d, net->outs[i], arg, seen);
-    d->w = saved;
+    for (int i = 0; i < net->nouts && !r; i++) r = depends(d, net->outs[i], w, arg, seen);
     free(seen);
     return r;
 }
 
 static bool net_reads_arg(Deps *d, int k, int a)
 {
-    if (a >= DEPS_MAX_ARGS) return true; /* beyond the cache: assume so */
-    signed char *c = &d->reads[k * DEPS_MAX_ARGS + a];
+    signed char *c = &d->reads[d->base[k] + a];
     if (*c < 0) {
         *c = 0; /* a call cycle (never valid) ends here */
         *c = net_depends(d, k, -1, a);
@@ -2511,35 +2507,43 @@ static bool net_uses_weights(Deps *d, int k)
     return d->uses[k];
 }
 
-static bool depends(Deps *d, const TExpr *t, int arg, bool *seen)
+static bool depends(Deps *d, const TExpr *t, int w, int arg, bool *seen)
 {
     if (!t || seen[t->id]) return false;
     seen[t->id] = true;
     switch (t->kind) {
     case TX_ARG: return arg >= 0 && t->ival == arg;
     case TX_LAYER:
-        if (d->w >= 0 && d->m->layers[t->layer_id].net == d->w) return true;
+        if (w >= 0 && d->m->layers[t->layer_id].net == w) return true;
         break;
     case TX_CALL:
-        if (d->w >= 0 && net_uses_weights(d, t->ival)) return true;
+        if (w >= 0 && net_uses_weights(d, t->ival)) return true;
         for (int i = 0; i < t->nkids; i++)
-            if (net_reads_arg(d, t->ival, i) && depends(d, t->kids[i], arg, seen)) return true;
+            if (net_reads_arg(d, t->ival, i) && depends(d, t->kids[i], w, arg, seen)) return true;
         return false;
     default: break;
     }
     for (int i = 0; i < t->nkids; i++)
-        if (depends(d, t->kids[i], arg, seen)) return true;
+        if (depends(d, t->kids[i], w, arg, seen)) return true;
     return false;
 }
 
 static bool texpr_uses_weights(const Model *m, const TExpr *t, int n)
 {
-    Deps d = {m, n, xcalloc((size_t)m->nnets * DEPS_MAX_ARGS + 1, 1), xcalloc((size_t)m->nnets + 1, 1)};
-    memset(d.reads, -1, (size_t)m->nnets * DEPS_MAX_ARGS);
-    memset(d.uses, -1, (size_t)m->nnets);
+    Deps d = {m, n, xcalloc((size_t)m->nnets + 1, sizeof *d.base), NULL, NULL};
+    int nargs = 0;
+    for (int k = 0; k < m->nnets; k++) {
+        d.base[k] = nargs;
+        nargs += m->nets[k].nargs;
+    }
+    d.reads = xmalloc((size_t)nargs + 1);
+    d.uses = xmalloc((size_t)m->nnets + 1);
+    memset(d.reads, -1, (size_t)nargs + 1);
+    memset(d.uses, -1, (size_t)m->nnets + 1);
     bool *seen = xcalloc((size_t)m->nall + 1, sizeof *seen);
-    bool r = depends(&d, t, -1, seen);
+    bool r = depends(&d, t, n, -1, seen);
     free(seen);
+    free(d.base);
     free(d.reads);
     free(d.uses);
     return r;
