@@ -334,6 +334,7 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     const Node *n = &g->nodes[ins->node];
     int B = p->B;
     real *y = slot_ptr(e, ins->out);
+    real *scratch = ins->work >= 0 ? e->arena + ins->work : NULL; /* a convolution's */
     const real *x = n->nin > 0 ? slot_ptr(e, ins->in[0]) : NULL;
     const real *x1 = n->nin > 1 ? slot_ptr(e, ins->in[1]) : NULL;
     const real *x2 = n->nin > 2 ? slot_ptr(e, ins->in[2]) : NULL;
@@ -394,17 +395,17 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     }
     case OP_conv2d: {
         KConv c = conv_geom(g, n, B);
-        k_conv2d_forward(y, x, x1, e->arena + ins->work, &c);
+        k_conv2d_forward(y, x, x1, scratch, &c);
         break;
     }
     case OP_deconv2d: {
         KConv c = conv_geom(g, n, B);
-        k_deconv2d_forward(y, x, x1, e->arena + ins->work, &c);
+        k_deconv2d_forward(y, x, x1, scratch, &c);
         break;
     }
     case OP_conv2d_wgrad: {
         KConv c = conv_geom(g, n, B);
-        k_conv2d_bwd_filter(y, x, x1, e->arena + ins->work, &c);
+        k_conv2d_bwd_filter(y, x, x1, scratch, &c);
         break;
     }
     case OP_batchnorm: {

@@ -6,6 +6,7 @@
  * and checks that no two values alive at the same time share memory and
  * that everything fits in the plan's arena, for the step of every set of
  * phases. */
+#include <glob.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -18,10 +19,9 @@ typedef struct Value {
     int born, last, node;
 } Value;
 
-static int add(Value *v, int *n, int64_t off, int64_t size, int t, int node)
+static void add(Value *v, int *n, int64_t off, int64_t size, int t, int node)
 {
-    v[*n] = (Value){off, size, t, t, node};
-    return (*n)++;
+    v[(*n)++] = (Value){off, size, t, t, node};
 }
 
 /* the live value whose memory starts at off (a reshape reads its input's) */
@@ -78,23 +78,24 @@ static void check_plan(const Graph *g, const Plan *p, const char *what)
 int main(void)
 {
     pool_init(2);
-    const char *models[] = {"models/gan_mlp_mnist.g", "models/dcgan_mnist.g", "models/vae_mnist.g",
-                            "models/conv_vae_mnist.g", "models/cgan_mnist.g", "models/wgan_mnist.g",
-                            "models/classifier_mnist.g", "models/dcgan_fashion.g"};
-    for (size_t m = 0; m < sizeof models / sizeof *models; m++) {
+    glob_t models;
+    CHECK(glob("models/*.g", 0, NULL, &models) == 0 && models.gl_pathc >= 8);
+    for (size_t m = 0; m < models.gl_pathc; m++) {
+        const char *path = models.gl_pathv[m];
         int code;
-        Graph *g = compile_file(models[m], STOP_AUTODIFF, stderr, &code);
-        CHECKF(g != NULL, "%s does not compile", models[m]);
+        Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
+        CHECKF(g != NULL, "%s does not compile", path);
         if (!g) continue;
         unsigned all = (1u << g->nphases) - 1;
         for (unsigned mask = 1; mask <= all; mask++) {
             Plan *p = plan_step(g, 64, mask);
             char what[128];
-            snprintf(what, sizeof what, "%s, step of phases 0x%x", models[m], mask);
+            snprintf(what, sizeof what, "%s, step of phases 0x%x", path, mask);
             check_plan(g, p, what);
             plan_free(p);
         }
         graph_free(g);
     }
+    globfree(&models);
     return check_done("test_plan");
 }
