@@ -169,7 +169,7 @@ int eval_sample(RunOpts *o)
 
 int eval_test(RunOpts *o)
 {
-    if (o->judge) return eval_judge(o);
+    if (o->judge || o->images) return eval_judge(o);
     Run r;
     int code = run_open_trained(&r, o);
     if (code) return code;
@@ -394,7 +394,7 @@ static JudgeScore score(const real *probs, const real *feats, const real *test_f
         if (hist[c]) s.coverage -= (double)hist[c] / n * log((double)hist[c] / n);
     s.coverage /= log((double)k);
     s.agreement = want ? (double)agree / n : -1;
-    s.fd = frechet(feats, test_feats, n, d);
+    s.fd = fmax(0, frechet(feats, test_feats, n, d)); /* rounding can give -1e-6 */
     return s;
 }
 
@@ -405,30 +405,102 @@ static void print_score(const char *what, JudgeScore s)
     printf("\n");
 }
 
-/* Scores 1,000 samples of a generator with a trained classifier, and 1,000
- * real training images the same way, as the reference. */
+/* The images to judge, in the judge's range: 1,000 samples of the model
+ * o->file (with the labels a conditional model was asked for, in *want), or
+ * the first 1,000 images of the IDX file o->images. */
+static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, real *imgs, int **want)
+{
+    int64_t per = shape_count(jg->data->shape);
+    if (o->images) {
+        DataIdx idx;
+        char err[DATA_ERR_LEN];
+        if (data_idx_read(o->images, &idx, err)) {
+            fprintf(stderr, "genc: error: %s\n", err);
+            return EXIT_RUNTIME;
+        }
+        /* [n, rows, cols] is one channel, as data_load reads it */
+        bool images = idx.rank >= 3;
+        DataSet ds = {.n = idx.dims[0], .c = idx.rank == 4 ? idx.dims[1] : 1,
+                      .h = images ? idx.dims[idx.rank - 2] : 0,
+                      .w = images ? idx.dims[idx.rank - 1] : 0, .pixels = idx.data};
+        Shape reads = jg->data->shape, have = shape_make(false, 3, (int[]){ds.c, ds.h, ds.w});
+        reads.batch = false;
+        char b1[64], b2[64];
+        int status = EXIT_OK;
+        if (!images) {
+            fprintf(stderr, "genc: error: %s: an IDX file of rank %d, not images (rank 3 or 4)\n",
+                    o->images, idx.rank);
+            status = EXIT_RUNTIME;
+        } else if (!shape_eq(have, reads)) {
+            fprintf(stderr, "genc: error: %s: images of %s, but %s reads %s\n", o->images,
+                    shape_str(have, b1, sizeof b1), o->file, shape_str(reads, b2, sizeof b2));
+            status = EXIT_RUNTIME;
+        } else if (ds.n < JUDGE_N) {
+            fprintf(stderr, "genc: error: %s: %d images; judging needs %d\n", o->images, ds.n, JUDGE_N);
+            status = EXIT_RUNTIME;
+        } else {
+            int order[JUDGE_N];
+            for (int i = 0; i < JUDGE_N; i++) order[i] = i;
+            data_batch(&ds, order, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
+        }
+        data_idx_free(&idx);
+        return status;
+    }
+    Plan *mp = plan_eval(m->g, JUDGE_CHUNK, &m->g->sample, 1);
+    char err[EXEC_ERR_LEN];
+    int c = run_class_noise(m->g);
+    if (c >= 0) *want = xcalloc(JUDGE_N, sizeof **want);
+    Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : m->g->seed, STREAM_FIXED_NOISE);
+    real lo, hi;
+    run_sample_range(m->g, &lo, &hi);
+    int status = EXIT_OK;
+    /* generated images, mapped from the model's range to the judge's */
+    for (int at = 0; at < JUDGE_N; at += JUDGE_CHUNK) {
+        /* a conditional model draws rows of 10 per class, in turn */
+        const real *x = run_draw_samples(m, mp, JUDGE_CHUNK, &rng, -1, 10, err);
+        if (!x) {
+            fprintf(stderr, "genc: error: %s\n", err);
+            status = EXIT_RUNTIME;
+            break;
+        }
+        for (int64_t i = 0; i < JUDGE_CHUNK * per; i++)
+            imgs[at * per + i] = (real)((x[i] - lo) / (hi - lo) * (jg->data->hi - jg->data->lo) + jg->data->lo);
+        for (int i = 0; *want && i < JUDGE_CHUNK; i++)
+            (*want)[at + i] = (int)m->e->noise[c][i];
+    }
+    plan_free(mp);
+    return status;
+}
+
+/* Scores 1,000 samples of a generator (or the images of --images) with a
+ * trained classifier, and 1,000 real training images the same way, as the
+ * reference. */
 static int eval_judge(RunOpts *o)
 {
     Run m, j;
+    memset(&m, 0, sizeof m);
     memset(&j, 0, sizeof j);
-    int code = run_open_trained(&m, o);
-    /* --data names where the real images are: only the judge reads any */
-    RunOpts jo = {.file = o->judge, .checkpoint = o->judge_checkpoint, .seed = -1, .label = -1,
+    /* with --images, o->file is the judge itself; --data names where the
+     * real images are: only the judge reads any */
+    const char *judge = o->images ? o->file : o->judge;
+    const char *judge_ckpt = o->images ? o->checkpoint : o->judge_checkpoint;
+    RunOpts jo = {.file = judge, .checkpoint = judge_ckpt, .seed = -1, .label = -1,
                   .threads = o->threads, .data_dir = o->data_dir};
-    if (!code && m.g->sample < 0) {
+    int code = o->images ? EXIT_OK : run_open_trained(&m, o);
+    if (!code && !o->images && m.g->sample < 0) {
         fprintf(stderr, "genc: error: %s has no 'sample' setting to judge\n", o->file);
         code = EXIT_USAGE;
     }
     if (!code) code = run_open_trained(&j, &jo);
     if (!code && (j.g->judge < 0 || j.g->features < 0 || !j.g->data)) {
-        fprintf(stderr, "genc: error: --judge: %s is not a classifier (its objective has no "
-                "cross_entropy of a net ending in dense -> softmax)\n", o->judge);
+        fprintf(stderr, "genc: error: %s%s is not a classifier (its objective has no "
+                "cross_entropy of a net ending in dense -> softmax)\n", o->images ? "--images: " : "--judge: ", judge);
         code = EXIT_USAGE;
     }
-    if (!code && !shape_eq(m.g->nodes[m.g->sample].shape, j.g->data->shape)) {
+    if (!code && !o->images && !shape_eq(m.g->nodes[m.g->sample].shape, j.g->data->shape)) {
         char b1[64], b2[64];
         fprintf(stderr, "genc: error: --judge: %s draws %s but %s reads %s\n", o->file,
-                shape_str(m.g->nodes[m.g->sample].shape, b1, sizeof b1), o->judge,
+                shape_str(m.g->nodes[m.g->sample].shape, b1, sizeof b1), judge,
                 shape_str(j.g->data->shape, b2, sizeof b2));
         code = EXIT_USAGE;
     }
@@ -436,54 +508,39 @@ static int eval_judge(RunOpts *o)
     if (!code && (run_load_data(&j, "train", &train) || run_load_data(&j, "test", &test)))
         code = EXIT_RUNTIME;
     if (!code && test.n < JUDGE_N) {
-        fprintf(stderr, "genc: error: --judge needs %d test images; %s has %d\n", JUDGE_N,
-                o->judge, test.n);
+        fprintf(stderr, "genc: error: judging needs %d test images; %s has %d\n", JUDGE_N, judge, test.n);
         code = EXIT_RUNTIME;
     }
+    const Graph *jg = j.g;
+    int64_t per = code ? 0 : shape_count(jg->data->shape);
+    real *imgs = code ? NULL : xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
+    int *want = NULL;
+    if (!code) code = judge_candidates(o, &m, jg, imgs, &want);
     if (code) {
+        free(imgs);
         data_free(&train);
         data_free(&test);
         run_close(&j);
         run_close(&m);
         return code;
     }
-    const Graph *jg = j.g;
-    int64_t per = shape_count(jg->data->shape);
     int k = jg->nodes[jg->judge].shape.d[0], d = (int)shape_count(jg->nodes[jg->features].shape);
-    real *imgs = xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
+    real *cand = imgs;
+    imgs = xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
     real *probs = xcalloc((size_t)JUDGE_N * k, sizeof *probs);
     real *feats = xcalloc((size_t)JUDGE_N * d, sizeof *feats);
     real *test_feats = xcalloc((size_t)JUDGE_N * d, sizeof *test_feats);
-    int *idx = xcalloc(JUDGE_N, sizeof *idx), *want = NULL;
+    int *idx = xcalloc(JUDGE_N, sizeof *idx);
     int roots[2] = {jg->judge, jg->features};
     Plan *jp = plan_eval(jg, JUDGE_CHUNK, roots, 2);
-    Plan *mp = plan_eval(m.g, JUDGE_CHUNK, &m.g->sample, 1);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
     /* the test images' features: the reference distribution */
     for (int i = 0; i < JUDGE_N; i++) idx[i] = i;
     data_batch(&test, idx, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
     if (classify(&j, jp, imgs, JUDGE_N, probs, test_feats, err)) status = EXIT_RUNTIME;
-    /* generated images, mapped from the model's range to the judge's */
-    int c = run_class_noise(m.g);
-    if (c >= 0) want = xcalloc(JUDGE_N, sizeof *want);
-    Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : m.g->seed, STREAM_FIXED_NOISE);
-    real lo, hi;
-    run_sample_range(m.g, &lo, &hi);
-    for (int at = 0; at < JUDGE_N && status == EXIT_OK; at += JUDGE_CHUNK) {
-        /* a conditional model draws rows of 10 per class, in turn */
-        const real *x = run_draw_samples(&m, mp, JUDGE_CHUNK, &rng, -1, 10, err);
-        if (!x) {
-            status = EXIT_RUNTIME;
-            break;
-        }
-        for (int64_t i = 0; i < JUDGE_CHUNK * per; i++)
-            imgs[at * per + i] = (real)((x[i] - lo) / (hi - lo) * (jg->data->hi - jg->data->lo) + jg->data->lo);
-        for (int i = 0; want && i < JUDGE_CHUNK; i++)
-            want[at + i] = (int)m.e->noise[c][i];
-    }
     JudgeScore gen = {0}, real_s = {0};
-    if (status == EXIT_OK && classify(&j, jp, imgs, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
+    if (status == EXIT_OK && classify(&j, jp, cand, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
     if (status == EXIT_OK) gen = score(probs, feats, test_feats, JUDGE_N, k, d, want);
     /* 1,000 real training images in a fixed random order, the reference */
     if (status == EXIT_OK) {
@@ -498,16 +555,16 @@ static int eval_judge(RunOpts *o)
         else real_s = score(probs, feats, test_feats, JUDGE_N, k, d, NULL);
     }
     if (status == EXIT_OK) {
-        printf("judged by %s (%s), %d images each; fd against %d test images\n", o->judge,
-               o->judge_checkpoint ? o->judge_checkpoint : j.ckpt, JUDGE_N, JUDGE_N);
+        printf("judged by %s (%s), %d images each; fd against %d test images\n", judge,
+               judge_ckpt ? judge_ckpt : j.ckpt, JUDGE_N, JUDGE_N);
         printf("  %-26s %9s %9s %9s%s\n", "", "confident", "coverage", "fd", want ? "     label" : "");
-        print_score(o->file, gen);
+        print_score(o->images ? o->images : o->file, gen);
         print_score("real training images", real_s);
     } else {
         fprintf(stderr, "genc: error: %s\n", err);
     }
     plan_free(jp);
-    plan_free(mp);
+    free(cand);
     free(imgs);
     free(probs);
     free(feats);

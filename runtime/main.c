@@ -48,6 +48,8 @@ static const char usage[] =
     "                            share confident (p > 0.9), class coverage, Frechet distance\n"
     "                            (--data: where the judge finds the real images)\n"
     "      --judge-checkpoint PATH  default runs/CLASSIFIER/checkpoint.genc\n"
+    "      --images FILE.idx     with FILE.g a classifier: score the file's first 1,000\n"
+    "                            images (any generator's) the way --judge scores samples\n"
     "  bench FILE.g [options]    time training steps on random data of the model's shape\n"
     "      --steps N --warmup N --threads N --batch N (defaults 20, 3, every core, the model's)\n"
     "      --profile             time per op kind\n"
@@ -239,6 +241,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
         if (!is_run && !is_sample) {
             if (strcmp(a, "--judge") == 0) { NEED_VALUE(); o->judge = v; continue; }
             if (strcmp(a, "--judge-checkpoint") == 0) { NEED_VALUE(); o->judge_checkpoint = v; continue; }
+            if (strcmp(a, "--images") == 0) { NEED_VALUE(); o->images = v; continue; }
             INT_OPT("--seed", 0, 4000000000LL, o->seed)
         }
         if (strcmp(a, "--data") == 0) { NEED_VALUE(); o->data_dir = v; continue; }
@@ -255,6 +258,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
 #undef NEED_VALUE
     }
     if (!o->file) return usage_error("%s needs a model file", cmd);
+    if (o->images && (o->judge || o->judge_checkpoint))
+        return usage_error("--images makes %s the judge; drop --judge and --judge-checkpoint", o->file);
     return 0;
 }
 

@@ -39,6 +39,7 @@ typedef struct RunOpts {
     bool interpolate;       /* decode interpolations between test images' codes */
     /* eval */
     const char *judge, *judge_checkpoint;
+    const char *images;     /* --images: an IDX file for the classifier o->file to judge */
 } RunOpts;
 
 typedef struct Run {

@@ -32,4 +32,40 @@ real_line=$(grep 'real training images' "$T/out")
     fail "eval --judge --data from another directory: $(head -3 "$T/err2")"
 [ "$(grep 'real training images' "$T/out2")" = "$real_line" ] ||
     fail "eval --judge --data read other real digits: $(cat "$T/out2")"
+# --images judges an IDX file of images. The first 1,000 test digits are the
+# reference set itself: fd 0, and the same confident share as the classifier
+# gives real digits. The same 1,000 samples as --judge judged, written to a
+# file as bytes, score the same up to that rounding.
+expect_status 0 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" \
+    --images data/mnist/t10k-images-idx3-ubyte
+test_fd=$(awk '/t10k-images/ {print $4}' "$T/out")
+[ "$test_fd" = "0.00" ] || fail "--images of the test digits themselves: fd $test_fd, want 0.00"
+expect_status 0 "$GENC" sample models/gan_mlp_mnist.g --checkpoint "$T/g/checkpoint.genc" --n 1000 \
+    --grid 10x100 --out "$T/s.idx"
+expect_status 0 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" --images "$T/s.idx"
+[ "$(grep 'real training images' "$T/out")" = "$real_line" ] ||
+    fail "--images: another reference line: $(cat "$T/out")"
+file_fd=$(awk '/s.idx/ {print $4}' "$T/out")
+echo "$name: --judge fd $gen_fd, the same samples from a file $file_fd"
+awk -v f="$file_fd" -v g="$gen_fd" 'BEGIN { d = f - g; exit !(d < 0.01 * g && -d < 0.01 * g) }' ||
+    fail "--images of --judge's own samples: fd $file_fd, --judge's $gen_fd"
+
+# --images errors name the file and the problem
+printf '\000\000\010\003\000\000\000\012\000\000\000\034\000\000\000\034' > "$T/few.idx"
+head -c 7840 /dev/zero >> "$T/few.idx"
+expect_status 1 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" --images "$T/few.idx"
+expect_err "genc: error: $T/few.idx: 10 images; judging needs 1000"
+expect_status 1 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" \
+    --images data/mnist/t10k-labels-idx1-ubyte
+expect_err "genc: error: data/mnist/t10k-labels-idx1-ubyte: an IDX file of rank 1, not images (rank 3 or 4)"
+printf '\000\000\010\003\000\000\003\350\000\000\000\016\000\000\000\016' > "$T/small.idx"
+head -c 196000 /dev/zero >> "$T/small.idx"
+expect_status 1 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" --images "$T/small.idx"
+expect_err "genc: error: $T/small.idx: images of [1, 14, 14], but models/classifier_mnist.g reads [1, 28, 28]"
+expect_status 1 "$GENC" eval models/classifier_mnist.g --checkpoint "$T/c/checkpoint.genc" --images "$T/none.idx"
+expect_err "genc: error: $T/none.idx: cannot open: No such file or directory"
+expect_status 2 "$GENC" eval models/gan_mlp_mnist.g --checkpoint "$T/g/checkpoint.genc" --images "$T/s.idx"
+expect_err "genc: error: --images: models/gan_mlp_mnist.g is not a classifier (its objective has no cross_entropy of a net ending in dense -> softmax)"
+expect_status 2 "$GENC" eval models/classifier_mnist.g --images "$T/s.idx" --judge models/classifier_mnist.g
+expect_err "genc: --images makes models/classifier_mnist.g the judge; drop --judge and --judge-checkpoint"
 finish
