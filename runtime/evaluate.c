@@ -398,9 +398,9 @@ static JudgeScore score(const real *probs, const real *feats, const real *test_f
     return s;
 }
 
-static void print_score(const char *what, JudgeScore s)
+static void print_score(const char *what, int width, JudgeScore s)
 {
-    printf("  %-26s %9.3f %9.3f %9.2f", what, s.confident, s.coverage, s.fd);
+    printf("  %-*s %9.3f %9.3f %9.2f", width, what, s.confident, s.coverage, s.fd);
     if (s.agreement >= 0) printf(" %9.3f", s.agreement);
     printf("\n");
 }
@@ -557,9 +557,11 @@ static int eval_judge(RunOpts *o)
     if (status == EXIT_OK) {
         printf("judged by %s (%s), %d images each; fd against %d test images\n", judge,
                judge_ckpt ? judge_ckpt : j.ckpt, JUDGE_N, JUDGE_N);
-        printf("  %-26s %9s %9s %9s%s\n", "", "confident", "coverage", "fd", want ? "     label" : "");
-        print_score(o->images ? o->images : o->file, gen);
-        print_score("real training images", real_s);
+        const char *what = o->images ? o->images : o->file;
+        int width = strlen(what) > 26 ? (int)strlen(what) : 26; /* a long path keeps the columns */
+        printf("  %-*s %9s %9s %9s%s\n", width, "", "confident", "coverage", "fd", want ? "     label" : "");
+        print_score(what, width, gen);
+        print_score("real training images", width, real_s);
     } else {
         fprintf(stderr, "genc: error: %s\n", err);
     }
