@@ -1665,6 +1665,11 @@ static void check_net(Sema *s, int n)
             where = b->loc;
         }
         if (v.kind == V_ERR) continue;
+        if (v.kind != V_TENSOR) { /* `b = 1`: a named output bound to a number */
+            diag_error(s->diag, where, "output '%s' of net '%s' is %s, not a tensor",
+                       net->outname[i], net->name, vkind_name(v.kind));
+            continue;
+        }
         if (!shape_eq(v.t->shape, net->outshape[i])) {
             diag_error(s->diag, where, "net '%s' is declared to return %s but its body gives %s",
                        net->name, shp(net->outshape[i], b1), shp(v.t->shape, b2));
