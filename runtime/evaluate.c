@@ -407,8 +407,9 @@ static void print_score(const char *what, int width, JudgeScore s)
 
 /* The images to judge, in the judge's range: 1,000 samples of the model
  * o->file (with the labels a conditional model was asked for, in *want), or
- * the first 1,000 images of the IDX file o->images. */
-static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, real *imgs, int **want)
+ * the first 1,000 images of the IDX file o->images (first = 0..999). */
+static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, const int *first, real *imgs,
+                            int **want)
 {
     int64_t per = shape_count(jg->data->shape);
     if (o->images) {
@@ -439,9 +440,7 @@ static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, real *imgs, int
             fprintf(stderr, "genc: error: %s: %d images; judging needs %d\n", o->images, ds.n, JUDGE_N);
             status = EXIT_RUNTIME;
         } else {
-            int order[JUDGE_N];
-            for (int i = 0; i < JUDGE_N; i++) order[i] = i;
-            data_batch(&ds, order, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
+            data_batch(&ds, first, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
         }
         data_idx_free(&idx);
         return status;
@@ -512,12 +511,17 @@ static int eval_judge(RunOpts *o)
         code = EXIT_RUNTIME;
     }
     const Graph *jg = j.g;
-    int64_t per = code ? 0 : shape_count(jg->data->shape);
-    real *imgs = code ? NULL : xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
-    int *want = NULL;
-    if (!code) code = judge_candidates(o, &m, jg, imgs, &want);
+    /* 0..999: the first JUDGE_N images of a set, in order */
+    int *idx = xcalloc(JUDGE_N, sizeof *idx), *want = NULL;
+    for (int i = 0; i < JUDGE_N; i++) idx[i] = i;
+    real *cand = NULL;
+    if (!code) {
+        cand = xcalloc((size_t)(JUDGE_N * shape_count(jg->data->shape)), sizeof *cand);
+        code = judge_candidates(o, &m, jg, idx, cand, &want);
+    }
     if (code) {
-        free(imgs);
+        free(cand);
+        free(idx);
         data_free(&train);
         data_free(&test);
         run_close(&j);
@@ -525,18 +529,15 @@ static int eval_judge(RunOpts *o)
         return code;
     }
     int k = jg->nodes[jg->judge].shape.d[0], d = (int)shape_count(jg->nodes[jg->features].shape);
-    real *cand = imgs;
-    imgs = xcalloc((size_t)(JUDGE_N * per), sizeof *imgs);
+    real *imgs = xcalloc((size_t)(JUDGE_N * shape_count(jg->data->shape)), sizeof *imgs);
     real *probs = xcalloc((size_t)JUDGE_N * k, sizeof *probs);
     real *feats = xcalloc((size_t)JUDGE_N * d, sizeof *feats);
     real *test_feats = xcalloc((size_t)JUDGE_N * d, sizeof *test_feats);
-    int *idx = xcalloc(JUDGE_N, sizeof *idx);
     int roots[2] = {jg->judge, jg->features};
     Plan *jp = plan_eval(jg, JUDGE_CHUNK, roots, 2);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
     /* the test images' features: the reference distribution */
-    for (int i = 0; i < JUDGE_N; i++) idx[i] = i;
     data_batch(&test, idx, JUDGE_N, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
     if (classify(&j, jp, imgs, JUDGE_N, probs, test_feats, err)) status = EXIT_RUNTIME;
     JudgeScore gen = {0}, real_s = {0};
