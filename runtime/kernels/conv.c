@@ -17,6 +17,7 @@
  * grouping (x_b is already its own column matrix). */
 #include "kernels_impl.h"
 
+#include <limits.h>
 #include <string.h>
 
 #define CONV_MIN_N 256
@@ -66,7 +67,9 @@ static int conv_groups(const KConv *g)
     return (g->B + nb - 1) / nb;
 }
 
-/* per-thread buffers: im2col columns, then the gathered y or dy */
+/* Per-thread buffers: the im2col columns [CRS, nb*PQ], the gathered y or
+ * dy [K, nb*PQ], the group's images with their padding [nb, C, Hp, Wp]
+ * (Hp = H + 2ph), and the offsets of the group's nb*PQ columns in it. */
 static size_t conv_col_size(const KConv *g)
 {
     return conv_pointwise(g) ? 0 : (size_t)g->C * g->R * g->S * conv_nb(g) * g->P * g->Q;
@@ -78,7 +81,31 @@ static size_t conv_aux_size(const KConv *g)
     return nb > 1 ? (size_t)g->K * nb * g->P * g->Q : 0;
 }
 
-static size_t conv_task_size(const KConv *g) { return conv_col_size(g) + conv_aux_size(g); }
+static size_t conv_plane(const KConv *g) { return (size_t)(g->H + 2 * g->ph) * (g->W + 2 * g->pw); }
+
+static size_t conv_pad_size(const KConv *g)
+{
+    return conv_pointwise(g) ? 0 : (size_t)conv_nb(g) * g->C * conv_plane(g);
+}
+
+/* the offsets are ints, stored in reals' room */
+static size_t conv_off_size(const KConv *g)
+{
+    if (conv_pointwise(g)) return 0;
+    size_t n = (size_t)conv_nb(g) * g->P * g->Q;
+    return (n * sizeof(int) + sizeof(real) - 1) / sizeof(real);
+}
+
+static size_t conv_task_size(const KConv *g)
+{
+    return conv_col_size(g) + conv_aux_size(g) + conv_pad_size(g) + conv_off_size(g);
+}
+
+/* This thread's buffers, in the order above. */
+typedef struct ConvBufs {
+    real *col, *aux, *pad;
+    int *off;
+} ConvBufs;
 
 static int conv_max_tasks(const KConv *g)
 {
@@ -107,75 +134,90 @@ size_t k_conv_work_size(const KConv *g)
     return conv_bufs_size(g) + partials;
 }
 
-/* this thread's buffers */
-static real *conv_thread_buf(real *work, const KConv *g)
+static ConvBufs conv_thread_bufs(real *work, const KConv *g)
 {
-    return work + conv_task_size(g) * (size_t)pool_thread_index();
+    ConvBufs b;
+    b.col = work + conv_task_size(g) * (size_t)pool_thread_index();
+    b.aux = b.col + conv_col_size(g);
+    b.pad = b.aux + conv_aux_size(g);
+    b.off = (int *)(b.pad + conv_pad_size(g));
+    return b;
 }
 
-/* ---- im2col and col2im ------------------------------------------------ */
+/* ---- im2col and col2im ------------------------------------------------ *
+ *
+ * Both work on a padded copy of the group's images, [m, C, Hp, Wp] with
+ * zero borders, so that every column entry has a source pixel and no
+ * bounds are checked. Column n = (i, p, q) of row (c, r, s) is then the
+ * padded pixel off[n] + (c*Hp + r)*Wp + s, with off[n] = the offset of
+ * (image i, row p*sh, column q*sw): one table serves all C*R*S rows, each
+ * row one flat loop over the group's m*PQ columns (a row per output row,
+ * 7 values long in DCGAN's late layers, cost more in loop overhead than in
+ * copying). */
 
-/* The outputs q whose input column q*sw - pw + s lies in [0, W): [*lo, *hi) */
-static void conv_valid(int s, int stride, int pad, int W, int Q, int *lo, int *hi)
+/* off[n] for the nb*PQ columns of a full group */
+static void conv_offsets(int *off, const KConv *g)
 {
-    int a = pad - s; /* q*stride >= a */
-    int b = W - 1 + pad - s; /* q*stride <= b */
-    *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
-    *hi = b < 0 ? 0 : b / stride + 1;
-    if (*hi > Q) *hi = Q;
-    if (*lo > *hi) *lo = *hi;
+    GENC_ASSERT(conv_pad_size(g) <= INT_MAX);
+    int nb = conv_nb(g), Wp = g->W + 2 * g->pw, n = 0;
+    size_t image = (size_t)g->C * conv_plane(g);
+    for (int i = 0; i < nb; i++)
+        for (int p = 0; p < g->P; p++)
+            for (int q = 0; q < g->Q; q++)
+                off[n++] = (int)(i * image + (size_t)p * g->sh * Wp + (size_t)q * g->sw);
 }
 
-/* col [C*R*S, P*Q] from one image x [C, H, W]; rows ld apart */
-static void im2col(real *col, size_t ld, const real *x, const KConv *g)
+/* The interiors of pad [m, C, Hp, Wp] <- x [m, C, H, W]; the borders stay
+ * as they are (zero). */
+static void conv_pad_in(real *pad, const real *x, int m, const KConv *g)
 {
-    int H = g->H, W = g->W, P = g->P, Q = g->Q;
+    int H = g->H, W = g->W, Wp = W + 2 * g->pw;
+    size_t plane = conv_plane(g);
+    for (long ic = 0; ic < (long)m * g->C; ic++)
+        for (int h = 0; h < H; h++)
+            memcpy(pad + ic * plane + (size_t)(h + g->ph) * Wp + g->pw,
+                   x + ((size_t)ic * H + h) * W, sizeof(real) * (size_t)W);
+}
+
+/* x [m, C, H, W] <- the interiors of pad */
+static void conv_pad_out(real *x, const real *pad, int m, const KConv *g)
+{
+    int H = g->H, W = g->W, Wp = W + 2 * g->pw;
+    size_t plane = conv_plane(g);
+    for (long ic = 0; ic < (long)m * g->C; ic++)
+        for (int h = 0; h < H; h++)
+            memcpy(x + ((size_t)ic * H + h) * W,
+                   pad + ic * plane + (size_t)(h + g->ph) * Wp + g->pw, sizeof(real) * (size_t)W);
+}
+
+/* col [CRS, N] from the padded images (N = m*PQ columns) */
+static void im2col(real *col, const real *pad, const int *off, int N, const KConv *g)
+{
+    int Wp = g->W + 2 * g->pw;
+    size_t plane = conv_plane(g);
     for (int c = 0; c < g->C; c++)
         for (int r = 0; r < g->R; r++)
             for (int s = 0; s < g->S; s++) {
-                real *row = col + ((size_t)(c * g->R + r) * g->S + s) * ld;
-                int qlo, qhi;
-                conv_valid(s, g->sw, g->pw, W, Q, &qlo, &qhi);
-                for (int p = 0; p < P; p++) {
-                    real *dst = row + (size_t)p * Q;
-                    int h = p * g->sh - g->ph + r;
-                    if (h < 0 || h >= H) {
-                        memset(dst, 0, sizeof(real) * (size_t)Q);
-                        continue;
-                    }
-                    const real *src = x + ((size_t)c * H + h) * W - g->pw + s;
-                    for (int q = 0; q < qlo; q++) dst[q] = 0;
-                    if (g->sw == 1)
-                        memcpy(dst + qlo, src + qlo, sizeof(real) * (size_t)(qhi - qlo));
-                    else
-                        for (int q = qlo; q < qhi; q++) dst[q] = src[q * g->sw];
-                    for (int q = qhi; q < Q; q++) dst[q] = 0;
-                }
+                real *restrict row = col + ((size_t)(c * g->R + r) * g->S + s) * N;
+                const real *base = pad + c * plane + (size_t)r * Wp + s;
+                for (int n = 0; n < N; n++) row[n] = base[off[n]];
             }
 }
 
-/* x [C, H, W] = col2im(col [C*R*S, P*Q], rows ld apart): the adjoint of
- * im2col, every column entry added back to the pixel it was copied from */
-static void col2im(real *x, const real *col, size_t ld, const KConv *g)
+/* The adjoint: every column entry added back to the padded pixel it was
+ * copied from, into pad (zeroed here). Each pixel receives its entries in
+ * (c, r, s) order, the order of the rows. */
+static void col2im(real *pad, const real *col, const int *off, int m, int N, const KConv *g)
 {
-    int H = g->H, W = g->W, P = g->P, Q = g->Q;
-    memset(x, 0, sizeof(real) * (size_t)g->C * H * W);
+    int Wp = g->W + 2 * g->pw;
+    size_t plane = conv_plane(g);
+    memset(pad, 0, sizeof(real) * (size_t)m * g->C * plane);
     for (int c = 0; c < g->C; c++)
         for (int r = 0; r < g->R; r++)
             for (int s = 0; s < g->S; s++) {
-                const real *row = col + ((size_t)(c * g->R + r) * g->S + s) * ld;
-                int qlo, qhi;
-                conv_valid(s, g->sw, g->pw, W, Q, &qlo, &qhi);
-                for (int p = 0; p < P; p++) {
-                    int h = p * g->sh - g->ph + r;
-                    if (h < 0 || h >= H) continue;
-                    const real *src = row + (size_t)p * Q;
-                    real *dst = x + ((size_t)c * H + h) * W - g->pw + s;
-                    if (g->sw == 1)
-                        for (int q = qlo; q < qhi; q++) dst[q] += src[q];
-                    else
-                        for (int q = qlo; q < qhi; q++) dst[q * g->sw] += src[q];
-                }
+                const real *row = col + ((size_t)(c * g->R + r) * g->S + s) * N;
+                real *base = pad + c * plane + (size_t)r * Wp + s;
+                for (int n = 0; n < N; n++) base[off[n]] += row[n];
             }
 }
 
@@ -197,14 +239,26 @@ static int conv_group(const KConv *g, long grp, long *b0)
     return g->B - *b0 < nb ? (int)(g->B - *b0) : nb;
 }
 
-/* im2col of m images from b0 into col [CRS, m*PQ]; returns the column
- * matrix (x itself for a 1x1 convolution) */
-static const real *conv_cols(real *col, const real *x, long b0, int m, const KConv *g)
+/* A task's set-up for im2col: the offsets, and the padded images' borders
+ * zeroed (work is shared with other nodes, so they hold anything). */
+static ConvBufs conv_task_bufs(real *work, bool im2col_borders, const KConv *g)
 {
-    size_t xs = (size_t)g->C * g->H * g->W, PQ = (size_t)g->P * g->Q;
+    ConvBufs b = conv_thread_bufs(work, g);
+    if (conv_pointwise(g)) return b;
+    conv_offsets(b.off, g);
+    if (im2col_borders) memset(b.pad, 0, sizeof(real) * conv_pad_size(g));
+    return b;
+}
+
+/* im2col of m images from b0 into b->col [CRS, m*PQ]; returns the column
+ * matrix (x itself for a 1x1 convolution) */
+static const real *conv_cols(const ConvBufs *b, const real *x, long b0, int m, const KConv *g)
+{
+    size_t xs = (size_t)g->C * g->H * g->W;
     if (conv_pointwise(g)) return x + b0 * xs; /* m == 1 */
-    for (int i = 0; i < m; i++) im2col(col + i * PQ, m * PQ, x + (b0 + i) * xs, g);
-    return col;
+    conv_pad_in(b->pad, x + b0 * xs, m, g);
+    im2col(b->col, b->pad, b->off, m * g->P * g->Q, g);
+    return b->col;
 }
 
 /* group [K, m*PQ] = the m per-image [K, PQ] blocks of t from image b0 */
@@ -232,17 +286,17 @@ static void conv_fwd_task(void *vj, int t)
     const ConvJob *j = vj;
     const KConv *g = j->g;
     int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
-    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
+    ConvBufs b = conv_task_bufs(j->work, true, g);
     for (long grp = conv_group_lo(j, t); grp < conv_group_lo(j, t + 1); grp++) {
         long b0;
         int m = conv_group(g, grp, &b0), N = m * PQ;
-        const real *cols = conv_cols(col, j->in1, b0, m, g);
-        real *y = m == 1 ? j->out + b0 * (size_t)g->K * PQ : aux;
+        const real *cols = conv_cols(&b, j->in1, b0, m, g);
+        real *y = m == 1 ? j->out + b0 * (size_t)g->K * PQ : b.aux;
         if (j->T == 1) /* one task (B = 1, or little work): split the GEMM */
             k_matmul(y, j->in2, cols, g->K, N, CRS, false, false);
         else
             k_gemm(false, false, g->K, N, CRS, 1, j->in2, CRS, cols, N, 0, y, N);
-        if (m > 1) conv_scatter(j->out, aux, b0, m, g);
+        if (m > 1) conv_scatter(j->out, b.aux, b0, m, g);
     }
 }
 
@@ -264,22 +318,24 @@ static void conv_bwd_data_task(void *vj, int t)
     const KConv *g = j->g;
     int CRS = g->C * g->R * g->S, PQ = g->P * g->Q;
     size_t xs = (size_t)g->C * g->H * g->W;
-    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
+    ConvBufs b = conv_task_bufs(j->work, false, g);
     for (long grp = conv_group_lo(j, t); grp < conv_group_lo(j, t + 1); grp++) {
         long b0;
         int m = conv_group(g, grp, &b0), N = m * PQ;
         const real *dy = j->in1 + b0 * (size_t)g->K * PQ;
         if (m > 1) {
-            conv_gather(aux, j->in1, b0, m, g);
-            dy = aux;
+            conv_gather(b.aux, j->in1, b0, m, g);
+            dy = b.aux;
         }
-        real *dst = conv_pointwise(g) ? j->out + b0 * xs : col;
+        real *dst = conv_pointwise(g) ? j->out + b0 * xs : b.col;
         if (j->T == 1)
             k_matmul(dst, j->in2, dy, CRS, N, g->K, true, false);
         else
             k_gemm(true, false, CRS, N, g->K, 1, j->in2, CRS, dy, N, 0, dst, N);
-        if (!conv_pointwise(g))
-            for (int i = 0; i < m; i++) col2im(j->out + (b0 + i) * xs, col + i * PQ, N, g);
+        if (!conv_pointwise(g)) {
+            col2im(b.pad, b.col, b.off, m, N, g);
+            conv_pad_out(j->out + b0 * xs, b.pad, m, g);
+        }
     }
 }
 
@@ -299,17 +355,17 @@ static void conv_bwd_filter_task(void *vj, int t)
     /* task 0 writes dw itself, the others a partial after the buffers */
     real *dw = t == 0 ? j->out
                       : j->work + conv_bufs_size(g) + wsize * (size_t)(t - 1);
-    real *col = conv_thread_buf(j->work, g), *aux = col + conv_col_size(g);
+    ConvBufs b = conv_task_bufs(j->work, true, g);
     long lo = conv_group_lo(j, t), hi = conv_group_lo(j, t + 1);
     if (lo == hi) memset(dw, 0, sizeof(real) * wsize);
     for (long grp = lo; grp < hi; grp++) {
         long b0;
         int m = conv_group(g, grp, &b0), N = m * PQ;
-        const real *cols = conv_cols(col, j->in1, b0, m, g);
+        const real *cols = conv_cols(&b, j->in1, b0, m, g);
         const real *dy = j->in2 + b0 * (size_t)g->K * PQ;
         if (m > 1) {
-            conv_gather(aux, j->in2, b0, m, g);
-            dy = aux;
+            conv_gather(b.aux, j->in2, b0, m, g);
+            dy = b.aux;
         }
         k_gemm(false, true, g->K, CRS, N, 1, dy, N, cols, N, grp == lo ? 0 : 1, dw, CRS);
     }
