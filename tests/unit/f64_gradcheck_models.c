@@ -49,7 +49,7 @@ static void check_model(const char *path, int B, int samples)
         CHECKF(isfinite(l0), "%s phase %s: loss %g", path, g->phases[p].name, l0);
         real *grad = malloc(sizeof(real) * (size_t)e->plen[p]);
         memcpy(grad, e->grads + e->pstart[p], sizeof(real) * (size_t)e->plen[p]);
-        int worst = -1;
+        int worst = -1, large = 0;
         double worst_err = 0;
         for (int s = 0; s < samples; s++) {
             int64_t k = (int64_t)rng_categorical(&r, (uint64_t)e->plen[p]);
@@ -69,12 +69,18 @@ static void check_model(const char *path, int B, int samples)
             double rel = fabs(fd - an) / fmax(fabs(fd), fabs(an));
             bool ok = fabs(fd - an) <= 1e-5 * fmax(fabs(fd), fabs(an)) + floor_abs;
             if (fabs(fd - an) > floor_abs && rel > worst_err) worst_err = rel, worst = (int)k;
+            large += fabs(an) > 1e3 * floor_abs;
             CHECKF(ok, "%s phase %s param real %lld: autodiff %.10g, finite differences %.10g",
                    path, g->phases[p].name, (long long)k, an, fd);
         }
-        printf("f64_gradcheck_models: %s phase %s: %d parameters, worst relative error %.2e "
-               "(real %d)\n",
-               path, g->phases[p].name, samples, worst_err, worst);
+        if (worst < 0) /* no difference above the floor: no relative error to report */
+            printf("f64_gradcheck_models: %s phase %s: %d parameters (%d gradients above "
+                   "1000 x the floor), every difference within the absolute floor\n",
+                   path, g->phases[p].name, samples, large);
+        else
+            printf("f64_gradcheck_models: %s phase %s: %d parameters (%d gradients above "
+                   "1000 x the floor), worst relative error %.2e (real %d)\n",
+                   path, g->phases[p].name, samples, large, worst_err, worst);
         free(grad);
     }
     exec_free(e);
