@@ -1683,12 +1683,25 @@ static void check_net(Sema *s, int n)
     if (s->diag->nerrors != errors) s->net_bad[n] = true;
 }
 
+/* A declaration of data or noise that failed still binds its names (those
+ * not bound already) to an error value, so that their uses are not
+ * reported again as unknown names. */
+static void bind_failed_source(Sema *s, Decl *d)
+{
+    const Ident *names = d->kind == DECL_DATA ? d->names.v : &d->name;
+    int n = d->kind == DECL_DATA ? d->names.n : 1;
+    for (int i = 0; i < n; i++)
+        if (!lookup_in(s->globals, names[i].name))
+            bind(&s->globals, names[i].name, val_err, names[i].loc);
+}
+
 static void check_source(Sema *s, Decl *d)
 {
     Ast *a = d->value;
     if (a->kind != AST_CALL && a->kind != AST_NAME) {
         diag_error(s->diag, a->loc, "expected a distribution or dataset after '~', like "
                    "normal(100) or mnist(train)");
+        bind_failed_source(s, d);
         return;
     }
     int id = find_builtin(a->name);
@@ -1704,6 +1717,7 @@ static void check_source(Sema *s, Decl *d)
                        d->kind == DECL_DATA ? "dataset" : "distribution", a->name,
                        d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\")"
                                             : "distributions: normal, uniform, categorical");
+        bind_failed_source(s, d);
         return;
     }
     bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX;
@@ -1712,10 +1726,14 @@ static void check_source(Sema *s, Decl *d)
                                               "data x ~ mnist(train)"
                                             : "'%s' is noise, not data: drop the word 'data'",
                    a->name);
+        bind_failed_source(s, d);
         return;
     }
     Args ar;
-    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc)) return;
+    if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc)) {
+        bind_failed_source(s, d);
+        return;
+    }
     Model *m = s->m;
     if (!is_data) {
         Noise nz = {.name = xstrdup(d->name.name), .loc = d->name.loc};
@@ -1753,10 +1771,12 @@ static void check_source(Sema *s, Decl *d)
     if (m->data) {
         diag_error(s->diag, d->loc, "a model reads one data source; '%s' is already declared on "
                    "line %d", m->data->name, m->data->loc.line);
+        bind_failed_source(s, d);
         return;
     }
     if (d->names.n > 2) {
         diag_error(s->diag, d->names.v[2].loc, "data gives at most two names: images and labels");
+        bind_failed_source(s, d);
         return;
     }
     DataSrc *ds = xcalloc(1, sizeof *ds);
