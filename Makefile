@@ -149,6 +149,9 @@ clean:
 #   make fuzz-merge    minimise tests/fuzz/corpus/NAME/ together with what
 #                      fuzzing found (files named regression-* are always kept)
 #   make fuzz-seeds    write the first seeds to build-fuzz/seeds/NAME/
+#   make fuzz-coverage which lines of the code each harness tests no input
+#                      reaches (clang's source-based coverage of the
+#                      corpora; needs llvm-cov and llvm-profdata, Debian's llvm)
 #   make clean-fuzz    remove build-fuzz/
 #   make test          also replays tests/fuzz/corpus/ through the harnesses,
 #                      built with $(CC) against $(B)/libgenc.a (under SAN=1,
@@ -171,7 +174,7 @@ FUZZ_OPT_frontend   := -dict=tests/fuzz/frontend.dict -max_len=8192
 FUZZ_OPT_idx        := -max_len=8192
 FUZZ_OPT_checkpoint := -max_len=8192
 
-.PHONY: fuzz fuzz-build fuzz-merge fuzz-seeds clean-fuzz
+.PHONY: fuzz fuzz-build fuzz-merge fuzz-seeds fuzz-coverage clean-fuzz
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -213,6 +216,26 @@ $(FB)/libgenc.a: $(FUZZ_LIB_OBJ)
 
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FB)/libgenc.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FB)/libgenc.a $(LDLIBS)
+
+# the replay drivers again, with clang's coverage instrumentation
+FCOV         := $(FB)/cov
+FCOV_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+                -I. -Iruntime -Igrammar -I$(FB) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FCOV_LIB_OBJ := $(patsubst %.c,$(FCOV)/%.o,$(LIB_SRC)) $(FCOV)/lexer.o $(FCOV)/parser.o
+
+fuzz-coverage: $(patsubst %,$(FCOV)/replay_%,$(FUZZ_NAMES))
+	tests/fuzz/coverage.sh $(FCOV) $(FUZZ_NAMES)
+
+$(FCOV)/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FCOV_CFLAGS) -c -o $@ $<
+
+$(FCOV)/lexer.o $(FCOV)/parser.o: $(FCOV)/%.o: $(FB)/%.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FCOV_CFLAGS) -c -o $@ $<
+
+$(FCOV)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FCOV_LIB_OBJ)
+	$(FUZZ_CC) $(FCOV_CFLAGS) -o $@ tests/fuzz/replay.c $< $(FCOV_LIB_OBJ) $(LDLIBS)
 
 # the replay driver: each harness run over its committed corpus by make test
 $(B)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libgenc.a
