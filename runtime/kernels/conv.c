@@ -52,21 +52,13 @@ static bool conv_pointwise(const KConv *g)
     return g->R == 1 && g->S == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* Images per group: enough for CONV_MIN_N columns, rounded up where
- * possible to a divisor of each thread's share of the batch, so that the
- * groups split evenly over the pool (DCGAN's 7x7 layers: 8 groups of 8
- * images, 4 per thread, instead of 11 groups of 6 or fewer, 6 against 5). */
+/* images per group */
 static int conv_nb(const KConv *g)
 {
     if (conv_pointwise(g) || g->B <= 1) return 1;
     int PQ = g->P * g->Q, nb = (CONV_MIN_N + PQ - 1) / PQ;
     if (nb > CONV_MAX_GROUP) nb = CONV_MAX_GROUP;
-    if (nb >= g->B) return g->B;
-    int T = pool_threads(), share = g->B / T;
-    if (g->B % T == 0)
-        for (int n = nb; n <= CONV_MAX_GROUP && n <= share; n++)
-            if (share % n == 0) return n;
-    return nb;
+    return nb < g->B ? nb : g->B;
 }
 
 static int conv_groups(const KConv *g)

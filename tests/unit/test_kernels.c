@@ -225,7 +225,7 @@ static const int conv_cases[][11] = {
     {3, 1, 28, 28, 8, 5, 5, 2, 2, 2, 2}, /* DCGAN's first layer, fewer channels */
     {1, 3, 4, 4, 2, 4, 4, 2, 2, 0, 0},  /* kernel as large as the input */
     {7, 2, 9, 9, 3, 3, 3, 1, 1, 0, 0},  /* P*Q = 49: 6 images per GEMM, groups 6 + 1 */
-    {16, 2, 14, 14, 3, 5, 5, 2, 2, 2, 2}, /* P*Q = 49, rounded up to 8 per GEMM */
+    {16, 2, 14, 14, 3, 5, 5, 2, 2, 2, 2}, /* stride 2 to P*Q = 49: groups 6 + 6 + 4 */
 };
 
 static void test_conv(void)
