@@ -54,6 +54,8 @@ help:
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
 	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
+	@echo "  make fuzz       fuzz the front end, IDX and checkpoint readers (clang; see docs/reliability.md)"
+	@echo "  make fuzz-coverage  which code the fuzzing corpora never reach (clang, llvm)"
 	@echo "  make clean      remove build outputs"
 
 deps:
