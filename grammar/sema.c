@@ -1695,14 +1695,15 @@ static void bind_failed_source(Sema *s, Decl *d)
             bind(&s->globals, names[i].name, val_err, names[i].loc);
 }
 
-static void check_source(Sema *s, Decl *d)
+/* Declares the data or noise of d and binds its names; false, with nothing
+ * bound, when it failed. */
+static bool declare_source(Sema *s, Decl *d)
 {
     Ast *a = d->value;
     if (a->kind != AST_CALL && a->kind != AST_NAME) {
         diag_error(s->diag, a->loc, "expected a distribution or dataset after '~', like "
                    "normal(100) or mnist(train)");
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     int id = find_builtin(a->name);
     if (id < 0 || builtins[id].kind != BK_SOURCE) {
@@ -1717,8 +1718,7 @@ static void check_source(Sema *s, Decl *d)
                        d->kind == DECL_DATA ? "dataset" : "distribution", a->name,
                        d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\")"
                                             : "distributions: normal, uniform, categorical");
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX;
     if (is_data != (d->kind == DECL_DATA)) {
@@ -1726,13 +1726,11 @@ static void check_source(Sema *s, Decl *d)
                                               "data x ~ mnist(train)"
                                             : "'%s' is noise, not data: drop the word 'data'",
                    a->name);
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     Args ar;
     if (!match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc)) {
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     Model *m = s->m;
     if (!is_data) {
@@ -1758,26 +1756,23 @@ static void check_source(Sema *s, Decl *d)
         }
         if (!ok) {
             free(nz.name);
-            bind(&s->globals, d->name.name, val_err, d->name.loc);
-            return;
+            return false;
         }
         m->noise = xgrow(m->noise, sizeof *m->noise, (size_t)m->nnoise);
         m->noise[m->nnoise] = nz;
         TExpr *t = tx_new(s, TX_NOISE, d->name.loc, nz.shape);
         t->ival = m->nnoise++;
         bind(&s->globals, d->name.name, val_tensor(t, t->loc), d->name.loc);
-        return;
+        return true;
     }
     if (m->data) {
         diag_error(s->diag, d->loc, "a model reads one data source; '%s' is already declared on "
                    "line %d", m->data->name, m->data->loc.line);
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     if (d->names.n > 2) {
         diag_error(s->diag, d->names.v[2].loc, "data gives at most two names: images and labels");
-        bind_failed_source(s, d);
-        return;
+        return false;
     }
     DataSrc *ds = xcalloc(1, sizeof *ds);
     ds->name = xstrdup(d->names.v[0].name);
@@ -1815,11 +1810,7 @@ static void check_source(Sema *s, Decl *d)
         if (given(&ar, "shape")) ok = ok && shape_of(s, *opt(&ar, "shape"), &ds->shape, true);
     }
     m->data = ds;
-    if (!ok) {
-        bind(&s->globals, ds->name, val_err, d->names.v[0].loc);
-        if (ds->label_name) bind(&s->globals, ds->label_name, val_err, d->names.v[1].loc);
-        return;
-    }
+    if (!ok) return false;
     TExpr *t = tx_new(s, TX_DATA, d->names.v[0].loc, ds->shape);
     bind(&s->globals, ds->name, val_tensor(t, t->loc), d->names.v[0].loc);
     if (ds->label_name) {
@@ -1827,6 +1818,12 @@ static void check_source(Sema *s, Decl *d)
         t->ival = 1;
         bind(&s->globals, ds->label_name, val_tensor(t, t->loc), d->names.v[1].loc);
     }
+    return true;
+}
+
+static void check_source(Sema *s, Decl *d)
+{
+    if (!declare_source(s, d)) bind_failed_source(s, d);
 }
 
 static void check_let(Sema *s, Decl *d)
