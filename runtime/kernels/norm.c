@@ -14,29 +14,29 @@
 
 #define BN_BLOCK 64 /* channels per block, accumulators on the stack */
 
-/* acc[c - c0] = sum over b, s of f(x[b,c,s]) for c in [c0, c0+nc);
- * f(v) = v - shift[c], squared if sq (shift NULL: v) */
+/* acc[c - c0] = sum over b, s of f(x[b,c,s]) for c in [c0, c0+nc), with
+ * f(v) = v, or (v - mean[c])^2 when the channels' means are given */
 static void bn_chan_sums(double *acc, const real *x, int B, long C, long S, long c0,
-                         int nc, const double *shift, bool sq)
+                         int nc, const double *mean)
 {
     for (int i = 0; i < nc; i++) acc[i] = 0;
     for (int b = 0; b < B; b++) {
         const real *xb = x + ((size_t)b * C + c0) * S;
-        if (S == 1 && sq && shift) {
-            for (int i = 0; i < nc; i++) acc[i] += ((double)xb[i] - shift[i]) * ((double)xb[i] - shift[i]);
+        if (S == 1 && mean) {
+            for (int i = 0; i < nc; i++) acc[i] += ((double)xb[i] - mean[i]) * ((double)xb[i] - mean[i]);
             continue;
         }
-        if (S == 1 && !sq && !shift) {
+        if (S == 1) {
             for (int i = 0; i < nc; i++) acc[i] += (double)xb[i];
             continue;
         }
         for (int i = 0; i < nc; i++) {
             const real *v = xb + (size_t)i * S;
-            double m = shift ? shift[i] : 0, s = 0;
-            if (sq)
-                for (long k = 0; k < S; k++) s += ((double)v[k] - m) * ((double)v[k] - m);
+            double s = 0;
+            if (mean)
+                for (long k = 0; k < S; k++) s += ((double)v[k] - mean[i]) * ((double)v[k] - mean[i]);
             else
-                for (long k = 0; k < S; k++) s += (double)v[k] - m;
+                for (long k = 0; k < S; k++) s += (double)v[k];
             acc[i] += s;
         }
     }
@@ -56,9 +56,9 @@ static void bn_train_range(void *vj, long lo, long hi)
     for (long c0 = lo; c0 < hi; c0 += BN_BLOCK) {
         int nc = hi - c0 < BN_BLOCK ? (int)(hi - c0) : BN_BLOCK;
         double mean[BN_BLOCK], var[BN_BLOCK], inv[BN_BLOCK];
-        bn_chan_sums(mean, j->x, j->B, j->C, j->S, c0, nc, NULL, false);
+        bn_chan_sums(mean, j->x, j->B, j->C, j->S, c0, nc, NULL);
         for (int i = 0; i < nc; i++) mean[i] /= N;
-        bn_chan_sums(var, j->x, j->B, j->C, j->S, c0, nc, mean, true);
+        bn_chan_sums(var, j->x, j->B, j->C, j->S, c0, nc, mean);
         for (int i = 0; i < nc; i++) {
             var[i] /= N;
             inv[i] = 1 / sqrt(var[i] + j->eps);
