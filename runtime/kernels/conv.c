@@ -81,7 +81,10 @@ static size_t conv_aux_size(const KConv *g)
     return nb > 1 ? (size_t)g->K * nb * g->P * g->Q : 0;
 }
 
-static size_t conv_plane(const KConv *g) { return (size_t)(g->H + 2 * g->ph) * (g->W + 2 * g->pw); }
+/* a padded image's row length and plane size */
+static int conv_wp(const KConv *g) { return g->W + 2 * g->pw; }
+
+static size_t conv_plane(const KConv *g) { return (size_t)(g->H + 2 * g->ph) * conv_wp(g); }
 
 static size_t conv_pad_size(const KConv *g)
 {
@@ -159,7 +162,7 @@ static ConvBufs conv_thread_bufs(real *work, const KConv *g)
 static void conv_offsets(int *off, const KConv *g)
 {
     GENC_ASSERT(conv_pad_size(g) <= INT_MAX);
-    int nb = conv_nb(g), Wp = g->W + 2 * g->pw, n = 0;
+    int nb = conv_nb(g), Wp = conv_wp(g), n = 0;
     size_t image = (size_t)g->C * conv_plane(g);
     for (int i = 0; i < nb; i++)
         for (int p = 0; p < g->P; p++)
@@ -171,7 +174,7 @@ static void conv_offsets(int *off, const KConv *g)
  * as they are (zero). */
 static void conv_pad_in(real *pad, const real *x, int m, const KConv *g)
 {
-    int H = g->H, W = g->W, Wp = W + 2 * g->pw;
+    int H = g->H, W = g->W, Wp = conv_wp(g);
     size_t plane = conv_plane(g);
     for (long ic = 0; ic < (long)m * g->C; ic++)
         for (int h = 0; h < H; h++)
@@ -182,7 +185,7 @@ static void conv_pad_in(real *pad, const real *x, int m, const KConv *g)
 /* x [m, C, H, W] <- the interiors of pad */
 static void conv_pad_out(real *x, const real *pad, int m, const KConv *g)
 {
-    int H = g->H, W = g->W, Wp = W + 2 * g->pw;
+    int H = g->H, W = g->W, Wp = conv_wp(g);
     size_t plane = conv_plane(g);
     for (long ic = 0; ic < (long)m * g->C; ic++)
         for (int h = 0; h < H; h++)
@@ -193,7 +196,7 @@ static void conv_pad_out(real *x, const real *pad, int m, const KConv *g)
 /* col [CRS, N] from the padded images (N = m*PQ columns) */
 static void im2col(real *col, const real *pad, const int *off, int N, const KConv *g)
 {
-    int Wp = g->W + 2 * g->pw;
+    int Wp = conv_wp(g);
     size_t plane = conv_plane(g);
     for (int c = 0; c < g->C; c++)
         for (int r = 0; r < g->R; r++)
@@ -209,7 +212,7 @@ static void im2col(real *col, const real *pad, const int *off, int N, const KCon
  * (c, r, s) order, the order of the rows. */
 static void col2im(real *pad, const real *col, const int *off, int m, int N, const KConv *g)
 {
-    int Wp = g->W + 2 * g->pw;
+    int Wp = conv_wp(g);
     size_t plane = conv_plane(g);
     memset(pad, 0, sizeof(real) * (size_t)m * g->C * plane);
     for (int c = 0; c < g->C; c++)
