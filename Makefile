@@ -164,8 +164,8 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   ?=
 FB           := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) -I. -Iruntime -Igrammar -I$(FB) \
-                -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FUZZ_INC     := -I. -Iruntime -Igrammar -I$(FB) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) $(FUZZ_INC)
 FUZZ_HDRS    := $(wildcard grammar/*.h runtime/*.h runtime/kernels/*.h) $(FB)/lexer.h $(FB)/parser.h
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC)) $(FB)/lexer.o $(FB)/parser.o
 FUZZ_BIN     := $(patsubst %,$(FB)/fuzz_%,$(FUZZ_NAMES))
@@ -221,8 +221,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FB)/libgenc.a
 
 # the replay drivers again, with clang's coverage instrumentation
 FCOV         := $(FB)/cov
-FCOV_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O0 -fprofile-instr-generate -fcoverage-mapping \
-                -I. -Iruntime -Igrammar -I$(FB) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FCOV_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O0 -fprofile-instr-generate -fcoverage-mapping $(FUZZ_INC)
 FCOV_LIB_OBJ := $(patsubst %.c,$(FCOV)/%.o,$(LIB_SRC)) $(FCOV)/lexer.o $(FCOV)/parser.o
 
 fuzz-coverage: $(patsubst %,$(FCOV)/replay_%,$(FUZZ_NAMES))
