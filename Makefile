@@ -12,7 +12,7 @@ CC      ?= cc
 OPT     ?= -O2 -fvect-cost-model=dynamic -fno-trapping-math -fno-math-errno
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -I. -Iruntime -Igrammar -I$(B) -I/usr/include/x86_64-linux-gnu/openblas-pthread
-LDLIBS  += -lopenblas -lz -lm -lpthread
+LDLIBS  += -ldnnl -lgomp -lopenblas -lz -lm -lpthread
 
 # make SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer, in a build dir of its own.
 ifeq ($(SAN),1)

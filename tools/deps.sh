@@ -24,6 +24,7 @@ need make            command -v make
 need flex            command -v flex
 need bison           command -v bison
 need libopenblas-dev test -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h
+need libdnnl-dev     test -e /usr/include/oneapi/dnnl/dnnl.h
 need zlib1g-dev      test -e /usr/include/zlib.h
 need libstb-dev      test -e /usr/include/stb/stb_image_write.h
 need graphviz        command -v dot

@@ -1,5 +1,7 @@
-/* conv.c: 2-D convolution by im2col + GEMM, and transposed convolution as
- * its adjoint (the same three kernels with roles swapped).
+/* conv.c: convolution geometry; 2-D convolution by im2col + GEMM, the
+ * float64 build's kernels (the float32 build runs oneDNN's, conv_dnnl.c);
+ * and transposed convolution as the adjoint of a convolution (the same
+ * three kernels with roles swapped), in both builds.
  *
  * Images are taken in groups of nb; with col = im2col of the group
  * [C*R*S, nb*P*Q] (image i in columns i*PQ .. i*PQ+PQ-1):
@@ -46,6 +48,9 @@ KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
     GENC_ASSERT(g.P == H && g.Q == W);
     return g;
 }
+
+/* ---- im2col + GEMM: the float64 build's kernels ----------------------- */
+#ifdef GENC_DOUBLE
 
 static bool conv_pointwise(const KConv *g)
 {
@@ -406,6 +411,8 @@ void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, co
         k_par_range((long)wsize, 0.5 * (j.T - 1), conv_reduce_range, &r);
     }
 }
+
+#endif /* GENC_DOUBLE */
 
 /* ---- transposed convolution: the same kernels, roles swapped ----------- */
 

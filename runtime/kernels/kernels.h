@@ -196,6 +196,10 @@ KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
  * filter gradient. Depends on pool_threads(): plan after pool_init(). */
 size_t k_conv_work_size(const KConv *g);
 
+/* Non-zero while this thread is inside a oneDNN call (the float32 build's
+ * convolutions, conv_dnnl.c): its allocations are oneDNN's own. */
+int k_conv_in_library(void);
+
 /* y [B,K,P,Q] = conv(x [B,C,H,W], w [K,C,R,S]) */
 void k_conv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g);
 /* dx [B,C,H,W] = col2im(w^T dy), dy [B,K,P,Q] */

@@ -27,12 +27,14 @@ expect_status 0 "$GENC" run $model --steps 40 --out "$T/r" --resume --quiet --th
 if ldd "$GENC" | grep -q libasan; then
     echo "$name: memory limit not tested under AddressSanitizer"
 else
-    # 150 MB: less than the model's own memory; 300 MB: the model's fits,
-    # OpenBLAS's buffers (138 MB per thread) do not, where OpenBLAS alone
-    # would retry its allocation forever (hence the timeout: a hang fails)
+    # 200 MB: less than the model's own memory (genc's libraries take about
+    # 150 MB of address space before it allocates anything: oneDNN's code
+    # alone 37 MB); 300 MB: the model's fits, OpenBLAS's buffers (138 MB per
+    # thread) do not, where OpenBLAS alone would retry its allocation
+    # forever (hence the timeout: a hang fails)
     kill9=""
     command -v timeout > /dev/null 2>&1 && kill9="timeout -s KILL 120"
-    for kb in 150000 300000; do
+    for kb in 200000 300000; do
         (ulimit -v $kb; $kill9 "$GENC" run models/dcgan_mnist.g --steps 1 --out "$T/m" --quiet --threads 2) \
             > "$T/out" 2> "$T/err"
         st=$?

@@ -41,7 +41,8 @@ rows=$(tail -n +2 "$T/k/log.csv" | wc -l)
 # Ctrl-C: the current step finishes, a checkpoint is written, exit 130
 "$GENC" run $model --steps $steps --threads 2 --out "$T/int" > "$T/out" 2> "$T/err" &
 pid=$!
-sleep 0.5
+# as soon as training starts: 40 steps take under half a second
+for i in $(seq 3000); do grep -q "^genc: training" "$T/err" 2> /dev/null && break; sleep 0.01; done
 kill -INT $pid
 wait $pid
 code=$?

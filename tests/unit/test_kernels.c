@@ -226,6 +226,12 @@ static const int conv_cases[][11] = {
     {1, 3, 4, 4, 2, 4, 4, 2, 2, 0, 0},  /* kernel as large as the input */
     {7, 2, 9, 9, 3, 3, 3, 1, 1, 0, 0},  /* P*Q = 49: 6 images per GEMM, groups 6 + 1 */
     {16, 2, 14, 14, 3, 5, 5, 2, 2, 2, 2}, /* stride 2 to P*Q = 49: groups 6 + 6 + 4 */
+    /* (the groups above are the float64 build's im2col; this build runs
+     * oneDNN in chunks of 8 images) chunks 8 + 8 + 3; 17 channels, padded
+     * to 32 in oneDNN's blocked layouts; K = 5 cut 2 + 3 for two threads'
+     * filter gradients; the stride drops the last row and column */
+    {19, 17, 8, 8, 5, 3, 3, 2, 2, 0, 0},
+    {10, 20, 7, 7, 17, 5, 5, 1, 1, 2, 2}, /* chunks 8 + 2; K = 17: two blocks, one padded */
 };
 
 static void test_conv(void)
@@ -266,6 +272,7 @@ static const int deconv_cases[][13] = {
     {3, 4, 5, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0},  /* 1x1 */
     {3, 2, 12, 12, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* 2 images per GEMM: groups 2 + 1 */
     {5, 3, 7, 7, 2, 5, 5, 1, 1, 2, 2, 0, 0},  /* 6 per GEMM, B = 5: one short group */
+    {9, 18, 7, 7, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* oneDNN: chunks 8 + 1, 3 outputs (NCHW) */
 };
 
 static void test_deconv(void)
