@@ -112,25 +112,10 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     e->g = g;
     e->B = B;
     e->seed = seed;
-    /* parameters grouped by phase, so each optimizer sees one slab */
     e->poff = xcalloc((size_t)g->nparams + 1, sizeof *e->poff);
     e->pstart = xcalloc((size_t)g->nphases + 1, sizeof *e->pstart);
     e->plen = xcalloc((size_t)g->nphases + 1, sizeof *e->plen);
-    bool *placed = xcalloc((size_t)g->nparams + 1, sizeof *placed);
-    int64_t off = 0;
-    for (int p = 0; p <= g->nphases; p++) {
-        if (p < g->nphases) e->pstart[p] = off;
-        for (int j = 0; j < (p < g->nphases ? g->phases[p].nparams : g->nparams); j++) {
-            int i = p < g->nphases ? g->phases[p].params[j] : j;
-            if (placed[i]) continue;
-            placed[i] = true;
-            e->poff[i] = off;
-            off += shape_count(g->params[i].shape);
-        }
-        if (p < g->nphases) e->plen[p] = off - e->pstart[p];
-    }
-    free(placed);
-    e->nparams = off;
+    e->nparams = plan_param_layout(g, e->poff, e->pstart, e->plen);
     e->bnoff = xcalloc((size_t)g->nbn + 1, sizeof *e->bnoff);
     for (int i = 0; i < g->nbn; i++) e->bnoff[i] = e->nbn, e->nbn += 2 * g->bn[i].channels;
     int rows = B > EXEC_MIN_ROWS ? B : EXEC_MIN_ROWS;
@@ -152,9 +137,8 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
      * model too large for the machine is refused before training starts */
     unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
     if (g->nphases) e->plans[all] = plan_step(g, B, all);
-    int64_t state = 4 * e->nparams + e->nbn, arena = all ? e->plans[all]->arena : 0;
+    int64_t state = 3 * e->nparams + e->nbn, arena = all ? e->plans[all]->arena : 0;
     bool ok = (e->params = try_alloc(e->nparams, err, "parameters")) &&
-              (e->grads = try_alloc(e->nparams, err, "gradients")) &&
               (e->bn = try_alloc(e->nbn, err, "batchnorm statistics"));
     if (ok && g->data) {
         ok = (e->input[0] = try_alloc(rows * shape_count(g->data->shape), err, "data batch")) &&
@@ -171,8 +155,8 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     if (!ok) {
         if (strncmp(err, "not enough memory", 17) == 0)
             snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
-                     "batch %d (parameters, gradients and optimizer state %.1f MB, intermediate "
-                     "values and kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
+                     "batch %d (parameters and optimizer state %.1f MB, intermediate values, "
+                     "gradients and kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
                      "space for its buffers (138 MB per thread)",
                      (double)(state + arena) * sizeof(real) / 1e6, B,
                      (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
@@ -202,7 +186,6 @@ void exec_free(Exec *e)
     free(e->optim);
     free(e->loss);
     free(e->params);
-    free(e->grads);
     free(e->bn);
     free(e->bnoff);
     free(e->poff);
@@ -215,7 +198,7 @@ void exec_free(Exec *e)
 
 int64_t exec_bytes(const Exec *e)
 {
-    int64_t r = 2 * e->nparams + e->nbn + e->arena_size;
+    int64_t r = e->nparams + e->nbn + e->arena_size;
     for (int p = 0; p < e->g->nphases; p++) r += (int64_t)e->optim[p].nslabs * e->plen[p];
     return r * (int64_t)sizeof(real);
 }
@@ -237,12 +220,12 @@ void exec_draw_noise(Exec *e, Rng *rng, int rows)
 
 /* ---- the kernels ------------------------------------------------------- */
 
-static real *slot_ptr(Exec *e, Slot s)
+static real *slot_ptr(Exec *e, const Plan *p, Slot s)
 {
     switch (s.kind) {
     case SLOT_ARENA: return e->arena + s.off;
     case SLOT_PARAM: return e->params + e->poff[s.off];
-    case SLOT_GRAD: return e->grads + e->poff[s.off];
+    case SLOT_GRAD: return e->arena + p->goff[s.off];
     case SLOT_INPUT: return e->input[s.off];
     case SLOT_NOISE: return e->noise[s.off];
     }
@@ -333,11 +316,11 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     const Graph *g = e->g;
     const Node *n = &g->nodes[ins->node];
     int B = p->B;
-    real *y = slot_ptr(e, ins->out);
+    real *y = slot_ptr(e, p, ins->out);
     real *scratch = ins->work >= 0 ? e->arena + ins->work : NULL; /* a convolution's */
-    const real *x = n->nin > 0 ? slot_ptr(e, ins->in[0]) : NULL;
-    const real *x1 = n->nin > 1 ? slot_ptr(e, ins->in[1]) : NULL;
-    const real *x2 = n->nin > 2 ? slot_ptr(e, ins->in[2]) : NULL;
+    const real *x = n->nin > 0 ? slot_ptr(e, p, ins->in[0]) : NULL;
+    const real *x1 = n->nin > 1 ? slot_ptr(e, p, ins->in[1]) : NULL;
+    const real *x2 = n->nin > 2 ? slot_ptr(e, p, ins->in[2]) : NULL;
     int cnt = (int)plan_count(g, ins->node, B);
     int xd[K_MAXRANK], yd[K_MAXRANK], zd[K_MAXRANK], xr = 0, yr, zr = 0;
     const Shape *s = &n->shape;
@@ -527,7 +510,7 @@ static void explain_nonfinite(Exec *e, const Plan *p, int upto, int ph, const ch
         const Ins *in = &p->ins[t];
         if (in->kind != INS_COMPUTE || in->phase != ph) continue;
         if (run_ins(e, p, in, tmp)) break;
-        if (!all_finite(slot_ptr(e, in->out), plan_count(g, in->node, p->B))) {
+        if (!all_finite(slot_ptr(e, p, in->out), plan_count(g, in->node, p->B))) {
             const Node *n = &g->nodes[in->node];
             snprintf(err, EXEC_ERR_LEN,
                      "%s:%d:%d: %s of phase %s is not finite at step %llu: the first bad value "
@@ -547,22 +530,22 @@ static int update(Exec *e, const Plan *p, int t, bool apply, char err[EXEC_ERR_L
     const Ins *in = &p->ins[t];
     const Graph *g = e->g;
     const Phase *ph = &g->phases[in->phase];
-    real loss = *slot_ptr(e, in->loss);
+    real loss = *slot_ptr(e, p, in->loss);
     if (!isfinite(loss)) {
         explain_nonfinite(e, p, t, in->phase, "the loss", err);
         return -1;
     }
     e->loss[in->phase] = loss;
-    /* gather the gradients into the phase's slab, beside its parameters */
+    /* gather the gradients into the phase's block, in its parameters' order */
     for (int j = 0; j < ph->nparams; j++) {
         int i = ph->params[j];
         int64_t n = shape_count(g->params[i].shape);
-        real *dst = e->grads + e->poff[i];
+        real *dst = e->arena + p->goff[i];
         if (in->grads[j].kind == SLOT_GRAD && in->grads[j].off == i) continue; /* already there */
         if (in->grads[j].off < 0) k_fill(dst, (int)n, 0);
-        else k_copy(dst, slot_ptr(e, in->grads[j]), (int)n);
+        else k_copy(dst, slot_ptr(e, p, in->grads[j]), (int)n);
     }
-    real *gp = e->grads + e->pstart[in->phase];
+    real *gp = e->arena + p->gbase[in->phase];
     if (!all_finite(gp, e->plen[in->phase])) {
         explain_nonfinite(e, p, t, in->phase, "a gradient", err);
         return -1;
@@ -618,6 +601,13 @@ int exec_gradients(Exec *e, unsigned mask, char err[EXEC_ERR_LEN])
     return run_step(e, mask, false, err);
 }
 
+const real *exec_phase_grads(const Exec *e, int p)
+{
+    const Plan *pl = e->plans[1u << p];
+    GENC_ASSERT(pl && pl->gbase[p] >= 0);
+    return e->arena + pl->gbase[p];
+}
+
 int exec_eval(Exec *e, Plan *p, char err[EXEC_ERR_LEN])
 {
     if (fit(e, p, err)) return -1;
@@ -633,7 +623,7 @@ const real *exec_value(Exec *e, const Plan *p, int n)
     if (nd->op == OP_input) return e->input[nd->ia[0]];
     if (nd->op == OP_noise) return e->noise[nd->ia[0]];
     for (int t = p->nins - 1; t >= 0; t--)
-        if (p->ins[t].kind == INS_COMPUTE && p->ins[t].node == n) return slot_ptr(e, p->ins[t].out);
+        if (p->ins[t].kind == INS_COMPUTE && p->ins[t].node == n) return slot_ptr(e, p, p->ins[t].out);
     if (nd->op == OP_reshape) return exec_value(e, p, nd->in[0]); /* a view */
     return NULL;
 }

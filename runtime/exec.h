@@ -1,10 +1,10 @@
 /* exec.h: runs plans over the arena; owns every buffer of a run.
  *
  * Exec allocates once, when it is created: the parameter slab (each
- * phase's parameters contiguous, so its optimizer sees one flat slab), the
- * gradient slab with the same layout, batchnorm statistics, the data and
- * noise buffers of one batch and the arena (values and kernel scratch). Running a
- * step allocates nothing. */
+ * phase's parameters contiguous, so its optimizer sees one flat slab),
+ * batchnorm statistics, the data and noise buffers of one batch and the
+ * arena (values, each phase's gradient block in its parameters' layout,
+ * and kernel scratch). Running a step allocates nothing. */
 #ifndef GENC_EXEC_H
 #define GENC_EXEC_H
 
@@ -18,8 +18,8 @@
 typedef struct Exec {
     Graph *g;
     int B;
-    real *params, *grads;
-    int64_t *poff;    /* per parameter: offset in both slabs */
+    real *params;
+    int64_t *poff;    /* per parameter: offset in the slab */
     int64_t nparams;  /* reals in the parameter slab */
     int64_t *pstart;  /* per phase: first real of its parameters; */
     int64_t *plen;    /* and how many */
@@ -59,9 +59,13 @@ void exec_draw_noise(Exec *e, Rng *rng, int rows);
 int exec_step(Exec *e, unsigned mask, char err[EXEC_ERR_LEN]);
 
 /* The same without the updates: each phase's loss in loss[], its
- * gradients in the gradient slab, parameters untouched, dropout masks
- * those of the current step. For gradient checks. */
+ * gradients in its block, parameters untouched, dropout masks those of the
+ * current step. For gradient checks. */
 int exec_gradients(Exec *e, unsigned mask, char err[EXEC_ERR_LEN]);
+/* The gradients of phase p's parameters (plen[p] reals, in the slab's
+ * layout) after exec_gradients(e, 1u << p): the block is the arena's and
+ * the next run reuses it. */
+const real *exec_phase_grads(const Exec *e, int p);
 
 /* Evaluates a plan made by plan_eval (batchnorm running averages, no
  * dropout). Values are read with exec_value. */

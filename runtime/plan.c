@@ -20,11 +20,32 @@ int64_t plan_aux(const Graph *g, int n, int B)
     return 0;
 }
 
+int64_t plan_param_layout(const Graph *g, int64_t *poff, int64_t *pstart, int64_t *plen)
+{
+    bool *placed = xcalloc((size_t)g->nparams + 1, sizeof *placed);
+    int64_t off = 0;
+    for (int p = 0; p <= g->nphases; p++) {
+        if (pstart && p < g->nphases) pstart[p] = off;
+        int64_t start = off;
+        for (int j = 0; j < (p < g->nphases ? g->phases[p].nparams : g->nparams); j++) {
+            int i = p < g->nphases ? g->phases[p].params[j] : j;
+            if (placed[i]) continue;
+            placed[i] = true;
+            if (poff) poff[i] = off;
+            off += shape_count(g->params[i].shape);
+        }
+        if (plen && p < g->nphases) plen[p] = off - start;
+    }
+    free(placed);
+    return off;
+}
+
 /* One computed value in the step: a node may be computed twice (before
  * and after an update of parameters it depends on). */
 typedef struct Inst {
     int node;
     int64_t size;
+    int first;  /* index of the instruction before which it is born */
     int last;   /* index of the last instruction reading it */
     int64_t off;
 } Inst;
@@ -39,6 +60,7 @@ typedef struct Builder {
     int *cur;   /* per node: its valid instance, CUR_GRAD, or CUR_NONE */
     int *grad_of; /* per node: the parameter whose final gradient it is, or -1 */
     bool *is_view; /* per node: a reshape of data, noise or a parameter */
+    int *gblock;   /* per phase: the instance of its gradient block, or -1 */
     int64_t work;
 } Builder;
 
@@ -84,14 +106,15 @@ static Slot read_slot(Builder *b, int n, int at)
     return (Slot){SLOT_ARENA, i}; /* an instance index until offsets exist */
 }
 
-/* A new arena instance for node n, read last by instruction `last`. */
+/* A new arena instance for node n, born before the next instruction and
+ * read last by instruction `last`. */
 static int new_inst(Builder *b, int n, int64_t size, int last)
 {
     if (b->ninst == b->icap) {
         b->icap = b->icap ? 2 * b->icap : 256;
         b->inst = xrealloc(b->inst, sizeof *b->inst * (size_t)b->icap);
     }
-    b->inst[b->ninst] = (Inst){n, size, last, -1};
+    b->inst[b->ninst] = (Inst){n, size, b->nins, last, -1};
     return b->ninst++;
 }
 
@@ -187,14 +210,11 @@ static int64_t assign_offsets(Builder *b)
         next[i] = head[b->inst[i].last];
         head[b->inst[i].last] = i;
     }
+    int born = 0; /* instances are made in order of birth */
     for (int t = 0; t < b->nins; t++) {
-        /* born at t: the output, then the scratch */
-        int born[2], nborn = 0;
-        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].out.kind == SLOT_ARENA)
-            born[nborn++] = (int)b->ins[t].out.off;
-        if (b->ins[t].kind == INS_COMPUTE && b->ins[t].work >= 0) born[nborn++] = (int)b->ins[t].work;
-        for (int k0 = 0; k0 < nborn; k0++) {
-            Inst *in = &b->inst[born[k0]];
+        /* born at t: a phase's gradient block, the output, then the scratch */
+        for (; born < b->ninst && b->inst[born].first == t; born++) {
+            Inst *in = &b->inst[born];
             /* 16-real alignment (64 bytes in float): vector loads */
             int64_t size = (in->size + 15) & ~(int64_t)15;
             int best = -1;
@@ -253,6 +273,22 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     p->B = B;
     p->train = train;
     p->mask = mask;
+    const Graph *g = b->g;
+    p->gbase = xcalloc((size_t)g->nphases + 1, sizeof *p->gbase);
+    p->goff = xcalloc((size_t)g->nparams + 1, sizeof *p->goff);
+    int64_t *poff = xcalloc((size_t)g->nparams + 1, sizeof *poff);
+    int64_t *pstart = xcalloc((size_t)g->nphases + 1, sizeof *pstart);
+    plan_param_layout(g, poff, pstart, NULL);
+    for (int i = 0; i < g->nparams; i++) p->goff[i] = -1;
+    for (int ph = 0; ph < g->nphases; ph++) {
+        p->gbase[ph] = b->gblock && b->gblock[ph] >= 0 ? b->inst[b->gblock[ph]].off : -1;
+        for (int j = 0; p->gbase[ph] >= 0 && j < g->phases[ph].nparams; j++) {
+            int i = g->phases[ph].params[j];
+            p->goff[i] = p->gbase[ph] + poff[i] - pstart[ph];
+        }
+    }
+    free(poff);
+    free(pstart);
     for (int t = 0; t < b->nins; t++) {
         Ins *in = &b->ins[t];
         if (in->kind == INS_COMPUTE) {
@@ -276,6 +312,7 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     free(b->inst);
     free(b->cur);
     free(b->grad_of);
+    free(b->gblock);
     free(b->is_view);
     return p;
 }
@@ -303,9 +340,14 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
         for (int j = 0; j < n->nin; j++) dep[i] |= dep[n->in[j]];
     }
     bool *need = xcalloc((size_t)g->nnodes + 1, sizeof *need);
+    int64_t *plen = xcalloc((size_t)g->nphases + 1, sizeof *plen);
+    plan_param_layout(g, NULL, NULL, plen);
+    b.gblock = xcalloc((size_t)g->nphases + 1, sizeof *b.gblock);
     for (int p = 0; p < g->nphases; p++) {
+        b.gblock[p] = -1;
         if (!(mask & (1u << p))) continue;
         const Phase *ph = &g->phases[p];
+        b.gblock[p] = new_inst(&b, -1, plen[p], b.nins); /* its last reader: the update */
         /* final gradients go straight to the gradient slab, except a node
          * that is the gradient of two parameters (a + b) */
         free(b.grad_of);
@@ -329,12 +371,14 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
             up.grads[j] = ph->grads[j] >= 0 ? read_slot(&b, ph->grads[j], b.nins)
                                             : (Slot){SLOT_ARENA, -1};
         up.loss = read_slot(&b, ph->loss, b.nins);
+        b.inst[b.gblock[p]].last = b.nins;
         emit(&b, up);
         /* values that depend on what this update changed are stale now */
         for (int i = 0; i < g->nnodes; i++)
             if (dep[i] & (1u << p)) b.cur[i] = CUR_NONE;
     }
     free(need);
+    free(plen);
     free(dep);
     free(owner);
     return finish(&b, B, true, mask);
@@ -357,6 +401,8 @@ Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots)
 void plan_free(Plan *p)
 {
     if (!p) return;
+    free(p->gbase);
+    free(p->goff);
     for (int i = 0; i < p->nins; i++) free(p->ins[i].grads);
     free(p->ins);
     free(p);

@@ -8,9 +8,11 @@
  * parameters updated in between (so G(z) is computed once, D(G(z)) again
  * after D's update). Every computed value gets an offset in one arena from
  * its liveness: it is kept only while a later instruction needs it; a
- * convolution's scratch is a value that lives during its instruction only.
- * Parameters, gradients, optimizer state, data and noise live outside the
- * arena, in slabs the executor owns. */
+ * convolution's scratch is a value that lives during its instruction only,
+ * and each phase's gradients are one block that lives from the phase's
+ * first instruction to its update (in a GAN, G's gradients and D's never
+ * take memory at the same time). Parameters, optimizer state, data and
+ * noise live outside the arena, in slabs the executor owns. */
 #ifndef GENC_PLAN_H
 #define GENC_PLAN_H
 
@@ -19,8 +21,9 @@
 #include "graph.h"
 
 /* Where a value lives. A gradient that a phase's update reads is
- * computed straight into the gradient slab (SLOT_GRAD), and a reshape
- * shares its input's memory instead of copying it. */
+ * computed straight into its place in the phase's gradient block
+ * (SLOT_GRAD: Plan.goff), and a reshape shares its input's memory instead
+ * of copying it. */
 typedef enum { SLOT_ARENA, SLOT_PARAM, SLOT_GRAD, SLOT_INPUT, SLOT_NOISE } SlotKind;
 typedef struct Slot {
     SlotKind kind;
@@ -51,9 +54,17 @@ typedef struct Plan {
     unsigned mask; /* the phases that run (train), bit i for phase i */
     Ins *ins;
     int nins;
-    int64_t arena; /* reals of intermediate values and kernel scratch */
+    int64_t arena; /* reals of intermediate values, gradients and kernel scratch */
     int64_t work;  /* reals of the largest kernel scratch (inside the arena) */
+    int64_t *gbase; /* per phase: its gradient block in the arena (-1: not run) */
+    int64_t *goff;  /* per parameter: its gradient in the arena (-1: none) */
 } Plan;
+
+/* Parameters grouped by phase, so that each optimizer sees one slab (and
+ * each phase's gradients one block): per parameter its offset (poff), per
+ * phase its first real (pstart) and count (plen); untrained parameters come
+ * last. Returns the total. */
+int64_t plan_param_layout(const Graph *g, int64_t *poff, int64_t *pstart, int64_t *plen);
 
 /* Elements of node n at batch size B. */
 int64_t plan_count(const Graph *g, int n, int B);

@@ -48,7 +48,7 @@ static void check_model(const char *path, int B, int samples)
         double l0 = phase_loss(e, p);
         CHECKF(isfinite(l0), "%s phase %s: loss %g", path, g->phases[p].name, l0);
         real *grad = malloc(sizeof(real) * (size_t)e->plen[p]);
-        memcpy(grad, e->grads + e->pstart[p], sizeof(real) * (size_t)e->plen[p]);
+        memcpy(grad, exec_phase_grads(e, p), sizeof(real) * (size_t)e->plen[p]);
         int worst = -1, large = 0;
         double worst_err = 0;
         for (int s = 0; s < samples; s++) {

@@ -144,7 +144,7 @@ static void check_case(const Case *c, int B, const char *dir)
     CHECKF(isfinite(l0), "%s: loss %g", c->name, l0);
     int64_t n = e->plen[0];
     real *grad = malloc(sizeof(real) * (size_t)n);
-    memcpy(grad, e->grads + e->pstart[0], sizeof(real) * (size_t)n);
+    memcpy(grad, exec_phase_grads(e, 0), sizeof(real) * (size_t)n);
     double worst = 0;
     for (int64_t k = 0; k < n; k++) {
         real *w = e->params + e->pstart[0] + k, saved = *w;

@@ -2,10 +2,11 @@
  *
  * Rebuilds each arena value's lifetime from the instructions alone (born
  * where an instruction writes it, alive until the last instruction that
- * reads its offset; a convolution's scratch lives during its instruction)
- * and checks that no two values alive at the same time share memory and
- * that everything fits in the plan's arena, for the step of every set of
- * phases. */
+ * reads its offset; a convolution's scratch lives during its instruction;
+ * a phase's gradient block from the phase's first instruction to its
+ * update, with every gradient written into it inside it) and checks that
+ * no two values alive at the same time share memory and that everything
+ * fits in the plan's arena, for the step of every set of phases. */
 #include <glob.h>
 #include <stdlib.h>
 
@@ -36,12 +37,25 @@ static void read_at(Value *v, int n, int64_t off, int t)
 
 static void check_plan(const Graph *g, const Plan *p, const char *what)
 {
-    Value *v = calloc((size_t)2 * p->nins + 1, sizeof *v);
+    Value *v = calloc((size_t)2 * p->nins + g->nphases + 1, sizeof *v);
     int n = 0;
     int64_t largest = 0;
+    int64_t *pstart = calloc((size_t)g->nphases + 1, sizeof *pstart);
+    int64_t *plen = calloc((size_t)g->nphases + 1, sizeof *plen);
+    int64_t *poff = calloc((size_t)g->nparams + 1, sizeof *poff);
+    plan_param_layout(g, poff, pstart, plen);
+    int *block = calloc((size_t)g->nphases + 1, sizeof *block); /* its value, or -1 */
+    for (int ph = 0; ph < g->nphases; ph++) block[ph] = -1;
     for (int t = 0; t < p->nins; t++) {
         const Ins *in = &p->ins[t];
+        if (block[in->phase] < 0) {
+            CHECKF(p->gbase[in->phase] >= 0, "%s: phase %d runs without a gradient block", what,
+                   in->phase);
+            block[in->phase] = n;
+            add(v, &n, p->gbase[in->phase], plen[in->phase], t, -1);
+        }
         if (in->kind == INS_UPDATE) {
+            v[block[in->phase]].last = t;
             for (int j = 0; j < g->phases[in->phase].nparams; j++)
                 if (in->grads[j].kind == SLOT_ARENA && in->grads[j].off >= 0) read_at(v, n, in->grads[j].off, t);
             if (in->loss.kind == SLOT_ARENA) read_at(v, n, in->loss.off, t);
@@ -52,6 +66,13 @@ static void check_plan(const Graph *g, const Plan *p, const char *what)
             if (in->in[j].kind == SLOT_ARENA) read_at(v, n, in->in[j].off, t);
         if (in->out.kind == SLOT_ARENA)
             add(v, &n, in->out.off, plan_count(g, in->node, p->B) + plan_aux(g, in->node, p->B), t, in->node);
+        if (in->out.kind == SLOT_GRAD) {
+            int i = (int)in->out.off;
+            int64_t lo = p->gbase[in->phase], at = p->goff[i];
+            CHECKF(at == lo + poff[i] - pstart[in->phase] && at + plan_count(g, in->node, p->B) <=
+                   lo + plen[in->phase], "%s: the gradient %%%d is not in its place in phase %d's "
+                   "block", what, in->node, in->phase);
+        }
         if (in->work >= 0) {
             add(v, &n, in->work, in->work_size, t, in->node);
             if (in->work_size > largest) largest = in->work_size;
@@ -72,7 +93,15 @@ static void check_plan(const Graph *g, const Plan *p, const char *what)
     }
     CHECKF(largest == p->work, "%s: largest scratch %lld, plan says %lld", what, (long long)largest,
            (long long)p->work);
+    for (int ph = 0; ph < g->nphases; ph++) {
+        bool ran = block[ph] >= 0, in_mask = (p->mask >> ph) & 1u;
+        CHECKF(ran == in_mask, "%s: phase %d ran %d (%d), in mask %d, mask 0x%x", what, ph, ran, block[ph], in_mask, p->mask);
+    }
     free(v);
+    free(pstart);
+    free(plen);
+    free(poff);
+    free(block);
 }
 
 int main(void)
