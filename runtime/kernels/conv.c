@@ -49,6 +49,11 @@ KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
     return g;
 }
 
+double k_conv_flops(const KConv *g)
+{
+    return 2.0 * g->B * g->K * g->C * g->R * g->S * g->P * g->Q;
+}
+
 /* ---- im2col + GEMM: the float64 build's kernels ----------------------- */
 #ifdef GENC_DOUBLE
 
@@ -308,15 +313,10 @@ static void conv_fwd_task(void *vj, int t)
     }
 }
 
-static double conv_flops(const KConv *g)
-{
-    return 2.0 * g->B * g->K * g->C * g->R * g->S * g->P * g->Q;
-}
-
 void k_conv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g)
 {
     ConvJob j = {g, y, x, w, work, 1};
-    j.T = k_tasks(0.015 * conv_flops(g), conv_max_tasks(g));
+    j.T = k_tasks(0.015 * k_conv_flops(g), conv_max_tasks(g));
     pool_for(j.T, conv_fwd_task, &j);
 }
 
@@ -350,7 +350,7 @@ static void conv_bwd_data_task(void *vj, int t)
 void k_conv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g)
 {
     ConvJob j = {g, dx, dy, w, work, 1};
-    j.T = k_tasks(0.015 * conv_flops(g), conv_max_tasks(g));
+    j.T = k_tasks(0.015 * k_conv_flops(g), conv_max_tasks(g));
     pool_for(j.T, conv_bwd_data_task, &j);
 }
 
@@ -403,7 +403,7 @@ void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, co
         return;
     }
     ConvJob j = {g, dw, x, dy, work, 1};
-    j.T = k_tasks(0.015 * conv_flops(g), conv_filter_tasks(g));
+    j.T = k_tasks(0.015 * k_conv_flops(g), conv_filter_tasks(g));
     pool_for(j.T, conv_bwd_filter_task, &j);
     if (j.T > 1) {
         size_t wsize = (size_t)g->K * g->C * g->R * g->S;

@@ -299,14 +299,12 @@ typedef struct KdPlan {
     size_t shared, reals;
 } KdPlan;
 
-static double kd_flops(const KConv *g) { return 2.0 * g->B * g->K * g->C * g->R * g->S * g->P * g->Q; }
-
 static KdPlan kd_plan(KdKind kind, const KConv *g)
 {
     KdPlan pl = {0};
     pl.chunks = (g->B + KD_CHUNK - 1) / KD_CHUNK;
     int pieces = kind == KD_BWD_FILTER ? g->K : pl.chunks, T = pool_threads();
-    pl.T = k_tasks(0.015 * kd_flops(g), T < pieces ? T : pieces);
+    pl.T = k_tasks(0.015 * k_conv_flops(g), T < pieces ? T : pieces);
     int m[2] = {g->B < KD_CHUNK ? g->B : KD_CHUNK, g->B > KD_CHUNK ? g->B % KD_CHUNK : 0};
     int n[2] = {kind == KD_BWD_FILTER ? g->K / pl.T : g->K,
                 kind == KD_BWD_FILTER && g->K % pl.T ? g->K / pl.T + 1 : 0};

@@ -34,6 +34,9 @@ int k_tasks(double work_ns, long max_split);
 /* [lo, hi) of the t-th of T near-equal parts of [0, n) */
 static inline long k_part(long n, int t, int T) { return n * t / T; }
 
+/* multiply-adds x 2 of a convolution of geometry g (to size its tasks) */
+double k_conv_flops(const KConv *g);
+
 /* sum of x [n] in double, in a fixed order (8 interleaved partial sums,
  * which the compiler can keep in vector registers) */
 double k_sum_d(const real *x, long n);
