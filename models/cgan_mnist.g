@@ -7,7 +7,7 @@
 #
 # On the 9,000-digit training split: 100 epochs in about 4.5 minutes on 2
 # cores; classifier_mnist reads the requested digit in 95% of samples,
-# confident 0.90, fd 45 (docs/results.md).
+# confident 0.91, fd 44 (docs/results.md).
 
 data x, y ~ mnist(train, range: [-1, 1])  # images and their labels
 z ~ normal(100)

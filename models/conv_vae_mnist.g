@@ -4,8 +4,8 @@
 #   genc run models/conv_vae_mnist.g
 #   genc sample models/conv_vae_mnist.g --interpolate --out lines.png
 #
-# On the 9,000-digit training split: 10 epochs in about 70 s on 2 cores,
-# test loss 113.1 nats per image, below vae_mnist's 120.5 (docs/results.md).
+# On the 9,000-digit training split: 10 epochs in about 45 s on 2 cores,
+# test loss 114.5 nats per image, below vae_mnist's 120.5 (docs/results.md).
 
 let nz = 20
 

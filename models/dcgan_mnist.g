@@ -4,9 +4,9 @@
 #
 #   genc run models/dcgan_mnist.g
 #
-# On the 9,000-digit training split: 20 epochs in about 15 minutes on 2
-# idle cores; judged by classifier_mnist: confident 0.60 (0.85 is our aim;
-# PyTorch's twin: 0.52), coverage 0.99, fd 121 (docs/results.md).
+# On the 9,000-digit training split: 20 epochs in about 10 minutes on 2
+# idle cores; judged by classifier_mnist: confident 0.66 (0.85 is our aim;
+# PyTorch's twin does no better), coverage 0.97, fd 163 (docs/results.md).
 
 data x ~ mnist(train, range: [-1, 1])      # x: [1, 28, 28] per example
 z    ~ normal(100)                         # noise, drawn fresh each step
