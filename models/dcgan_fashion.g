@@ -4,7 +4,7 @@
 #
 #   genc run models/dcgan_fashion.g
 #
-# On the 60,000 Fashion-MNIST training images: 5 epochs in about 25
+# On the 60,000 Fashion-MNIST training images: 5 epochs in about 16
 # minutes on 2 idle cores; every kind of garment recognisable in the final
 # grid (docs/results.md).
 
