@@ -61,6 +61,7 @@ typedef struct Builder {
     int *grad_of; /* per node: the parameter whose final gradient it is, or -1 */
     bool *is_view; /* per node: a reshape of data, noise or a parameter */
     int *gblock;   /* per phase: the instance of its gradient block, or -1 */
+    int64_t *poff, *pstart, *plen; /* plan_param_layout's, for the blocks */
     int64_t work;
 } Builder;
 
@@ -276,19 +277,14 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     const Graph *g = b->g;
     p->gbase = xcalloc((size_t)g->nphases + 1, sizeof *p->gbase);
     p->goff = xcalloc((size_t)g->nparams + 1, sizeof *p->goff);
-    int64_t *poff = xcalloc((size_t)g->nparams + 1, sizeof *poff);
-    int64_t *pstart = xcalloc((size_t)g->nphases + 1, sizeof *pstart);
-    plan_param_layout(g, poff, pstart, NULL);
     for (int i = 0; i < g->nparams; i++) p->goff[i] = -1;
     for (int ph = 0; ph < g->nphases; ph++) {
         p->gbase[ph] = b->gblock && b->gblock[ph] >= 0 ? b->inst[b->gblock[ph]].off : -1;
         for (int j = 0; p->gbase[ph] >= 0 && j < g->phases[ph].nparams; j++) {
             int i = g->phases[ph].params[j];
-            p->goff[i] = p->gbase[ph] + poff[i] - pstart[ph];
+            p->goff[i] = p->gbase[ph] + b->poff[i] - b->pstart[ph];
         }
     }
-    free(poff);
-    free(pstart);
     for (int t = 0; t < b->nins; t++) {
         Ins *in = &b->ins[t];
         if (in->kind == INS_COMPUTE) {
@@ -313,6 +309,9 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     free(b->cur);
     free(b->grad_of);
     free(b->gblock);
+    free(b->poff);
+    free(b->pstart);
+    free(b->plen);
     free(b->is_view);
     return p;
 }
@@ -340,16 +339,18 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
         for (int j = 0; j < n->nin; j++) dep[i] |= dep[n->in[j]];
     }
     bool *need = xcalloc((size_t)g->nnodes + 1, sizeof *need);
-    int64_t *plen = xcalloc((size_t)g->nphases + 1, sizeof *plen);
-    plan_param_layout(g, NULL, NULL, plen);
+    b.poff = xcalloc((size_t)g->nparams + 1, sizeof *b.poff);
+    b.pstart = xcalloc((size_t)g->nphases + 1, sizeof *b.pstart);
+    b.plen = xcalloc((size_t)g->nphases + 1, sizeof *b.plen);
+    plan_param_layout(g, b.poff, b.pstart, b.plen);
     b.gblock = xcalloc((size_t)g->nphases + 1, sizeof *b.gblock);
     for (int p = 0; p < g->nphases; p++) {
         b.gblock[p] = -1;
         if (!(mask & (1u << p))) continue;
         const Phase *ph = &g->phases[p];
-        b.gblock[p] = new_inst(&b, -1, plen[p], b.nins); /* its last reader: the update */
-        /* final gradients go straight to the gradient slab, except a node
-         * that is the gradient of two parameters (a + b) */
+        b.gblock[p] = new_inst(&b, -1, b.plen[p], b.nins); /* its last reader: the update */
+        /* final gradients go straight to their place in the gradient block,
+         * except a node that is the gradient of two parameters (a + b) */
         free(b.grad_of);
         b.grad_of = xcalloc((size_t)g->nnodes + 1, sizeof *b.grad_of);
         for (int i = 0; i < g->nnodes; i++) b.grad_of[i] = -1;
@@ -378,7 +379,6 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
             if (dep[i] & (1u << p)) b.cur[i] = CUR_NONE;
     }
     free(need);
-    free(plen);
     free(dep);
     free(owner);
     return finish(&b, B, true, mask);

@@ -58,6 +58,10 @@ static const int kd_args[3][3] = {
 /* the role each kind writes */
 static const KdRole kd_out[3] = {[KD_FWD] = KD_Y, [KD_BWD_DATA] = KD_X, [KD_BWD_FILTER] = KD_W};
 
+/* Whether the weights are an input that the calling thread reorders once
+ * for all tasks into the shared part of work (bwd_filter writes them). */
+static bool kd_shares_weights(KdKind k) { return k != KD_BWD_FILTER; }
+
 /* One tensor of a primitive: its view in genc's layout, and when oneDNN
  * wants another layout, the reorder and the reordered copy in `work`
  * (`offset` reals into the thread's part, or into the shared part for
@@ -121,31 +125,26 @@ static void kd_init(void)
 /* bytes to reals, rounded up to a cache line */
 static size_t kd_reals(size_t bytes) { return (bytes + 63) / 64 * 64 / sizeof(real); }
 
-/* The NCHW / OIHW view of a role's piece; y's channels are a slice of
- * Kfull (bwd_filter's pieces). */
-static dnnl_memory_desc_t kd_user_desc(const KConv *g, int Kfull, KdRole r)
-{
-    dnnl_memory_desc_t md;
-    if (r == KD_Y) {
-        dnnl_dims_t d = {g->B, g->K, g->P, g->Q};
-        dnnl_dims_t st = {(dnnl_dim_t)Kfull * g->P * g->Q, g->P * g->Q, g->Q, 1};
-        kd_check(dnnl_memory_desc_init_by_strides(&md, 4, d, dnnl_f32, st), "memory descriptor");
-        return md;
-    }
-    dnnl_dims_t x = {g->B, g->C, g->H, g->W}, w = {g->K, g->C, g->R, g->S};
-    kd_check(dnnl_memory_desc_init_by_tag(&md, 4, r == KD_X ? x : w, dnnl_f32,
-                                          r == KD_X ? dnnl_nchw : dnnl_oihw),
-             "memory descriptor");
-    return md;
-}
-
-static dnnl_memory_desc_t kd_any_desc(const KConv *g, KdRole r, dnnl_format_tag_t tag)
+/* A role's piece in layout `tag` (dnnl_format_tag_any: oneDNN's choice) */
+static dnnl_memory_desc_t kd_desc(const KConv *g, KdRole r, dnnl_format_tag_t tag)
 {
     dnnl_dims_t x = {g->B, g->C, g->H, g->W}, w = {g->K, g->C, g->R, g->S},
                 y = {g->B, g->K, g->P, g->Q};
     dnnl_memory_desc_t md;
     kd_check(dnnl_memory_desc_init_by_tag(&md, 4, r == KD_X ? x : r == KD_W ? w : y, dnnl_f32, tag),
              "memory descriptor");
+    return md;
+}
+
+/* The NCHW / OIHW view of a role's piece; y's channels are a slice of
+ * Kfull (bwd_filter's pieces). */
+static dnnl_memory_desc_t kd_user_desc(const KConv *g, int Kfull, KdRole r)
+{
+    if (r != KD_Y) return kd_desc(g, r, r == KD_X ? dnnl_nchw : dnnl_oihw);
+    dnnl_memory_desc_t md;
+    dnnl_dims_t d = {g->B, g->K, g->P, g->Q};
+    dnnl_dims_t st = {(dnnl_dim_t)Kfull * g->P * g->Q, g->P * g->Q, g->Q, 1};
+    kd_check(dnnl_memory_desc_init_by_strides(&md, 4, d, dnnl_f32, st), "memory descriptor");
     return md;
 }
 
@@ -225,7 +224,7 @@ static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory
     dnnl_memory_desc_t user[3], want[3];
     for (KdRole r = KD_X; r <= KD_Y; r++) {
         user[r] = kd_user_desc(g, Kfull, r);
-        want[r] = kd_any_desc(g, r, any == dnnl_nchw && r == KD_W ? dnnl_oihw : any);
+        want[r] = kd_desc(g, r, any == dnnl_nchw && r == KD_W ? dnnl_oihw : any);
     }
     if (wmd) want[KD_W] = *wmd;
     dnnl_primitive_attr_t attr;
@@ -233,7 +232,6 @@ static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory
     kd_check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "attributes");
     dnnl_primitive_desc_t pd = kd_conv_pd(kind, g, want, attr);
     p->wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, kd_args[kind][KD_W]);
-    bool shared_w = kind != KD_BWD_FILTER;
     for (KdRole r = KD_X; r <= KD_Y; r++) {
         KdTensor *t = &p->t[r];
         const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md,
@@ -247,7 +245,7 @@ static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory
         if (out && kind == KD_BWD_FILTER) p->add_w = kd_reorder(md, &user[r], 1);
         t->inner = kd_memories(md, p->threads);
         size_t n = kd_reals(dnnl_memory_desc_get_size(md));
-        if (r == KD_W && shared_w) {
+        if (r == KD_W && kd_shares_weights(kind)) {
             p->shared = n;
         } else {
             t->offset = p->reals;
@@ -314,7 +312,7 @@ static KdPlan kd_plan(KdKind kind, const KConv *g)
             if (!n[i] || !m[j]) continue;
             const KdPrim *first = pl.p[0][0];
             pl.p[i][j] = kd_prim(kind, g, m[j], n[i],
-                                 first && kind != KD_BWD_FILTER ? &first->wmd : NULL);
+                                 first && kd_shares_weights(kind) ? &first->wmd : NULL);
             if (pl.p[i][j]->shared > pl.shared) pl.shared = pl.p[i][j]->shared;
             if (pl.p[i][j]->reals > pl.reals) pl.reals = pl.p[i][j]->reals;
         }
@@ -380,7 +378,7 @@ static void kd_piece(const KdJob *j, const KdPrim *p, real *const ptr[3], bool f
         dnnl_memory_t m = t->user[th];
         if (t->reorder) {
             m = t->inner[th];
-            bool shared = r == KD_W && j->kind != KD_BWD_FILTER;
+            bool shared = r == KD_W && kd_shares_weights(j->kind);
             kd_set(m, shared ? j->work : part + t->offset);
             if (r != kd_out[j->kind] && !shared) kd_reorder_run(t->reorder, t->user[th], m, th);
         }
@@ -427,7 +425,7 @@ static void kd_run(KdKind kind, real *out, const real *in1, const real *in2, rea
     work = kd_aligned(work);
     KdJob j = {g, kind, kd_plan(kind, g), out, in1, in2, work};
     const KdTensor *w = &j.pl.p[0][0]->t[KD_W];
-    if (kind != KD_BWD_FILTER && w->reorder) { /* the weights, once for all tasks */
+    if (kd_shares_weights(kind) && w->reorder) { /* the weights, once for all tasks */
         int th = pool_thread_index();
         kd_set(w->user[th], (real *)in2);
         kd_set(w->inner[th], work);
