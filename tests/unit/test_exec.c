@@ -1,6 +1,7 @@
 /* test_exec.c: properties of the executor on the shipped models.
  *
- * - A training step allocates nothing: malloc, calloc, realloc and free
+ * - A training step allocates nothing: malloc, calloc, realloc, the aligned
+ *   allocators and free
  *   are counted (by wrapping glibc's) around steps after the first, for
  *   every model and every kind of step it has (phase ratios); inside
  *   oneDNN's calls only what is freed again before the call returns.
