@@ -280,19 +280,6 @@ static KUnaryOp unary_kernel(Op op)
     }
 }
 
-static KConv conv_geom(const Graph *g, const Node *n, int B)
-{
-    const Shape *x = &g->nodes[n->in[0]].shape, *w = &g->nodes[n->in[1]].shape;
-    if (n->op == OP_deconv2d)
-        return k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3], n->ia[0],
-                             n->ia[1], n->ia[2], n->ia[3], n->ia[4], n->ia[5]);
-    if (n->op == OP_conv2d_wgrad)
-        return k_conv_geom(B, x->d[0], x->d[1], x->d[2], n->shape.d[0], n->shape.d[2],
-                           n->shape.d[3], n->ia[0], n->ia[1], n->ia[2], n->ia[3]);
-    return k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], n->ia[0],
-                       n->ia[1], n->ia[2], n->ia[3]);
-}
-
 /* outer and inner sizes around a per-example axis of node n */
 static void around_axis(const Graph *g, int n, int B, int axis, int *outer, int *len, int *inner)
 {
@@ -379,19 +366,14 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
         k_matmul(y, x, x1, M, N, K, n->ia[0], n->ia[1]);
         break;
     }
-    case OP_conv2d: {
-        KConv c = conv_geom(g, n, B);
-        k_conv2d_forward(y, x, x1, scratch, &c);
-        break;
-    }
-    case OP_deconv2d: {
-        KConv c = conv_geom(g, n, B);
-        k_deconv2d_forward(y, x, x1, scratch, &c);
-        break;
-    }
+    case OP_conv2d:
+    case OP_deconv2d:
     case OP_conv2d_wgrad: {
-        KConv c = conv_geom(g, n, B);
-        k_conv2d_bwd_filter(y, x, x1, scratch, &c);
+        KConvKind kind; /* the plan sized scratch for it */
+        KConv c = plan_conv_geom(g, n, B, &kind);
+        if (n->op == OP_conv2d) k_conv2d_forward(y, x, x1, scratch, &c);
+        else if (n->op == OP_deconv2d) k_deconv2d_forward(y, x, x1, scratch, &c);
+        else k_conv2d_bwd_filter(y, x, x1, scratch, &c);
         break;
     }
     case OP_batchnorm: {

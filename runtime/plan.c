@@ -119,30 +119,34 @@ static int new_inst(Builder *b, int n, int64_t size, int last)
     return b->ninst++;
 }
 
-static int64_t conv_work(const Graph *g, const Node *n, int B)
+KConv plan_conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind)
 {
     const Shape *x = &g->nodes[n->in[0]].shape, *w = &g->nodes[n->in[1]].shape;
-    KConv c;
     switch (n->op) {
-    case OP_conv2d:
-        c = k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], n->ia[0], n->ia[1],
-                        n->ia[2], n->ia[3]);
-        break;
     case OP_deconv2d:
-        c = k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3], n->ia[0],
-                          n->ia[1], n->ia[2], n->ia[3], n->ia[4], n->ia[5]);
-        break;
-    case OP_conv2d_wgrad: {
+        *kind = K_CONV_BWD_DATA;
+        return k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3], n->ia[0],
+                             n->ia[1], n->ia[2], n->ia[3], n->ia[4], n->ia[5]);
+    case OP_conv2d_wgrad:
         /* in[0] is the conv's input, in[1] its output gradient, the node
          * the weight's shape */
-        const Shape *dy = &g->nodes[n->in[1]].shape;
-        c = k_conv_geom(B, x->d[0], x->d[1], x->d[2], dy->d[0], n->shape.d[2], n->shape.d[3],
-                        n->ia[0], n->ia[1], n->ia[2], n->ia[3]);
-        break;
+        *kind = K_CONV_BWD_FILTER;
+        return k_conv_geom(B, x->d[0], x->d[1], x->d[2], n->shape.d[0], n->shape.d[2],
+                           n->shape.d[3], n->ia[0], n->ia[1], n->ia[2], n->ia[3]);
+    default:
+        GENC_ASSERT(n->op == OP_conv2d);
+        *kind = K_CONV_FORWARD;
+        return k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], n->ia[0],
+                           n->ia[1], n->ia[2], n->ia[3]);
     }
-    default: return 0;
-    }
-    return (int64_t)k_conv_work_size(&c);
+}
+
+static int64_t conv_work(const Graph *g, const Node *n, int B)
+{
+    if (n->op != OP_conv2d && n->op != OP_deconv2d && n->op != OP_conv2d_wgrad) return 0;
+    KConvKind kind;
+    KConv c = plan_conv_geom(g, n, B, &kind);
+    return (int64_t)k_conv_work_size(&c, kind);
 }
 
 static void compute(Builder *b, int n, int phase)

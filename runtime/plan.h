@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "graph.h"
+#include "kernels/kernels.h"
 
 /* Where a value lives. A gradient that a phase's update reads is
  * computed straight into its place in the phase's gradient block
@@ -70,6 +71,10 @@ int64_t plan_param_layout(const Graph *g, int64_t *poff, int64_t *pstart, int64_
 int64_t plan_count(const Graph *g, int n, int B);
 /* Extra reals a node keeps beside its value (batchnorm's inverse std). */
 int64_t plan_aux(const Graph *g, int n, int B);
+
+/* The kernel geometry at batch B of a conv2d, deconv2d or conv2d_wgrad
+ * node, and which convolution kernel computes it (kind). */
+KConv plan_conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind);
 
 /* A training step that runs the phases in mask, in graph order. */
 Plan *plan_step(const Graph *g, int B, unsigned mask);

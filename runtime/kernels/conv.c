@@ -141,8 +141,9 @@ static size_t conv_bufs_size(const KConv *g)
     return conv_task_size(g) * (size_t)pool_threads();
 }
 
-size_t k_conv_work_size(const KConv *g)
+size_t k_conv_work_size(const KConv *g, KConvKind kind)
 {
+    if (kind != K_CONV_BWD_FILTER) return conv_bufs_size(g);
     size_t partials = (size_t)(conv_filter_tasks(g) - 1) * g->K * g->C * g->R * g->S;
     return conv_bufs_size(g) + partials;
 }

@@ -46,21 +46,20 @@ void omp_set_num_threads(int n);
 
 #define KD_CHUNK 8
 
-typedef enum KdKind { KD_FWD, KD_BWD_DATA, KD_BWD_FILTER } KdKind;
 typedef enum KdRole { KD_X, KD_W, KD_Y } KdRole;
 
 /* oneDNN's argument for each role, per kind */
 static const int kd_args[3][3] = {
-    [KD_FWD] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST},
-    [KD_BWD_DATA] = {DNNL_ARG_DIFF_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_DST},
-    [KD_BWD_FILTER] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_DST},
+    [K_CONV_FORWARD] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST},
+    [K_CONV_BWD_DATA] = {DNNL_ARG_DIFF_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_DST},
+    [K_CONV_BWD_FILTER] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_DST},
 };
 /* the role each kind writes */
-static const KdRole kd_out[3] = {[KD_FWD] = KD_Y, [KD_BWD_DATA] = KD_X, [KD_BWD_FILTER] = KD_W};
+static const KdRole kd_out[3] = {[K_CONV_FORWARD] = KD_Y, [K_CONV_BWD_DATA] = KD_X, [K_CONV_BWD_FILTER] = KD_W};
 
 /* Whether the weights are an input that the calling thread reorders once
  * for all tasks into the shared part of work (bwd_filter writes them). */
-static bool kd_shares_weights(KdKind k) { return k != KD_BWD_FILTER; }
+static bool kd_shares_weights(KConvKind k) { return k != K_CONV_BWD_FILTER; }
 
 /* One tensor of a primitive: its view in genc's layout, and when oneDNN
  * wants another layout, the reorder and the reordered copy in `work`
@@ -75,7 +74,7 @@ typedef struct KdTensor {
 } KdTensor;
 
 typedef struct KdPrim {
-    KdKind kind;
+    KConvKind kind;
     KConv g;   /* the piece: g.B images (<= KD_CHUNK), g.K output channels */
     int Kfull; /* the output channels of the whole y (its stride) */
     int threads;
@@ -179,7 +178,7 @@ static dnnl_primitive_t kd_reorder(const dnnl_memory_desc_t *from, const dnnl_me
 
 /* The descriptor of kind's convolution on md (by role). oneDNN wants the
  * forward primitive as a hint for the backward ones. */
-static dnnl_primitive_desc_t kd_conv_pd(KdKind kind, const KConv *g, const dnnl_memory_desc_t *md,
+static dnnl_primitive_desc_t kd_conv_pd(KConvKind kind, const KConv *g, const dnnl_memory_desc_t *md,
                                         const_dnnl_primitive_attr_t attr)
 {
     dnnl_dims_t stride = {g->sh, g->sw}, pl = {g->ph, g->pw};
@@ -193,8 +192,8 @@ static dnnl_primitive_desc_t kd_conv_pd(KdKind kind, const KConv *g, const dnnl_
                                                 &md[KD_X], &md[KD_W], NULL, &md[KD_Y], stride, pl, pr),
              "forward descriptor");
     kd_check(dnnl_primitive_desc_create(&fwd, &d, attr, kd_engine, NULL), "forward primitive");
-    if (kind == KD_FWD) return fwd;
-    if (kind == KD_BWD_DATA)
+    if (kind == K_CONV_FORWARD) return fwd;
+    if (kind == K_CONV_BWD_DATA)
         kd_check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &md[KD_X],
                                                           &md[KD_W], &md[KD_Y], stride, pl, pr),
                  "backward-data descriptor");
@@ -211,7 +210,7 @@ static dnnl_primitive_desc_t kd_conv_pd(KdKind kind, const KConv *g, const dnnl_
 /* kind's primitive for piece g of a y with Kfull channels; wmd: the
  * weights layout to use (that of the geometry's other piece, whose
  * reordered weights the call shares), or NULL for oneDNN's choice */
-static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory_desc_t *wmd)
+static KdPrim *kd_make(KConvKind kind, const KConv *g, int Kfull, const dnnl_memory_desc_t *wmd)
 {
     KdPrim *p = xcalloc(1, sizeof *p);
     p->kind = kind;
@@ -220,7 +219,7 @@ static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory
     p->threads = pool_threads();
     /* Blocked layouts pad channels to 16; with fewer input channels the
      * data gradient ran 6x slower on them than on NCHW (D.conv1, G.deconv3). */
-    dnnl_format_tag_t any = kind == KD_BWD_DATA && g->C < 16 ? dnnl_nchw : dnnl_format_tag_any;
+    dnnl_format_tag_t any = kind == K_CONV_BWD_DATA && g->C < 16 ? dnnl_nchw : dnnl_format_tag_any;
     dnnl_memory_desc_t user[3], want[3];
     for (KdRole r = KD_X; r <= KD_Y; r++) {
         user[r] = kd_user_desc(g, Kfull, r);
@@ -240,9 +239,9 @@ static KdPrim *kd_make(KdKind kind, const KConv *g, int Kfull, const dnnl_memory
         bool out = kd_out[kind] == r;
         /* bwd_filter adds its chunks' gradients through a reorder even
          * when oneDNN writes genc's layout */
-        if (dnnl_memory_desc_equal(md, &user[r]) && !(out && kind == KD_BWD_FILTER)) continue;
+        if (dnnl_memory_desc_equal(md, &user[r]) && !(out && kind == K_CONV_BWD_FILTER)) continue;
         t->reorder = out ? kd_reorder(md, &user[r], 0) : kd_reorder(&user[r], md, 0);
-        if (out && kind == KD_BWD_FILTER) p->add_w = kd_reorder(md, &user[r], 1);
+        if (out && kind == K_CONV_BWD_FILTER) p->add_w = kd_reorder(md, &user[r], 1);
         t->inner = kd_memories(md, p->threads);
         size_t n = kd_reals(dnnl_memory_desc_get_size(md));
         if (r == KD_W && kd_shares_weights(kind)) {
@@ -271,7 +270,7 @@ static bool kd_same(const KConv *a, const KConv *b)
 
 /* kind's primitive for m images and n output channels of g, made on first
  * use (by the calling thread, before any task runs) */
-static KdPrim *kd_prim(KdKind kind, const KConv *g, int m, int n, const dnnl_memory_desc_t *wmd)
+static KdPrim *kd_prim(KConvKind kind, const KConv *g, int m, int n, const dnnl_memory_desc_t *wmd)
 {
     KConv s = *g;
     s.B = m;
@@ -298,15 +297,15 @@ typedef struct KdPlan {
     size_t shared, reals;
 } KdPlan;
 
-static KdPlan kd_plan(KdKind kind, const KConv *g)
+static KdPlan kd_plan(KConvKind kind, const KConv *g)
 {
     KdPlan pl = {0};
     pl.chunks = (g->B + KD_CHUNK - 1) / KD_CHUNK;
-    int pieces = kind == KD_BWD_FILTER ? g->K : pl.chunks, T = pool_threads();
+    int pieces = kind == K_CONV_BWD_FILTER ? g->K : pl.chunks, T = pool_threads();
     pl.T = k_tasks(0.015 * k_conv_flops(g), T < pieces ? T : pieces);
     int m[2] = {g->B < KD_CHUNK ? g->B : KD_CHUNK, g->B > KD_CHUNK ? g->B % KD_CHUNK : 0};
-    int n[2] = {kind == KD_BWD_FILTER ? g->K / pl.T : g->K,
-                kind == KD_BWD_FILTER && g->K % pl.T ? g->K / pl.T + 1 : 0};
+    int n[2] = {kind == K_CONV_BWD_FILTER ? g->K / pl.T : g->K,
+                kind == K_CONV_BWD_FILTER && g->K % pl.T ? g->K / pl.T + 1 : 0};
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++) {
             if (!n[i] || !m[j]) continue;
@@ -326,21 +325,16 @@ static KdPlan kd_plan(KdKind kind, const KConv *g)
 
 static real *kd_aligned(real *work) { return (real *)(((uintptr_t)work + 63) & ~(uintptr_t)63); }
 
-size_t k_conv_work_size(const KConv *g)
+size_t k_conv_work_size(const KConv *g, KConvKind kind)
 {
     if (g->B == 0) return 0;
-    size_t n = 0;
-    for (KdKind k = KD_FWD; k <= KD_BWD_FILTER; k++) {
-        KdPlan pl = kd_plan(k, g);
-        size_t kn = KD_ALIGN_REALS + pl.shared + pl.reals * (size_t)pool_threads();
-        n = kn > n ? kn : n;
-    }
-    return n;
+    KdPlan pl = kd_plan(kind, g);
+    return KD_ALIGN_REALS + pl.shared + pl.reals * (size_t)pool_threads();
 }
 
 typedef struct KdJob {
     const KConv *g;
-    KdKind kind;
+    KConvKind kind;
     KdPlan pl;
     real *out;
     const real *in1, *in2; /* in the order of k_conv2d_*'s arguments */
@@ -398,10 +392,10 @@ static void kd_task(void *vj, int t)
     omp_set_num_threads(1); /* a setting per thread; the first call allocates */
     size_t xs = (size_t)g->C * g->H * g->W, ys = (size_t)g->K * g->P * g->Q, PQ = (size_t)g->P * g->Q;
     real *x = (real *)j->in1, *w = (real *)j->in2, *y = j->out;
-    if (j->kind == KD_BWD_DATA) y = (real *)j->in1, x = j->out;
-    if (j->kind == KD_BWD_FILTER) y = (real *)j->in2, w = j->out;
+    if (j->kind == K_CONV_BWD_DATA) y = (real *)j->in1, x = j->out;
+    if (j->kind == K_CONV_BWD_FILTER) y = (real *)j->in2, w = j->out;
     long c0 = 0, c1 = j->pl.chunks, k0 = 0, k1 = g->K;
-    if (j->kind == KD_BWD_FILTER) {
+    if (j->kind == K_CONV_BWD_FILTER) {
         k0 = k_part(g->K, t, j->pl.T), k1 = k_part(g->K, t + 1, j->pl.T);
     } else {
         c0 = k_part(j->pl.chunks, t, j->pl.T), c1 = k_part(j->pl.chunks, t + 1, j->pl.T);
@@ -411,15 +405,15 @@ static void kd_task(void *vj, int t)
         long b0 = c * KD_CHUNK;
         const KdPrim *p = pp[g->B - b0 < KD_CHUNK && g->B > KD_CHUNK];
         real *ptr[3] = {x + b0 * xs, w + k0 * (size_t)g->C * g->R * g->S, y + b0 * ys + k0 * PQ};
-        kd_piece(j, p, ptr, c == c0 || j->kind != KD_BWD_FILTER);
+        kd_piece(j, p, ptr, c == c0 || j->kind != K_CONV_BWD_FILTER);
     }
 }
 
-static void kd_run(KdKind kind, real *out, const real *in1, const real *in2, real *work,
+static void kd_run(KConvKind kind, real *out, const real *in1, const real *in2, real *work,
                    const KConv *g)
 {
     if (g->B == 0) {
-        if (kind == KD_BWD_FILTER) k_fill(out, g->K * g->C * g->R * g->S, 0);
+        if (kind == K_CONV_BWD_FILTER) k_fill(out, g->K * g->C * g->R * g->S, 0);
         return;
     }
     work = kd_aligned(work);
@@ -436,17 +430,17 @@ static void kd_run(KdKind kind, real *out, const real *in1, const real *in2, rea
 
 void k_conv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g)
 {
-    kd_run(KD_FWD, y, x, w, work, g);
+    kd_run(K_CONV_FORWARD, y, x, w, work, g);
 }
 
 void k_conv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g)
 {
-    kd_run(KD_BWD_DATA, dx, dy, w, work, g);
+    kd_run(K_CONV_BWD_DATA, dx, dy, w, work, g);
 }
 
 void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g)
 {
-    kd_run(KD_BWD_FILTER, dw, x, dy, work, g);
+    kd_run(K_CONV_BWD_FILTER, dw, x, dy, work, g);
 }
 
 #endif

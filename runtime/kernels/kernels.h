@@ -190,11 +190,17 @@ KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
 KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
                     int sh, int sw, int ph, int pw, int oph, int opw);
 
-/* Reals of `work` needed by every conv and deconv kernel below with
- * geometry g (one size serves all six): per-task im2col and gather buffers
- * for a group of images, plus per-thread partial weight gradients for the
- * filter gradient. Depends on pool_threads(): plan after pool_init(). */
-size_t k_conv_work_size(const KConv *g);
+/* The three convolution kernels; a deconv runs them with roles swapped
+ * (k_deconv2d_forward is K_CONV_BWD_DATA, k_deconv2d_bwd_data is
+ * K_CONV_FORWARD, k_deconv2d_bwd_filter is K_CONV_BWD_FILTER). */
+typedef enum KConvKind { K_CONV_FORWARD, K_CONV_BWD_DATA, K_CONV_BWD_FILTER } KConvKind;
+
+/* Reals of `work` needed by kind's kernel with geometry g: buffers for a
+ * group of images per thread, plus per-thread partial weight gradients for
+ * the filter gradient. In the float32 build this also makes (and caches)
+ * the oneDNN primitives the kernel will run, so that a training step makes
+ * none. Depends on pool_threads(): plan after pool_init(). */
+size_t k_conv_work_size(const KConv *g, KConvKind kind);
 
 /* Non-zero while this thread is inside a oneDNN call (the float32 build's
  * convolutions, conv_dnnl.c): its allocations are oneDNN's own. */

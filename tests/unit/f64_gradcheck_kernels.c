@@ -50,6 +50,15 @@ static real *rnd_away0(size_t n)
 
 static real *zeros(size_t n) { return xcalloc(n ? n : 1, sizeof(real)); }
 
+/* scratch that serves all three convolution kernels of g */
+static real *conv_work_all(const KConv *g)
+{
+    size_t n = 0;
+    for (KConvKind k = K_CONV_FORWARD; k <= K_CONV_BWD_FILTER; k++)
+        if (k_conv_work_size(g, k) > n) n = k_conv_work_size(g, k);
+    return zeros(n);
+}
+
 /* The forward under test: recomputes ctx's output from ctx's inputs. */
 typedef void (*FwdFn)(void *ctx);
 
@@ -374,8 +383,8 @@ static void check_conv(void)
         const int *c = cases[ci];
         KConv g = k_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
         size_t nx = (size_t)g.B * g.C * g.H * g.W, ny = (size_t)g.B * g.K * g.P * g.Q;
-        size_t nw = (size_t)g.K * g.C * g.R * g.S, ws = k_conv_work_size(&g);
-        ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), zeros(ws), g, false};
+        size_t nw = (size_t)g.K * g.C * g.R * g.S;
+        ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), conv_work_all(&g), g, false};
         real *r = rnd(ny, -1, 1), *dx = zeros(nx), *dw = zeros(nw);
         conv_fwd(&ctx);
         k_conv2d_bwd_data(dx, r, ctx.w, ctx.work, &g);
@@ -409,8 +418,8 @@ static void check_deconv(void)
         int B = c[0], C = c[1], H = c[2], W = c[3], K = c[4], R = c[5], S = c[6];
         KConv g = k_deconv_geom(B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11], c[12]);
         size_t nx = (size_t)B * C * H * W, ny = (size_t)B * K * g.H * g.W;
-        size_t nw = (size_t)C * K * R * S, ws = k_conv_work_size(&g);
-        ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), zeros(ws), g, true};
+        size_t nw = (size_t)C * K * R * S;
+        ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), conv_work_all(&g), g, true};
         real *r = rnd(ny, -1, 1), *dx = zeros(nx), *dw = zeros(nw);
         conv_fwd(&ctx);
         k_deconv2d_bwd_data(dx, r, ctx.w, ctx.work, &g);

@@ -33,6 +33,13 @@ static real *rnd(size_t n, double lo, double hi)
 
 static real *zeros(size_t n) { return xcalloc(n ? n : 1, sizeof(real)); }
 
+/* kind's scratch for g, of exactly the size asked for: ASan sees overruns */
+static real *conv_work(const KConv *g, KConvKind kind)
+{
+    size_t n = k_conv_work_size(g, kind);
+    return xmalloc(sizeof(real) * (n ? n : 1));
+}
+
 /* max over i of |a-b| / max(1, |a|, |b|) */
 static double max_err(const real *a, const real *b, size_t n)
 {
@@ -244,21 +251,21 @@ static void test_conv(void)
         real *x = rnd(nx, -1, 1), *w = rnd(nw, -1, 1), *dy = rnd(ny, -1, 1);
         real *y = zeros(ny), *yr = zeros(ny), *dx = zeros(nx), *dxr = zeros(nx);
         real *dw = zeros(nw), *dwr = zeros(nw), *dw2 = zeros(nw);
-        size_t ws = k_conv_work_size(&g);
-        real *work = xmalloc(sizeof(real) * (ws ? ws : 1)); /* exact: ASan sees overruns */
-        k_conv2d_forward(y, x, w, work, &g);
+        real *wf = conv_work(&g, K_CONV_FORWARD), *wd = conv_work(&g, K_CONV_BWD_DATA);
+        real *wg = conv_work(&g, K_CONV_BWD_FILTER);
+        k_conv2d_forward(y, x, w, wf, &g);
         ref_conv2d_forward(yr, x, w, &g);
         CHECK_CLOSE(y, yr, ny, 1e-5, "conv fwd case %zu T=%d", ci, threads_now);
-        k_conv2d_bwd_data(dx, dy, w, work, &g);
+        k_conv2d_bwd_data(dx, dy, w, wd, &g);
         ref_conv2d_bwd_data(dxr, dy, w, &g);
         CHECK_CLOSE(dx, dxr, nx, 1e-5, "conv bwd_data case %zu T=%d", ci, threads_now);
-        k_conv2d_bwd_filter(dw, x, dy, work, &g);
+        k_conv2d_bwd_filter(dw, x, dy, wg, &g);
         ref_conv2d_bwd_filter(dwr, x, dy, &g);
         CHECK_CLOSE(dw, dwr, nw, 1e-5, "conv bwd_filter case %zu T=%d", ci, threads_now);
-        k_conv2d_bwd_filter(dw2, x, dy, work, &g);
+        k_conv2d_bwd_filter(dw2, x, dy, wg, &g);
         CHECK(memcmp(dw, dw2, sizeof(real) * nw) == 0); /* deterministic */
         free(x), free(w), free(dy), free(y), free(yr), free(dx), free(dxr);
-        free(dw), free(dwr), free(dw2), free(work);
+        free(dw), free(dwr), free(dw2), free(wf), free(wd), free(wg);
     }
 }
 
@@ -286,22 +293,23 @@ static void test_deconv(void)
         real *x = rnd(nx, -1, 1), *w = rnd(nw, -1, 1), *dy = rnd(ny, -1, 1);
         real *y = zeros(ny), *yr = zeros(ny), *dx = zeros(nx), *dxr = zeros(nx);
         real *dw = zeros(nw), *dwr = zeros(nw);
-        size_t ws = k_conv_work_size(&g);
-        real *work = xmalloc(sizeof(real) * (ws ? ws : 1));
-        k_deconv2d_forward(y, x, w, work, &g);
+        /* a deconv's kernels are the conv kernels of g, roles swapped */
+        real *wf = conv_work(&g, K_CONV_BWD_DATA), *wd = conv_work(&g, K_CONV_FORWARD);
+        real *wg = conv_work(&g, K_CONV_BWD_FILTER);
+        k_deconv2d_forward(y, x, w, wf, &g);
         ref_deconv2d_forward(yr, x, w, B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11],
                              c[12]);
         CHECK_CLOSE(y, yr, ny, 1e-5, "deconv fwd case %zu T=%d", ci, threads_now);
         /* the backward kernels are conv kernels on g; see the f64 gradient
          * check for their agreement with this forward */
-        k_deconv2d_bwd_data(dx, dy, w, work, &g);
+        k_deconv2d_bwd_data(dx, dy, w, wd, &g);
         ref_conv2d_forward(dxr, dy, w, &g);
         CHECK_CLOSE(dx, dxr, nx, 1e-5, "deconv bwd_data case %zu", ci);
-        k_deconv2d_bwd_filter(dw, x, dy, work, &g);
+        k_deconv2d_bwd_filter(dw, x, dy, wg, &g);
         ref_conv2d_bwd_filter(dwr, dy, x, &g);
         CHECK_CLOSE(dw, dwr, nw, 1e-5, "deconv bwd_filter case %zu", ci);
         free(x), free(w), free(dy), free(y), free(yr), free(dx), free(dxr);
-        free(dw), free(dwr), free(work);
+        free(dw), free(dwr), free(wf), free(wd), free(wg);
     }
 }
 
@@ -569,7 +577,7 @@ static void test_determinism(void)
     size_t nx = (size_t)g.B * g.C * g.H * g.W, ny = (size_t)g.B * g.K * g.P * g.Q;
     size_t nw = (size_t)g.K * g.C * g.R * g.S;
     real *x = rnd(nx, -1, 1), *dy = rnd(ny, -1, 1), *dw1 = zeros(nw), *dw2 = zeros(nw);
-    real *work = xmalloc(sizeof(real) * k_conv_work_size(&g));
+    real *work = conv_work(&g, K_CONV_BWD_FILTER);
     real *s1 = zeros(8), *s2 = zeros(8), *bn1 = zeros(nx), *bn2 = zeros(nx), *inv = zeros(3);
     real *rm = zeros(3), *rv = zeros(3);
     int xs[] = {7, 8, 6, 6}, ys[] = {8, 1, 1};
@@ -668,7 +676,8 @@ static void bench_layers(int threads)
         size_t nw = (size_t)g.K * g.C * g.R * g.S;
         real *in = rnd(nin, -1, 1), *out = rnd(nout, -1, 1), *w = rnd(nw, -1, 1);
         real *din = zeros(nin), *dout = zeros(nout), *dw = zeros(nw);
-        real *work = xmalloc(sizeof(real) * (k_conv_work_size(&g) + 1));
+        real *wk[3]; /* by KConvKind */
+        for (KConvKind k = K_CONV_FORWARD; k <= K_CONV_BWD_FILTER; k++) wk[k] = conv_work(&g, k);
         double flops = 2.0 * g.B * g.K * g.C * g.R * g.S * g.P * g.Q; /* per pass */
         double best[3] = {1e9, 1e9, 1e9};
         for (int rep = 0; rep < 5; rep++) {
@@ -676,17 +685,17 @@ static void bench_layers(int threads)
             t[0] = now();
             if (L->deconv) {
                 /* deconv's x is the conv's output side, y its input side */
-                k_deconv2d_forward(in, out, w, work, &g);
+                k_deconv2d_forward(in, out, w, wk[K_CONV_BWD_DATA], &g);
                 t[1] = now();
-                k_deconv2d_bwd_data(dout, din, w, work, &g);
+                k_deconv2d_bwd_data(dout, din, w, wk[K_CONV_FORWARD], &g);
                 t[2] = now();
-                k_deconv2d_bwd_filter(dw, out, din, work, &g);
+                k_deconv2d_bwd_filter(dw, out, din, wk[K_CONV_BWD_FILTER], &g);
             } else {
-                k_conv2d_forward(out, in, w, work, &g);
+                k_conv2d_forward(out, in, w, wk[K_CONV_FORWARD], &g);
                 t[1] = now();
-                k_conv2d_bwd_data(din, dout, w, work, &g);
+                k_conv2d_bwd_data(din, dout, w, wk[K_CONV_BWD_DATA], &g);
                 t[2] = now();
-                k_conv2d_bwd_filter(dw, in, dout, work, &g);
+                k_conv2d_bwd_filter(dw, in, dout, wk[K_CONV_BWD_FILTER], &g);
             }
             t[3] = now();
             for (int k = 0; k < 3; k++) best[k] = fmin(best[k], t[k + 1] - t[k]);
@@ -699,7 +708,8 @@ static void bench_layers(int threads)
                3 * flops / all * 1e-9);
         tot_flops += 3 * flops;
         tot_time += all;
-        free(in), free(out), free(w), free(din), free(dout), free(dw), free(work);
+        free(in), free(out), free(w), free(din), free(dout), free(dw);
+        for (int k = 0; k < 3; k++) free(wk[k]);
     }
     printf("  all five layers, forward + both backward: %.1f ms, %.1f GFLOP/s\n", tot_time * 1e3,
            tot_flops / tot_time * 1e-9);
