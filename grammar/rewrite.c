@@ -142,8 +142,12 @@ void rewrite_graph(Graph *g)
     free(old->nodes);
     free(old);
     graph_compact(g);
-    /* each dropout draws its own mask, keyed by its final position */
+    /* each dropout draws its own mask, keyed by its position among the
+     * trained nodes (a sample expression moves no mask) */
+    int *num = xmalloc(sizeof *num * ((size_t)g->nnodes + 1));
+    graph_number_trained(g, g->nnodes, num);
     for (int i = 0; i < g->nnodes; i++)
-        if (g->nodes[i].op == OP_dropout) g->nodes[i].ia[0] = i;
+        if (g->nodes[i].op == OP_dropout) g->nodes[i].ia[0] = num[i];
+    free(num);
     g->after = "rewrite";
 }

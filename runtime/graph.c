@@ -375,9 +375,27 @@ void graph_print_dot(Graph *g, FILE *f)
     fprintf(f, "}\n");
 }
 
+int graph_number_trained(const Graph *g, int n, int *num)
+{
+    for (int i = 0; i < n; i++) num[i] = -1;
+    for (int p = 0; p < g->nphases; p++) num[g->phases[p].loss] = 0;
+    for (int i = n - 1; i >= 0; i--) /* inputs come before their users */
+        for (int j = 0; num[i] >= 0 && j < g->nodes[i].nin; j++) num[g->nodes[i].in[j]] = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (num[i] >= 0) num[i] = k++;
+    int trained = k;
+    for (int i = 0; i < n; i++)
+        if (num[i] < 0) num[i] = k++;
+    return trained;
+}
+
 /* FNV-1a over the structure only: ops, inputs, shapes, attributes and
  * parameters. Source locations, comments and train settings are left out,
- * so a checkpoint survives edits that do not change what is computed. */
+ * so a checkpoint survives edits that do not change what is computed; so
+ * are the nodes that only `sample` or `encode` read (what training never
+ * computes), so that `--set 'sample G(0.5 * z)'` can draw from a trained
+ * checkpoint. */
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -389,13 +407,16 @@ uint64_t graph_hash(Graph *g)
 {
     uint64_t h = 1469598103934665603ULL;
     int nn = g->nforward > 0 ? g->nforward : g->nnodes;
+    int *num = xmalloc(sizeof *num * ((size_t)nn + 1));
+    int trained = graph_number_trained(g, nn, num);
     for (int i = 0; i < nn; i++) {
+        if (num[i] >= trained) continue;
         Node *n = &g->nodes[i];
         int32_t v[4 + GRAPH_MAXIN + GRAPH_MAXDIM + 6];
         int k = 0;
         v[k++] = n->op;
         v[k++] = n->nin;
-        for (int j = 0; j < n->nin; j++) v[k++] = n->in[j];
+        for (int j = 0; j < n->nin; j++) v[k++] = num[n->in[j]];
         v[k++] = n->shape.nd;
         v[k++] = n->shape.batch;
         for (int j = 0; j < n->shape.nd; j++) v[k++] = n->shape.d[j];
@@ -403,6 +424,7 @@ uint64_t graph_hash(Graph *g)
         h = hash_bytes(h, v, sizeof v[0] * (size_t)k);
         h = hash_bytes(h, n->fa, sizeof n->fa);
     }
+    free(num);
     for (int i = 0; i < g->nparams; i++) {
         const Shape *s = &g->params[i].shape;
         h = hash_bytes(h, g->params[i].path, strlen(g->params[i].path) + 1);

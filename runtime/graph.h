@@ -171,6 +171,14 @@ bool shape_broadcast(Shape a, Shape b, Shape *out);
 void graph_print(Graph *g, FILE *f);
 void graph_print_dot(Graph *g, FILE *f);
 
+/* Numbers nodes 0 .. n-1 (the first n of g) training first: num[i] is node
+ * i's position among the nodes some phase's loss reads, and the nodes only
+ * `sample`, `encode` or the judge read come after them, in graph order.
+ * Returns how many the losses read. What a model trains (its dropout
+ * streams, its checkpoint's hash) depends on these numbers, so a sample
+ * expression never changes it. */
+int graph_number_trained(const Graph *g, int n, int *num);
+
 /* A stable 64-bit hash of the model (checkpoints are tied to it): the
  * forward graph and the parameters, not autodiff's nodes, so that a genc
  * that computes the same gradients differently still reads the

@@ -52,6 +52,18 @@ usage_case "run $m --set x{" "--set takes one train setting, without braces or n
 # errors quoted like the file's, as lines of the pseudo-file --set
 expect_status 0 "$GENC" run $m --set 'epochs 3' --set 'batch 100' --set 'epochs 1' --quiet --threads 1 --out "$T/set"
 tail -1 "$T/set/log.csv" | grep -q '^90,1,' || fail "--set epochs 1, batch 100: last log row $(tail -1 "$T/set/log.csv"), want step 90 of epoch 1"
+# a checkpoint is tied to what training computes, not to what `sample`
+# draws: another sample expression reads it (and draws something else)
+expect_status 0 "$GENC" sample $m --checkpoint "$T/set/checkpoint.genc" --out "$T/set/a.png"
+expect_status 0 "$GENC" sample $m --checkpoint "$T/set/checkpoint.genc" --set 'sample Dec(0.5 * eps)' --out "$T/set/b.png"
+cmp -s "$T/set/a.png" "$T/set/b.png" && fail "--set 'sample Dec(0.5 * eps)' drew the same grid as 'sample Dec(eps)'"
+# ... and a sample expression changes nothing in training: here its
+# constant 1 would come before D's dropouts in the graph, and used to move
+# their random streams
+d=models/dcgan_mnist.g
+expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s1"
+expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s2" --set 'sample G(1 * z)'
+cmp -s "$T/s1/checkpoint.genc" "$T/s2/checkpoint.genc" || fail "--set 'sample G(1 * z)' trained $d differently"
 cat > "$T/want" << 'END'
 --set:2:9: error: unknown train setting 'clipp'; did you mean 'clip'?
 train { clipp D: 0.02 }
