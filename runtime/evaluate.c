@@ -448,7 +448,9 @@ static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, const int *firs
     Plan *mp = plan_eval(m->g, JUDGE_CHUNK, &m->g->sample, 1);
     char err[EXEC_ERR_LEN];
     int c = run_class_noise(m->g);
-    if (c >= 0) *want = xcalloc(JUDGE_N, sizeof **want);
+    /* agreement means something only when the code was trained to be the
+     * data's label; an unsupervised code (InfoGAN) has no such meaning */
+    if (c >= 0 && m->g->data && m->g->data->label_name) *want = xcalloc(JUDGE_N, sizeof **want);
     Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : m->g->seed, STREAM_FIXED_NOISE);
     real lo, hi;
     run_sample_range(m->g, &lo, &hi);

@@ -51,6 +51,18 @@ echo "$name: --judge fd $gen_fd, the same samples from a file $file_fd"
 awk -v f="$file_fd" -v g="$gen_fd" 'BEGIN { d = f - g; exit !(d < 0.01 * g && -d < 0.01 * g) }' ||
     fail "--images of --judge's own samples: fd $file_fd, --judge's $gen_fd"
 
+# a "label" column only for a model whose code is the data's label: cgan,
+# not a GAN whose categorical code is plain noise
+expect_status 0 "$GENC" run models/cgan_mnist.g --steps 1 --out "$T/cg" --quiet
+expect_status 0 "$GENC" eval models/cgan_mnist.g --checkpoint "$T/cg/checkpoint.genc" \
+    --judge models/classifier_mnist.g --judge-checkpoint "$T/c/checkpoint.genc"
+grep -q 'fd     label$' "$T/out" || fail "cgan judged without a label column: $(cat "$T/out")"
+expect_status 0 "$GENC" run tests/e2e/models/code_gan.g --steps 1 --out "$T/code" --quiet
+expect_status 0 "$GENC" eval tests/e2e/models/code_gan.g --checkpoint "$T/code/checkpoint.genc" \
+    --judge models/classifier_mnist.g --judge-checkpoint "$T/c/checkpoint.genc"
+grep -q 'label' "$T/out" && fail "an unsupervised code judged for label agreement: $(cat "$T/out")"
+grep -q 'code_gan.g' "$T/out" || fail "code_gan.g not judged: $(cat "$T/out")"
+
 # --images errors name the file and the problem
 printf '\000\000\010\003\000\000\000\012\000\000\000\034\000\000\000\034' > "$T/few.idx"
 head -c 7840 /dev/zero >> "$T/few.idx"
