@@ -369,10 +369,10 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     case OP_conv2d:
     case OP_deconv2d:
     case OP_conv2d_wgrad: {
-        KConvKind kind; /* the plan sized scratch for it */
+        KConvKind kind; /* the kernel the plan sized scratch for */
         KConv c = plan_conv_geom(g, n, B, &kind);
-        if (n->op == OP_conv2d) k_conv2d_forward(y, x, x1, scratch, &c);
-        else if (n->op == OP_deconv2d) k_deconv2d_forward(y, x, x1, scratch, &c);
+        if (kind == K_CONV_FORWARD) k_conv2d_forward(y, x, x1, scratch, &c);
+        else if (kind == K_CONV_BWD_DATA) k_deconv2d_forward(y, x, x1, scratch, &c);
         else k_conv2d_bwd_filter(y, x, x1, scratch, &c);
         break;
     }
