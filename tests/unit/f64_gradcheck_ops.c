@@ -9,13 +9,13 @@
  * case runs at batch sizes 1 and 3; every parameter of the model is
  * checked against central differences, relative error below 1e-6. */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "compile.h"
 #include "exec.h"
 #include "pool.h"
 #include "rng.h"
+#include "scratch.h"
 
 typedef struct Case {
     const char *name;
@@ -120,10 +120,10 @@ static double loss_of(Exec *e)
     return e->loss[0];
 }
 
-static void check_case(const Case *c, int B, const char *dir)
+static void check_case(const Case *c, int B)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/%s.g", dir, c->name);
+    snprintf(path, sizeof path, "%s/%s.g", scratch_dir, c->name);
     FILE *f = fopen(path, "w");
     fputs(c->src, f);
     fclose(f);
@@ -169,20 +169,18 @@ static void check_case(const Case *c, int B, const char *dir)
     free(grad);
     exec_free(e);
     graph_free(g);
-    unlink(path);
 }
 
 int main(void)
 {
-    char dir[] = "/tmp/genc_gradcheck_XXXXXX";
-    if (!mkdtemp(dir)) return 1;
+    if (scratch_make("gradcheck")) return 1;
     pool_init(2);
     for (size_t i = 0; i < GENC_COUNT(cases); i++) {
-        check_case(&cases[i], 1, dir);
-        check_case(&cases[i], 3, dir);
+        check_case(&cases[i], 1);
+        check_case(&cases[i], 3);
     }
     pool_shutdown();
-    rmdir(dir);
+    scratch_remove();
     printf("f64_gradcheck_ops: %zu ops and losses at batch 1 and 3\n", GENC_COUNT(cases));
     return check_done("f64_gradcheck_ops");
 }

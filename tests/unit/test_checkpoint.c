@@ -7,8 +7,8 @@
 #include "checkpoint.h"
 
 #include "check.h"
+#include "scratch.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,9 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static char *dir; /* the test's own directory */
-
-static char *in_dir(const char *name) { return xsprintf("%s/%s", dir, name); }
+/* a file in the test's own directory, allocated */
+static char *in_dir(const char *name) { return xsprintf("%s/%s", scratch_dir, name); }
 
 static void write_bytes(const char *path, const void *p, size_t n)
 {
@@ -284,7 +283,7 @@ static void test_bad_files(void)
     char *none = in_dir("does-not-exist.genc");
     expect_refused(none, HASH, "cannot open: No such file or directory");
     free(none);
-    expect_refused(dir, HASH, "is a directory");
+    expect_refused(scratch_dir, HASH, "is a directory");
 
     /* a message longer than the buffer is cut, not overflowed */
     char long_path[3000];
@@ -354,7 +353,7 @@ static void check_kept(const char *path)
  * the child's exit shows no memory still in use under valgrind. */
 static void path_in_dir(char out[PATH_MAX], const char *name)
 {
-    GENC_ASSERT(snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX);
+    GENC_ASSERT(snprintf(out, PATH_MAX, "%s/%s", scratch_dir, name) < PATH_MAX);
 }
 
 /* Runs attempt(path) in a child process (which may change its user or
@@ -507,36 +506,14 @@ static void test_disk_full(void)
     free(path);
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char *p = xsprintf("%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 int main(void)
 {
     for (size_t i = 0; i < sizeof payload; i++)
         payload[i] = (uint8_t)(i * 131 + 7);
     for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
-    char tmpl[] = "/tmp/genc-test-checkpoint-XXXXXX";
-    dir = mkdtemp(tmpl);
-    GENC_ASSERT(dir);
+    GENC_ASSERT(scratch_make("checkpoint") == 0);
     /* the read-only test runs as nobody when we are root */
-    GENC_ASSERT(chmod(dir, 0755) == 0);
+    GENC_ASSERT(chmod(scratch_dir, 0755) == 0);
 
     test_round_trip();
     test_layout();
@@ -549,6 +526,6 @@ int main(void)
     test_file_size_limit();
     test_disk_full();
 
-    remove_tree(dir);
+    scratch_remove();
     return check_done("test_checkpoint");
 }

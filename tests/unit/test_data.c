@@ -2,25 +2,13 @@
  * fixtures written to a temporary directory; then MNIST and Fashion-MNIST
  * themselves when they are installed. */
 #include "check.h"
+#include "scratch.h"
 #include "data.h"
 
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-
-static char tmpdir[] = "/tmp/genc-test-data-XXXXXX";
-
-/* tmpdir/name, in a static buffer (one at a time is all the tests need) */
-static const char *at(const char *name)
-{
-    static char buf[2][512];
-    static int k;
-    k ^= 1;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
 
 static void write_raw(const char *path, const void *bytes, size_t len)
 {
@@ -81,7 +69,7 @@ static void test_idx_read(void)
     uint8_t want[4096];
     size_t len = idx_bytes(want, 3, dims, 24);
     for (int gz = 0; gz <= 1; gz++) {
-        const char *path = at(gz ? "good.gz" : "good");
+        const char *path = scratch_at(gz ? "good.gz" : "good");
         write_idx(path, gz, 3, dims, 24);
         DataIdx idx;
         char err[DATA_ERR_LEN] = "";
@@ -94,14 +82,14 @@ static void test_idx_read(void)
     }
     /* rank 1 and rank 4 */
     uint32_t d1[1] = {5}, d4[4] = {2, 3, 2, 2};
-    write_idx(at("r1"), 0, 1, d1, 5);
-    write_idx(at("r4"), 1, 4, d4, 24);
+    write_idx(scratch_at("r1"), 0, 1, d1, 5);
+    write_idx(scratch_at("r4"), 1, 4, d4, 24);
     DataIdx idx;
     char err[DATA_ERR_LEN] = "";
-    CHECKF(data_idx_read(at("r1"), &idx, err) == 0, "%s", err);
+    CHECKF(data_idx_read(scratch_at("r1"), &idx, err) == 0, "%s", err);
     CHECK(idx.rank == 1 && idx.dims[0] == 5 && idx.size == 5);
     data_idx_free(&idx);
-    CHECKF(data_idx_read(at("r4"), &idx, err) == 0, "%s", err);
+    CHECKF(data_idx_read(scratch_at("r4"), &idx, err) == 0, "%s", err);
     CHECK(idx.rank == 4 && idx.dims[1] == 3 && idx.size == 24);
     data_idx_free(&idx);
 }
@@ -111,90 +99,90 @@ static void test_idx_errors(void)
     uint32_t dims[3] = {3, 2, 4};
     uint8_t buf[4096];
 
-    write_idx(at("short"), 0, 3, dims, 20);
-    expect_idx_error(at("short"), "%s: truncated: header says 3 images of 2x4 "
+    write_idx(scratch_at("short"), 0, 3, dims, 20);
+    expect_idx_error(scratch_at("short"), "%s: truncated: header says 3 images of 2x4 "
                                   "(24 bytes) but only 20 follow the header");
-    write_idx(at("short.gz"), 1, 3, dims, 20);
-    expect_idx_error(at("short.gz"), "%s: truncated: header says 3 images of 2x4 "
+    write_idx(scratch_at("short.gz"), 1, 3, dims, 20);
+    expect_idx_error(scratch_at("short.gz"), "%s: truncated: header says 3 images of 2x4 "
                                      "(24 bytes) but only 20 follow the header");
-    write_idx(at("long"), 0, 3, dims, 29);
-    expect_idx_error(at("long"), "%s: trailing garbage: header says 3 images of "
+    write_idx(scratch_at("long"), 0, 3, dims, 29);
+    expect_idx_error(scratch_at("long"), "%s: trailing garbage: header says 3 images of "
                                  "2x4 (24 bytes) but 29 follow the header");
-    write_idx(at("long.gz"), 1, 3, dims, 29);
-    expect_idx_error(at("long.gz"), "%s: trailing garbage: header says 3 images "
+    write_idx(scratch_at("long.gz"), 1, 3, dims, 29);
+    expect_idx_error(scratch_at("long.gz"), "%s: trailing garbage: header says 3 images "
                                     "of 2x4 (24 bytes) but 29 follow the header");
     uint32_t labels[1] = {9000};
-    write_idx(at("labels"), 0, 1, labels, 10);
-    expect_idx_error(at("labels"), "%s: truncated: header says 9000 labels "
+    write_idx(scratch_at("labels"), 0, 1, labels, 10);
+    expect_idx_error(scratch_at("labels"), "%s: truncated: header says 9000 labels "
                                    "(9000 bytes) but only 10 follow the header");
 
     uint32_t zero[3] = {3, 0, 4};
-    write_idx(at("zero"), 0, 3, zero, 0);
-    expect_idx_error(at("zero"), "%s: bad header: dimension 2 is 0 (3x0x4)");
+    write_idx(scratch_at("zero"), 0, 3, zero, 0);
+    expect_idx_error(scratch_at("zero"), "%s: bad header: dimension 2 is 0 (3x0x4)");
     uint32_t big[3] = {3, 0x80000000u, 4};
-    write_idx(at("big"), 0, 3, big, 0);
-    expect_idx_error(at("big"), "%s: bad header: dimension 2 is too large "
+    write_idx(scratch_at("big"), 0, 3, big, 0);
+    expect_idx_error(scratch_at("big"), "%s: bad header: dimension 2 is too large "
                                 "(3x2147483648x4)");
     uint32_t huge[4] = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-    write_idx(at("huge"), 0, 4, huge, 0);
-    expect_idx_error(at("huge"), "%s: bad header: 2147483647x2147483647x"
+    write_idx(scratch_at("huge"), 0, 4, huge, 0);
+    expect_idx_error(scratch_at("huge"), "%s: bad header: 2147483647x2147483647x"
                                  "2147483647x2147483647 bytes is more than this "
                                  "machine can address");
     /* A header claiming far more than the file holds must fail as truncated,
      * without allocating what it claims. */
     uint32_t vast[3] = {0x7fffffff, 1000, 1000};
-    write_idx(at("vast"), 0, 3, vast, 100);
-    expect_idx_error(at("vast"), "%s: truncated: header says 2147483647 images of "
+    write_idx(scratch_at("vast"), 0, 3, vast, 100);
+    expect_idx_error(scratch_at("vast"), "%s: truncated: header says 2147483647 images of "
                                  "1000x1000 (2147483647000000 bytes) but only 100 "
                                  "follow the header");
 
     size_t len = idx_bytes(buf, 3, dims, 24);
     buf[1] = 1;
-    write_raw(at("magic"), buf, len);
-    expect_idx_error(at("magic"), "%s: not an IDX file: magic number 0x00010803 "
+    write_raw(scratch_at("magic"), buf, len);
+    expect_idx_error(scratch_at("magic"), "%s: not an IDX file: magic number 0x00010803 "
                                   "(IDX images start 0x00000803, labels 0x00000801)");
-    write_raw(at("text"), "hello, world\n", 13);
-    expect_idx_error(at("text"), "%s: not an IDX file: magic number 0x68656c6c "
+    write_raw(scratch_at("text"), "hello, world\n", 13);
+    expect_idx_error(scratch_at("text"), "%s: not an IDX file: magic number 0x68656c6c "
                                  "(IDX images start 0x00000803, labels 0x00000801)");
     buf[1] = 0;
     buf[2] = 0x0D;
-    write_raw(at("float"), buf, len);
-    expect_idx_error(at("float"), "%s: IDX element type 0x0d (float) is not "
+    write_raw(scratch_at("float"), buf, len);
+    expect_idx_error(scratch_at("float"), "%s: IDX element type 0x0d (float) is not "
                                   "supported; genc reads unsigned bytes (0x08)");
     buf[2] = 0x08;
     buf[3] = 5;
-    write_raw(at("rank5"), buf, len);
-    expect_idx_error(at("rank5"), "%s: IDX rank 5 is not supported (genc reads "
+    write_raw(scratch_at("rank5"), buf, len);
+    expect_idx_error(scratch_at("rank5"), "%s: IDX rank 5 is not supported (genc reads "
                                   "rank 1 to 4)");
     buf[3] = 3;
-    write_raw(at("head"), buf, 9);
-    expect_idx_error(at("head"), "%s: truncated header: rank 3 needs 12 bytes of "
+    write_raw(scratch_at("head"), buf, 9);
+    expect_idx_error(scratch_at("head"), "%s: truncated header: rank 3 needs 12 bytes of "
                                  "dimensions but only 5 follow the magic number");
-    write_raw(at("empty"), buf, 0);
-    expect_idx_error(at("empty"), "%s: empty file, expected an IDX file");
-    write_raw(at("tiny"), buf, 3);
-    expect_idx_error(at("tiny"), "%s: not an IDX file: 3 bytes, too short for the "
+    write_raw(scratch_at("empty"), buf, 0);
+    expect_idx_error(scratch_at("empty"), "%s: empty file, expected an IDX file");
+    write_raw(scratch_at("tiny"), buf, 3);
+    expect_idx_error(scratch_at("tiny"), "%s: not an IDX file: 3 bytes, too short for the "
                                  "4-byte magic number");
-    expect_idx_error(at("absent"), "%s: cannot open: No such file or directory");
-    expect_idx_error(tmpdir, "%s: cannot read: Is a directory");
+    expect_idx_error(scratch_at("absent"), "%s: cannot open: No such file or directory");
+    expect_idx_error(scratch_dir, "%s: cannot read: Is a directory");
 
     /* gzip damage: a cut-off stream reads as truncated data; a flipped byte
      * in its checksum is corrupt data. */
     uint32_t many[3] = {40, 10, 10};
-    write_idx(at("cut.gz"), 1, 3, many, 4000);
-    FILE *f = fopen(at("cut.gz"), "rb");
+    write_idx(scratch_at("cut.gz"), 1, 3, many, 4000);
+    FILE *f = fopen(scratch_at("cut.gz"), "rb");
     uint8_t gz[8192];
     size_t gzlen = fread(gz, 1, sizeof gz, f);
     fclose(f);
-    write_raw(at("cut.gz"), gz, gzlen / 2);
+    write_raw(scratch_at("cut.gz"), gz, gzlen / 2);
     DataIdx idx;
     char err[DATA_ERR_LEN] = "";
-    CHECK(data_idx_read(at("cut.gz"), &idx, err) == -1);
+    CHECK(data_idx_read(scratch_at("cut.gz"), &idx, err) == -1);
     CHECKF(strstr(err, "cut.gz: truncated: header says 40 images of 10x10 (4000 "
                        "bytes) but only "), "%s", err);
     gz[gzlen - 8] ^= 0x55; /* the CRC-32 in the gzip trailer */
-    write_raw(at("bad.gz"), gz, gzlen);
-    expect_idx_error(at("bad.gz"), "%s: corrupt gzip data: incorrect data check");
+    write_raw(scratch_at("bad.gz"), gz, gzlen);
+    expect_idx_error(scratch_at("bad.gz"), "%s: corrupt gzip data: incorrect data check");
 }
 
 /* A dataset of n examples of 2x2 in dir/<prefix>-...: pixels 0, 255, 51,
@@ -211,12 +199,12 @@ static void write_set(const char *prefix, int n_images, int n_labels, int gz_lab
     }
     char name[64];
     snprintf(name, sizeof name, "set/%s-images-idx3-ubyte", prefix);
-    write_raw(at(name), buf, len);
+    write_raw(scratch_at(name), buf, len);
     uint32_t dl[1] = {(uint32_t)n_labels};
     len = idx_bytes(buf, 1, dl, 0);
     for (int i = 0; i < n_labels; i++) buf[len++] = (uint8_t)(i % 3);
     snprintf(name, sizeof name, "set/%s-labels-idx1-ubyte%s", prefix, gz_labels ? ".gz" : "");
-    (gz_labels ? write_gz : write_raw)(at(name), buf, len);
+    (gz_labels ? write_gz : write_raw)(scratch_at(name), buf, len);
 }
 
 static void expect_load_error(const char *dir, const char *split, const char *want)
@@ -230,12 +218,12 @@ static void expect_load_error(const char *dir, const char *split, const char *wa
 
 static void test_load(void)
 {
-    mkdir(at("set"), 0777);
+    mkdir(scratch_at("set"), 0777);
     write_set("train", 5, 5, 1);
     write_set("t10k", 3, 3, 0);
     DataSet ds;
     char err[DATA_ERR_LEN] = "";
-    CHECKF(data_load(at("set"), "train", &ds, err) == 0, "%s", err);
+    CHECKF(data_load(scratch_at("set"), "train", &ds, err) == 0, "%s", err);
     CHECK(ds.n == 5 && ds.c == 1 && ds.h == 2 && ds.w == 2 && ds.classes == 3);
     CHECK(ds.pixels[4 * 4 + 1] == 255 && ds.labels[4] == 1);
 
@@ -257,54 +245,54 @@ static void test_load(void)
 
     /* "test" reads the t10k files; a trailing slash on the directory is fine */
     char slash[512];
-    snprintf(slash, sizeof slash, "%s/", at("set"));
+    snprintf(slash, sizeof slash, "%s/", scratch_at("set"));
     CHECKF(data_load(slash, "test", &ds, err) == 0, "%s", err);
     CHECK(ds.n == 3 && ds.labels[2] == 2);
     data_free(&ds);
 
     char want[1024];
     snprintf(want, sizeof want, "%s has 5 images but %s has 4 labels",
-             at("set/train-images-idx3-ubyte"), at("set/train-labels-idx1-ubyte"));
-    remove(at("set/train-labels-idx1-ubyte.gz"));
+             scratch_at("set/train-images-idx3-ubyte"), scratch_at("set/train-labels-idx1-ubyte"));
+    remove(scratch_at("set/train-labels-idx1-ubyte.gz"));
     write_set("train", 5, 4, 0);
-    expect_load_error(at("set"), "train", want);
+    expect_load_error(scratch_at("set"), "train", want);
 
-    remove(at("set/t10k-labels-idx1-ubyte"));
+    remove(scratch_at("set/t10k-labels-idx1-ubyte"));
     snprintf(want, sizeof want, "%s: not found (nor with .gz)",
-             at("set/t10k-labels-idx1-ubyte"));
-    expect_load_error(at("set"), "test", want);
+             scratch_at("set/t10k-labels-idx1-ubyte"));
+    expect_load_error(scratch_at("set"), "test", want);
     snprintf(want, sizeof want, "%s: not found (nor with .gz)",
-             at("set/t10k-images-idx3-ubyte"));
-    remove(at("set/t10k-images-idx3-ubyte"));
-    expect_load_error(at("set"), "test", want);
+             scratch_at("set/t10k-images-idx3-ubyte"));
+    remove(scratch_at("set/t10k-images-idx3-ubyte"));
+    expect_load_error(scratch_at("set"), "test", want);
 
-    snprintf(want, sizeof want, "%s: no such directory", at("nowhere"));
-    expect_load_error(at("nowhere"), "train", want);
-    expect_load_error(at("set"), "valid", "unknown data split 'valid' (use train or test)");
+    snprintf(want, sizeof want, "%s: no such directory", scratch_at("nowhere"));
+    expect_load_error(scratch_at("nowhere"), "train", want);
+    expect_load_error(scratch_at("set"), "valid", "unknown data split 'valid' (use train or test)");
 
     /* labels where images belong, and the other way round */
-    mkdir(at("swap"), 0777);
+    mkdir(scratch_at("swap"), 0777);
     uint32_t d1[1] = {4}, d3[3] = {4, 2, 2};
-    write_idx(at("swap/train-images-idx3-ubyte"), 0, 1, d1, 4);
-    write_idx(at("swap/train-labels-idx1-ubyte"), 0, 3, d3, 16);
+    write_idx(scratch_at("swap/train-images-idx3-ubyte"), 0, 1, d1, 4);
+    write_idx(scratch_at("swap/train-labels-idx1-ubyte"), 0, 3, d3, 16);
     snprintf(want, sizeof want, "%s: expected images, [n, rows, cols] or "
              "[n, channels, rows, cols], but the header has rank 1",
-             at("swap/train-images-idx3-ubyte"));
-    expect_load_error(at("swap"), "train", want);
-    write_idx(at("swap/train-images-idx3-ubyte"), 0, 3, d3, 16);
+             scratch_at("swap/train-images-idx3-ubyte"));
+    expect_load_error(scratch_at("swap"), "train", want);
+    write_idx(scratch_at("swap/train-images-idx3-ubyte"), 0, 3, d3, 16);
     snprintf(want, sizeof want, "%s: expected labels, [n], but the header has rank 3",
-             at("swap/train-labels-idx1-ubyte"));
-    expect_load_error(at("swap"), "train", want);
+             scratch_at("swap/train-labels-idx1-ubyte"));
+    expect_load_error(scratch_at("swap"), "train", want);
     /* a damaged file inside a set is reported as itself */
-    write_idx(at("swap/train-labels-idx1-ubyte"), 0, 1, d1, 3);
+    write_idx(scratch_at("swap/train-labels-idx1-ubyte"), 0, 1, d1, 3);
     snprintf(want, sizeof want, "%s: truncated: header says 4 labels (4 bytes) "
-             "but only 3 follow the header", at("swap/train-labels-idx1-ubyte"));
-    expect_load_error(at("swap"), "train", want);
+             "but only 3 follow the header", scratch_at("swap/train-labels-idx1-ubyte"));
+    expect_load_error(scratch_at("swap"), "train", want);
     /* rank-4 images carry their channel count */
     uint32_t d4[4] = {4, 3, 2, 2};
-    write_idx(at("swap/train-images-idx3-ubyte"), 0, 4, d4, 48);
-    write_idx(at("swap/train-labels-idx1-ubyte"), 0, 1, d1, 4);
-    CHECKF(data_load(at("swap"), "train", &ds, err) == 0, "%s", err);
+    write_idx(scratch_at("swap/train-images-idx3-ubyte"), 0, 4, d4, 48);
+    write_idx(scratch_at("swap/train-labels-idx1-ubyte"), 0, 1, d1, 4);
+    CHECKF(data_load(scratch_at("swap"), "train", &ds, err) == 0, "%s", err);
     CHECK(ds.n == 4 && ds.c == 3 && ds.h == 2 && ds.w == 2);
     data_free(&ds);
 }
@@ -320,17 +308,17 @@ static void test_named(void)
     CHECK(data_load_named("mnsit", NULL, "train", &ds, err) == -1);
     CHECK_STR(err, "unknown dataset 'mnsit' (known: mnist, fashion_mnist)");
     /* a directory the user names gets no recipe */
-    CHECK(data_load_named("mnist", at("nowhere"), "train", &ds, err) == -1);
-    snprintf(want, sizeof want, "%s: no such directory", at("nowhere"));
+    CHECK(data_load_named("mnist", scratch_at("nowhere"), "train", &ds, err) == -1);
+    snprintf(want, sizeof want, "%s: no such directory", scratch_at("nowhere"));
     CHECK_STR(err, want);
-    CHECKF(data_load_named("mnist", at("swap"), "train", &ds, err) == 0, "%s", err);
+    CHECKF(data_load_named("mnist", scratch_at("swap"), "train", &ds, err) == 0, "%s", err);
     CHECK(ds.n == 4);
     data_free(&ds);
 
     /* the default directory, from where it is missing, says what to run */
     char cwd[4096];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
-    CHECK(chdir(tmpdir) == 0);
+    CHECK(chdir(scratch_dir) == 0);
     CHECK(data_load_named("mnist", NULL, "train", &ds, err) == -1);
     CHECK_STR(err, "data/mnist: no such directory; run `make data` to fetch MNIST");
     mkdir("data", 0777);
@@ -409,23 +397,15 @@ static void check_real(const char *name, const char *split, int n, int h, int w)
     printf("test_data: %s %s: %d images of %dx%d, all ten classes\n", name, split, n, h, w);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 int main(void)
 {
-    if (!mkdtemp(tmpdir)) {
-        perror(tmpdir);
-        return 1;
-    }
+    if (scratch_make("data")) return 1;
     test_idx_read();
     test_idx_errors();
     test_load();
     test_named();
     test_shuffle();
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove();
 
     struct stat st;
     if (stat("data/mnist", &st) == 0) {

@@ -2,10 +2,10 @@
  * read back through the data module's reader. The PNGs are decoded with
  * stb_image to check pixels, not only headers. */
 #include "check.h"
+#include "scratch.h"
 #include "data.h"
 #include "image.h"
 
-#include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -15,17 +15,6 @@
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
 #include <stb/stb_image.h>
-
-static char tmpdir[] = "/tmp/genc-test-image-XXXXXX";
-
-static const char *at(const char *name)
-{
-    static char buf[2][512];
-    static int k;
-    k ^= 1;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
 
 static int exists(const char *path)
 {
@@ -67,13 +56,13 @@ static void test_grey_grid(void)
     imgs[3] = NAN;        /* a diverged model: 0, not a crash */
     imgs[4 * 6 + 5] = 0;  /* mid-range: 127.5 rounds to 128 */
     char err[IMAGE_ERR_LEN] = "";
-    const char *path = at("grid.png");
+    const char *path = scratch_at("grid.png");
     CHECKF(image_write_grid(path, imgs, N, 1, H, W, ROWS, COLS, S, -1, 1, err) == 0,
            "%s", err);
     int gw = COLS * W * S + (COLS - 1) * IMAGE_BORDER; /* 16 */
     int gh = ROWS * H * S + (ROWS - 1) * IMAGE_BORDER; /* 14 */
     check_png_header(path, (uint32_t)gw, (uint32_t)gh, 0);
-    CHECK(!exists(at("grid.png.tmp")));
+    CHECK(!exists(scratch_at("grid.png.tmp")));
 
     int x, y, comp;
     uint8_t *px = stbi_load(path, &x, &y, &comp, 0);
@@ -106,7 +95,7 @@ static void test_rgb_grid(void)
     /* 2 RGB images of 1x1 in a 1x2 grid, [0, 1] range, scale 3 */
     real imgs[2 * 3] = {1, 0, 0.2f, 0, 1, 0.5f}; /* NCHW: R, G, B planes */
     char err[IMAGE_ERR_LEN] = "";
-    const char *path = at("rgb.png");
+    const char *path = scratch_at("rgb.png");
     CHECKF(image_write_grid(path, imgs, 2, 3, 1, 1, 1, 2, 3, 0, 1, err) == 0, "%s", err);
     check_png_header(path, 3 + IMAGE_BORDER + 3, 3, 2);
     int x, y, comp;
@@ -124,7 +113,7 @@ static void test_failures(void)
     real img[4] = {0, 0, 0, 0};
     char err[IMAGE_ERR_LEN] = "", want[1024];
 
-    const char *missing = at("no/such/dir/grid.png");
+    const char *missing = scratch_at("no/such/dir/grid.png");
     CHECK(image_write_grid(missing, img, 1, 1, 2, 2, 1, 1, 1, -1, 1, err) == -1);
     snprintf(want, sizeof want, "%s: cannot write: No such file or directory", missing);
     CHECK_STR(err, want);
@@ -133,11 +122,11 @@ static void test_failures(void)
     CHECK_STR(err, want);
 
     /* the rename fails: path is a directory; the .tmp must not stay */
-    mkdir(at("adir"), 0777);
-    CHECK(image_write_grid(at("adir"), img, 1, 1, 2, 2, 1, 1, 1, -1, 1, err) == -1);
-    snprintf(want, sizeof want, "%s: cannot write: Is a directory", at("adir"));
+    mkdir(scratch_at("adir"), 0777);
+    CHECK(image_write_grid(scratch_at("adir"), img, 1, 1, 2, 2, 1, 1, 1, -1, 1, err) == -1);
+    snprintf(want, sizeof want, "%s: cannot write: Is a directory", scratch_at("adir"));
     CHECK_STR(err, want);
-    CHECK(!exists(at("adir.tmp")));
+    CHECK(!exists(scratch_at("adir.tmp")));
 
     /* a full disk, as a file size limit: writes fail part way */
     struct rlimit old, lim;
@@ -148,15 +137,15 @@ static void test_failures(void)
     CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
     real big[64 * 64];
     for (int i = 0; i < 64 * 64; i++) big[i] = (real)((i * 7919) % 101) / 100;
-    int rc = image_write_grid(at("full.png"), big, 1, 1, 64, 64, 1, 1, 1, 0, 1, err);
-    int rc2 = image_write_idx(at("full.idx"), big, 1, 1, 64, 64, 0, 1, err);
+    int rc = image_write_grid(scratch_at("full.png"), big, 1, 1, 64, 64, 1, 1, 1, 0, 1, err);
+    int rc2 = image_write_idx(scratch_at("full.idx"), big, 1, 1, 64, 64, 0, 1, err);
     setrlimit(RLIMIT_FSIZE, &old);
     CHECK(rc == -1);
     CHECK(rc2 == -1);
-    snprintf(want, sizeof want, "%s: cannot write: File too large", at("full.idx"));
+    snprintf(want, sizeof want, "%s: cannot write: File too large", scratch_at("full.idx"));
     CHECK_STR(err, want);
-    CHECK(!exists(at("full.png")) && !exists(at("full.png.tmp")));
-    CHECK(!exists(at("full.idx")) && !exists(at("full.idx.tmp")));
+    CHECK(!exists(scratch_at("full.png")) && !exists(scratch_at("full.png.tmp")));
+    CHECK(!exists(scratch_at("full.idx")) && !exists(scratch_at("full.idx.tmp")));
 }
 
 static void test_idx_round_trip(void)
@@ -171,9 +160,9 @@ static void test_idx_round_trip(void)
     real x[N * H * W];
     data_batch(&ds, order, N, -1, 1, x, NULL);
     char err[IMAGE_ERR_LEN] = "";
-    const char *path = at("out.idx");
+    const char *path = scratch_at("out.idx");
     CHECKF(image_write_idx(path, x, N, 1, H, W, -1, 1, err) == 0, "%s", err);
-    CHECK(!exists(at("out.idx.tmp")));
+    CHECK(!exists(scratch_at("out.idx.tmp")));
     DataIdx idx;
     char derr[DATA_ERR_LEN] = "";
     CHECKF(data_idx_read(path, &idx, derr) == 0, "%s", derr);
@@ -196,21 +185,13 @@ static void test_idx_round_trip(void)
     data_idx_free(&idx);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 int main(void)
 {
-    if (!mkdtemp(tmpdir)) {
-        perror(tmpdir);
-        return 1;
-    }
+    if (scratch_make("image")) return 1;
     test_grey_grid();
     test_rgb_grid();
     test_failures();
     test_idx_round_trip();
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove();
     return check_done("test_image");
 }
