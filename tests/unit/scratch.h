@@ -1,7 +1,7 @@
 /* scratch.h: a unit test's own directory for the files it writes,
- * /tmp/genc-test-NAME-XXXXXX, made at the start of main and removed with
- * everything in it at the end, so a failing test leaves nothing behind
- * that the next run could mistake for its own. */
+ * /tmp/genc-test-NAME-XXXXXX: a fresh one per run, so runs side by side
+ * (make -j, make test next to make test SAN=1) never share a file; made at
+ * the start of main, removed with everything in it at the end. */
 #ifndef GENC_SCRATCH_H
 #define GENC_SCRATCH_H
 
