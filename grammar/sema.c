@@ -771,14 +771,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         diag_error(s->diag, loc, "'%s' has weights, so it belongs inside a net", bi->name);
         return val_err;
     }
-    for (int i = 0; i < ar->ntensors; i++)
-        if (ar->tensors[i].kind != V_TENSOR) {
-            if (!kind_reported(s, ar->tensors[i]))
-                diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor input, not %s",
-                           bi->name, vkind_name(ar->tensors[i].kind));
-            return val_err;
-        }
-    TExpr *x = ar->tensors[0].t;
+    TExpr *x = ar->tensors[0].t; /* match_args gives a layer tensors only */
     Shape in = x->shape, out = in;
     Init init = {INIT_DEFAULT, 0, 0};
     Ast *init_ast = NULL;
@@ -1055,15 +1048,7 @@ static TExpr *binop(Sema *s, Op op, TExpr *a, TExpr *b, SrcLoc loc)
 static Val apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
 {
     const Builtin *bi = &builtins[id];
-    TExpr *t[2];
-    for (int i = 0; i < ar->ntensors; i++) {
-        if (ar->tensors[i].kind != V_TENSOR && ar->tensors[i].kind != V_NUM) {
-            if (!kind_reported(s, ar->tensors[i]))
-                diag_error(s->diag, ar->tensors[i].loc, "'%s' needs a tensor or a number, not %s",
-                           bi->name, vkind_name(ar->tensors[i].kind));
-            return val_err;
-        }
-    }
+    TExpr *t[2]; /* match_args gives a function tensors and numbers only */
     /* a function of numbers only is folded */
     if (ar->ntensors == 1 && ar->tensors[0].kind == V_NUM) {
         double v = ar->tensors[0].num, r;
@@ -2162,6 +2147,11 @@ static void check_train(Sema *s, Decl *d)
                 diag_error(s->diag, kl, "unknown train setting '%s'", key);
             continue;
         }
+        if (per_player && strcmp(key, "optimizer") && strcmp(key, "steps") &&
+            strcmp(key, "clip") && strcmp(key, "grad_clip")) {
+            diag_error(s->diag, kl, "'%s' is set for the whole model, not per player", key);
+            continue;
+        }
         if (strcmp(key, "optimizer") == 0) {
             Setting opt_set;
             if (!per_player) {
@@ -2199,10 +2189,6 @@ static void check_train(Sema *s, Decl *d)
             continue;
         }
         if (per_player) {
-            if (strcmp(key, "steps") && strcmp(key, "clip") && strcmp(key, "grad_clip")) {
-                diag_error(s->diag, kl, "'%s' is one number for the whole model", key);
-                continue;
-            }
             for (int j = 0; j < a->nkids; j++) {
                 Player *p = named_player(s, a->kids[j]);
                 Val v = eval(s, a->kids[j]->kids[0], FLOW_NONE, NULL);

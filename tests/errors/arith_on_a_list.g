@@ -1,0 +1,4 @@
+# Arithmetic on a list.
+z ~ normal(10)
+net D(x: [10]) -> [1] { dense(1) }
+min D: E[D(z) * ([1, 2] + 1)]

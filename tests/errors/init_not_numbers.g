@@ -1,0 +1,5 @@
+# An initialiser given a word.
+z ~ normal(10)
+net D(x: [10]) -> [1] { dense(1) }
+min D: E[D(z)]
+train { init normal(0, same) }

@@ -1,0 +1,5 @@
+# An initialiser name nothing like any initialiser.
+z ~ normal(10)
+net D(x: [10]) -> [1] { dense(1) }
+min D: E[D(z)]
+train { init gaussian_blur }

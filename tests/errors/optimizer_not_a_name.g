@@ -1,0 +1,5 @@
+# A number as the optimizer.
+z ~ normal(10)
+net D(x: [10]) -> [1] { dense(1) }
+min D: E[D(z)]
+train { optimizer 3 }

@@ -1,0 +1,5 @@
+# A sample expression given per player.
+z ~ normal(10)
+net D(x: [10]) -> [1] { dense(1) }
+min D: E[D(z)]
+train { sample D: z }

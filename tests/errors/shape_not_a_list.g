@@ -1,0 +1,4 @@
+# A net input declared with a tensor where its shape goes.
+z ~ normal(10)
+net D(x: z) -> [1] { dense(1) }
+min D: E[D(z)]
