@@ -95,7 +95,7 @@ static int interpolate(Run *r, RunOpts *o)
 int eval_sample(RunOpts *o)
 {
     Run r;
-    int code = run_open_trained(&r, o);
+    int code = run_open_trained(&r, o, false);
     if (code) return code;
     Graph *g = r.g;
     if (g->sample < 0) {
@@ -171,15 +171,10 @@ int eval_test(RunOpts *o)
 {
     if (o->judge || o->images) return eval_judge(o);
     Run r;
-    int code = run_open_trained(&r, o);
+    int code = run_open_trained(&r, o, true);
     if (code) return code;
     Graph *g = r.g;
     Exec *e = r.e;
-    if (!g->data) {
-        fprintf(stderr, "genc: error: %s reads no data to evaluate on\n", o->file);
-        run_close(&r);
-        return EXIT_USAGE;
-    }
     DataSet ds;
     if (run_load_data(&r, "test", &ds)) {
         run_close(&r);
@@ -487,12 +482,12 @@ static int eval_judge(RunOpts *o)
     const char *judge_ckpt = o->images ? o->checkpoint : o->judge_checkpoint;
     RunOpts jo = {.file = judge, .checkpoint = judge_ckpt, .seed = -1, .label = -1,
                   .threads = o->threads, .data_dir = o->data_dir};
-    int code = o->images ? EXIT_OK : run_open_trained(&m, o);
+    int code = o->images ? EXIT_OK : run_open_trained(&m, o, false);
     if (!code && !o->images && m.g->sample < 0) {
         fprintf(stderr, "genc: error: %s has no 'sample' setting to judge\n", o->file);
         code = EXIT_USAGE;
     }
-    if (!code) code = run_open_trained(&j, &jo);
+    if (!code) code = run_open_trained(&j, &jo, false);
     if (!code && (j.g->judge < 0 || j.g->features < 0 || !j.g->data)) {
         fprintf(stderr, "genc: error: %s%s is not a classifier (its objective has no "
                 "cross_entropy of a net ending in dense -> softmax)\n", o->images ? "--images: " : "--judge: ", judge);

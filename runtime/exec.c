@@ -129,10 +129,10 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
     for (int n = 0; n < g->nnodes; n++)
         if (plan_count(g, n, B) > INT32_MAX) {
             const Node *nd = &g->nodes[n];
-            snprintf(err, EXEC_ERR_LEN, "%s:%d:%d: at batch %d this value has %lld elements, more "
-                     "than genc's limit of %d; use a smaller batch",
-                     nd->loc.file ? nd->loc.file : g->file, nd->loc.line, nd->loc.col, B,
-                     (long long)plan_count(g, n, B), INT32_MAX);
+            snprintf(err, EXEC_ERR_LEN, "the value at %s:%d:%d has %lld elements at batch %d, "
+                     "more than genc's limit of %d; use a smaller batch",
+                     nd->loc.file ? nd->loc.file : g->file, nd->loc.line, nd->loc.col,
+                     (long long)plan_count(g, n, B), B, INT32_MAX);
             exec_free(e);
             return NULL;
         }

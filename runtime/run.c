@@ -103,9 +103,11 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
     int64_t want = shape_count(d->shape);
     if ((int64_t)ds->c * ds->h * ds->w != want) {
         char b[64];
+        Shape example = d->shape;
+        example.batch = false;
         fprintf(stderr, "genc: error: %s: the model's data is %s per example but the %s images "
                 "are %dx%dx%d\n",
-                r->o->file, shape_str(d->shape, b, sizeof b), split, ds->c, ds->h, ds->w);
+                r->o->file, shape_str(example, b, sizeof b), split, ds->c, ds->h, ds->w);
         data_free(ds);
         return -1;
     }
@@ -277,9 +279,9 @@ Plan *run_sample_plan(Run *r)
     return plan_eval(g, n, &g->sample, 1);
 }
 
-int run_open_trained(Run *r, RunOpts *o)
+int run_open_trained(Run *r, RunOpts *o, bool need_data)
 {
-    int code = run_open(r, o, false);
+    int code = run_open(r, o, need_data);
     if (code) return code;
     const char *path = o->checkpoint ? o->checkpoint : r->ckpt;
     RunState st;

@@ -65,7 +65,7 @@ typedef struct RunState {
 int run_open(Run *r, RunOpts *o, bool need_data);
 /* run_open, then the parameters from o->checkpoint (default: the run
  * directory's checkpoint). */
-int run_open_trained(Run *r, RunOpts *o);
+int run_open_trained(Run *r, RunOpts *o, bool need_data);
 void run_close(Run *r);
 int run_mkdirs(const char *path);
 

@@ -47,6 +47,10 @@ usage_case "bench $m --frob" "unknown option '--frob' for bench"
 usage_case "bench $m --steps 0" "--steps must be at least 1"
 usage_case "run $m --set" "option --set needs a value"
 usage_case "run $m --set x{" "--set takes one train setting, without braces or newlines, not 'x{'"
+sets=""
+for i in $(seq 65); do sets="$sets --set seed=1"; done
+usage_case "run $m$sets" "more than 64 --set options"
+usage_case "bench $m $m" "bench takes one file; '$m' is a second"
 
 # --set: train-block lines after the file's, the later one winning; their
 # errors quoted like the file's, as lines of the pseudo-file --set
