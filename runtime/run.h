@@ -60,8 +60,9 @@ typedef struct RunState {
 } RunState;
 
 /* Compiles o->file with the command line's train settings and creates its
- * run state. Returns an exit status (0 ok); a failed open has closed what
- * it opened. run_close is safe on a closed or zeroed Run. */
+ * run state; need_data refuses a model without a 'data' declaration.
+ * Returns an exit status (0 ok); a failed open has closed what it opened.
+ * run_close is safe on a closed or zeroed Run. */
 int run_open(Run *r, RunOpts *o, bool need_data);
 /* run_open, then the parameters from o->checkpoint (default: the run
  * directory's checkpoint). */
