@@ -1,7 +1,8 @@
 #!/bin/sh
 # docs.sh: the docs show what genc really does.
-# - Every ```g block of docs/language.md compiles without a message, and
-#   its ```g-error block prints exactly the ```text block after it.
+# - Every ```g block of README.md and docs/language.md compiles without a
+#   message, and language.md's ```g-error block prints exactly the ```text
+#   block after it.
 # - docs/tutorial.md's model is written out from its first ```g block,
 #   fixed with its second, and the compile-time commands the tutorial shows
 #   (check with its two errors, check of the fixed file, graph --stats)
@@ -15,16 +16,18 @@ gblock() {
     awk -v kind="$2" -v k="$3" '$0 == "```" kind { n++; inside = 1; next } /^```/ { inside = 0 } inside && n == k' "$1"
 }
 
-doc=docs/language.md
-n=$(grep -c '^```g$' "$doc")
-[ "$n" -gt 10 ] || fail "$doc has only $n g blocks"
-i=1
-while [ $i -le "$n" ]; do
-    gblock "$doc" g $i > "$T/block.g"
-    expect_status 0 "$genc" check "$T/block.g"
-    [ -s "$T/err" ] && fail "$doc's g block $i: $(head -3 "$T/err")"
-    i=$((i + 1))
+for doc in README.md docs/language.md; do
+    n=$(grep -c '^```g$' "$doc")
+    [ "$n" -gt 0 ] || fail "$doc has no g block"
+    i=1
+    while [ $i -le "$n" ]; do
+        gblock "$doc" g $i > "$T/block.g"
+        expect_status 0 "$genc" check "$T/block.g"
+        [ -s "$T/err" ] && fail "$doc's g block $i: $(head -3 "$T/err")"
+        i=$((i + 1))
+    done
 done
+doc=docs/language.md
 gblock "$doc" g-error 1 > "$T/bad.g"
 awk '/^```g-error$/ { on = 1 } on && /^```text$/ { f = 1; next } f && /^```/ { exit } f' "$doc" > "$T/want"
 (cd "$T" && "$genc" check bad.g) > "$T/got" 2>&1
