@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Noreturn void base_out_of_memory(size_t n)
 {
@@ -31,6 +32,19 @@ void *xrealloc(void *p, size_t n)
     void *q = realloc(p, n ? n : 1);
     if (!q) base_out_of_memory(n);
     return q;
+}
+
+bool base_room(size_t n)
+{
+    if (n == 0) return true;
+    /* mmap, not malloc: malloc can answer from address space it reserved
+     * earlier for a thread's heap, which the libraries' own mmap calls
+     * cannot use (a malloc probe passed under ulimit -v, and oneDNN's
+     * next 100 KB mmap failed) */
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return false;
+    munmap(p, n);
+    return true;
 }
 
 char *xstrndup(const char *s, size_t n)

@@ -41,6 +41,11 @@ static inline void *xgrow(void *p, size_t elem, size_t n)
     if (n & (n - 1)) return p; /* n > 0 and not a power of two: room left */
     return xrealloc(p, elem * (n ? 2 * n : 1));
 }
+/* Whether n bytes of address space can still be mapped: a block mapped
+ * and unmapped at once, never touched. For libraries that do not survive
+ * their own allocations failing: probed before they allocate (under
+ * ulimit -v, they find what the probe found). */
+bool base_room(size_t n);
 /* printf into a fresh heap string */
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -97,13 +97,22 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
-/* Grows the arena to fit plan p; only when a plan is new. */
+/* Grows the arena to fit plan p; only when a plan is new. oneDNN's room
+ * (k_conv_room) must be left after it, for the plan's first run. */
 static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
 {
     if (p->arena > e->arena_size) {
         free(e->arena);
         e->arena_size = 0;
         if (!(e->arena = try_alloc(p->arena, err, "arena"))) return -1;
+        if (!base_room(k_conv_room())) {
+            free(e->arena);
+            e->arena = NULL;
+            snprintf(err, EXEC_ERR_LEN, "not enough memory for the arena: %.1f MB needed, "
+                     "and %.0f MB left free for oneDNN's kernels", (double)p->arena * sizeof(real) / 1e6,
+                     (double)k_conv_room() / 1e6);
+            return -1;
+        }
         e->arena_size = p->arena;
     }
     return 0;
@@ -151,19 +160,23 @@ Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN])
         ok = (e->noise[i] = try_alloc(rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;
     for (int p = 0; ok && p < g->nphases; p++) ok = make_optim(e, p, err) == 0;
     if (ok && all) ok = fit(e, e->plans[all], err) == 0;
-    if (ok && !pool_blas_reserve()) {
+    if (ok && !(pool_blas_reserve() && base_room(k_conv_room()))) {
         ok = false;
         snprintf(err, EXEC_ERR_LEN, "not enough memory");
     }
     if (!ok) {
+        char dnnl[64] = "";
+        if (k_conv_room())
+            snprintf(dnnl, sizeof dnnl, ", and oneDNN %.0f MB for its kernels",
+                     (double)k_conv_room() / 1e6);
         if (strncmp(err, "not enough memory", 17) == 0)
             snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
                      "batch %d (parameters and optimizer state %.1f MB, intermediate values, "
-                     "gradients and kernel scratch %.1f MB), and OpenBLAS %.0f MB of address "
-                     "space for its buffers (138 MB per thread)",
+                     "gradients and kernel scratch %.1f MB), OpenBLAS %.0f MB of address "
+                     "space for its buffers (138 MB per thread)%s",
                      (double)(state + arena) * sizeof(real) / 1e6, B,
                      (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
-                     (double)pool_blas_bytes() / 1e6);
+                     (double)pool_blas_bytes() / 1e6, dnnl);
         exec_free(e);
         return NULL;
     }

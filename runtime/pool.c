@@ -182,8 +182,7 @@ void pool_init(int nthreads)
  * never touched, freed at once), then one product on every pool thread
  * while that room is known to be there, after which OpenBLAS keeps them.
  * A run without the room is refused with a message instead. */
-/* 128 MiB and malloc's rounding: glibc maps such a block with 8 KiB, and
- * when it falls back from the heap, 1 MiB more; 4 MiB of slack covers both */
+/* 128 MiB, with 4 MiB to spare */
 #define POOL_BLAS_BUFFER ((size_t)132 << 20)
 enum { POOL_WARM_N = 256 }; /* big enough to take OpenBLAS's buffered path */
 
@@ -212,9 +211,7 @@ bool pool_blas_reserve(void)
 {
     if (pool_blas_reserved) return true;
     BlasWarm w = {.mem = calloc((size_t)pool_n * 3 * POOL_WARM_N * POOL_WARM_N, sizeof(real))};
-    void *probe = w.mem ? malloc(pool_blas_bytes()) : NULL;
-    free(probe);
-    if (!probe) {
+    if (!w.mem || !base_room(pool_blas_bytes())) {
         free(w.mem);
         return false;
     }

@@ -57,6 +57,8 @@ double k_conv_flops(const KConv *g)
 /* ---- im2col + GEMM: the float64 build's kernels ----------------------- */
 #ifdef GENC_DOUBLE
 
+size_t k_conv_room(void) { return 0; }
+
 static bool conv_pointwise(const KConv *g)
 {
     return g->R == 1 && g->S == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;

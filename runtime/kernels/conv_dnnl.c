@@ -96,6 +96,11 @@ static _Thread_local int kd_depth;
 
 int k_conv_in_library(void) { return kd_depth; }
 
+/* 32 MiB: one step of dcgan_mnist (its first run makes oneDNN's GEMM
+ * kernels) crashed with 2 MiB kept free and not with 8 (ulimit -v in 1 MB
+ * steps); four times that, for other models' kernels */
+size_t k_conv_room(void) { return (size_t)32 << 20; }
+
 static void kd_check(dnnl_status_t s, const char *what)
 {
     if (s == dnnl_success) return;
@@ -212,6 +217,11 @@ static dnnl_primitive_desc_t kd_conv_pd(KConvKind kind, const KConv *g, const dn
  * reordered weights the call shares), or NULL for oneDNN's choice */
 static KdPrim *kd_make(KConvKind kind, const KConv *g, int Kfull, const dnnl_memory_desc_t *wmd)
 {
+    if (!base_room(k_conv_room())) {
+        fprintf(stderr, "genc: error: out of memory: oneDNN needs %.0f MB free to make a "
+                "convolution kernel\n", (double)k_conv_room() / 1e6);
+        exit(EXIT_FAILURE);
+    }
     KdPrim *p = xcalloc(1, sizeof *p);
     p->kind = kind;
     p->g = *g;

@@ -202,6 +202,14 @@ typedef enum KConvKind { K_CONV_FORWARD, K_CONV_BWD_DATA, K_CONV_BWD_FILTER } KC
  * none. Depends on pool_threads(): plan after pool_init(). */
 size_t k_conv_work_size(const KConv *g, KConvKind kind);
 
+/* Bytes of address space kept free for oneDNN (the float32 build's
+ * convolutions; 0 in the float64 build): out of memory while it generated
+ * a kernel, or ran one for the first time, Debian's oneDNN 2.6 crashed
+ * (SIGSEGV, under ulimit -v) instead of returning dnnl_out_of_memory. So
+ * a kernel is made only with this much room, and the executor leaves this
+ * much free after taking its own memory. */
+size_t k_conv_room(void);
+
 /* Non-zero while this thread is inside a oneDNN call (the float32 build's
  * convolutions, conv_dnnl.c): its allocations are oneDNN's own. */
 int k_conv_in_library(void);

@@ -5,7 +5,8 @@
 #   intact and still resumable;
 # - a memory limit (ulimit -v) the model cannot fit, or that leaves no
 #   room for OpenBLAS's buffers: refused before training, with the memory
-#   it needs, not a crash or a hang.
+#   it needs, not a crash or a hang; and any limit just short of what a
+#   run needs: a message, not a crash.
 . tests/e2e/common.inc
 
 model=models/gan_mlp_mnist.g
@@ -41,7 +42,33 @@ else
         [ $st = 1 ] || fail "ulimit -v $kb: a model that does not fit in memory exited $st, not 1"
         expect_err "not enough memory: training needs about"
         expect_err "MB at batch 64"
-        expect_err "and OpenBLAS 277 MB of address space for its buffers (138 MB per thread)"
+        expect_err "OpenBLAS 277 MB of address space for its buffers (138 MB per thread), and oneDNN 34 MB for its kernels"
     done
+
+    # Every limit just below what a run needs ends in a message: oneDNN
+    # crashed when it ran out while making a kernel or running one for the
+    # first time (k_conv_room), 4-8 MB below the least limit at which one
+    # step of dcgan_mnist at batch 1 succeeds. That limit is found by
+    # bisection; then the 40 MB below it are tried in 2 MB steps.
+    # step_under KB: one such step under ulimit -v KB
+    step_under() {
+        (ulimit -v "$1"; $kill9 "$GENC" run models/dcgan_mnist.g --batch 1 --steps 1 --out "$T/b" --quiet --threads 1) \
+            > "$T/out" 2> "$T/err"
+    }
+    lo=100000 hi=2000000
+    step_under $hi || fail "ulimit -v $hi: one step failed: $(head -3 "$T/err")"
+    while [ $((hi - lo)) -gt 1000 ]; do
+        mid=$(((lo + hi) / 2))
+        if step_under $mid; then hi=$mid; else lo=$mid; fi
+    done
+    kb=$((hi - 40000))
+    while [ $kb -lt $hi ]; do
+        step_under $kb
+        st=$?
+        [ $st = 0 ] || [ $st = 1 ] || fail "ulimit -v $kb: exited $st (a crash?): $(head -3 "$T/err")"
+        [ $st = 1 ] && ! grep -q "^genc: error: .*memory" "$T/err" && fail "ulimit -v $kb: $(head -3 "$T/err")"
+        kb=$((kb + 2000))
+    done
+    echo "$name: one step at batch 1 needs ulimit -v $hi KB; tried the 20 limits below it"
 fi
 finish
