@@ -97,22 +97,13 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
-/* Grows the arena to fit plan p; only when a plan is new. oneDNN's room
- * (k_conv_room) must be left after it, for the plan's first run. */
+/* Grows the arena to fit plan p; only when a plan is new. */
 static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
 {
     if (p->arena > e->arena_size) {
         free(e->arena);
         e->arena_size = 0;
         if (!(e->arena = try_alloc(p->arena, err, "arena"))) return -1;
-        if (!base_room(k_conv_room())) {
-            free(e->arena);
-            e->arena = NULL;
-            snprintf(err, EXEC_ERR_LEN, "not enough memory for the arena: %.1f MB needed, "
-                     "and %.0f MB left free for oneDNN's kernels", (double)p->arena * sizeof(real) / 1e6,
-                     (double)k_conv_room() / 1e6);
-            return -1;
-        }
         e->arena_size = p->arena;
     }
     return 0;
