@@ -174,14 +174,22 @@ void pool_init(int nthreads)
 }
 
 /* OpenBLAS gives each thread that calls it a buffer of BUFFER_SIZE bytes
- * of address space (128 MiB in Debian's 0.3.21), taken at the thread's
- * first call, and when that allocation fails it retries forever: under a
- * memory limit (ulimit -v) that our own memory fits but its buffers do
- * not, a matrix product would hang. So the executor reserves them once
- * its own memory is taken: a probe of the address space they need (mapped,
- * never touched, freed at once), then one product on every pool thread
- * while that room is known to be there, after which OpenBLAS keeps them.
- * A run without the room is refused with a message instead. */
+ * of address space (128 MiB in Debian's 0.3.21), and when that allocation
+ * fails it retries forever: under a memory limit (ulimit -v) that our own
+ * memory fits but its buffers do not, a matrix product would hang. So the
+ * executor reserves them once its own memory is taken: a probe of the
+ * address space they need (mapped, never touched, freed at once), then
+ * products on every pool thread while that room is known to be there,
+ * after which OpenBLAS keeps them. A run without the room is refused with
+ * a message instead.
+ * The buffers are in one table for all threads: a product takes a free
+ * one and allocates only when all are in use. So the warm-up's products
+ * must overlap: each thread keeps multiplying until every thread has
+ * finished one, and a thread taking a buffer finds the others inside a
+ * product, holding theirs. (With one product each, a thread that started
+ * late on a busy machine took the buffer another had just freed; the
+ * pool's first concurrent products then allocated a second one mid-run,
+ * and under ulimit -v hung.) */
 /* 128 MiB, with 4 MiB to spare */
 #define POOL_BLAS_BUFFER ((size_t)132 << 20)
 enum { POOL_WARM_N = 256 }; /* big enough to take OpenBLAS's buffered path */
@@ -190,6 +198,7 @@ size_t pool_blas_bytes(void) { return POOL_BLAS_BUFFER * (size_t)pool_n; }
 
 typedef struct BlasWarm {
     pthread_barrier_t all;
+    atomic_int finished; /* threads that have finished a product */
     real *mem;
 } BlasWarm;
 
@@ -200,11 +209,16 @@ static void pool_blas_warm(void *ctx, int t)
     pthread_barrier_wait(&w->all);
     const int n = POOL_WARM_N;
     real *a = w->mem + (size_t)t * 3 * n * n, *b = a + n * n, *c = b + n * n;
+    bool counted = false;
+    do {
 #ifdef GENC_DOUBLE
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
 #else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
 #endif
+        if (!counted) atomic_fetch_add(&w->finished, 1);
+        counted = true;
+    } while (atomic_load(&w->finished) < pool_n);
 }
 
 bool pool_blas_reserve(void)
