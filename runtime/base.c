@@ -1,6 +1,7 @@
 /* base.c: checked allocation and internal-bug reports. */
 #include "base.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,15 @@ bool base_room(size_t n)
     if (p == MAP_FAILED) return false;
     munmap(p, n);
     return true;
+}
+
+const char *base_errno_hint(int e)
+{
+    switch (e) {
+    case ENOSPC: return " (the disk is full)";
+    case EFBIG: return " (over the file size limit, see ulimit -f)";
+    default: return "";
+    }
 }
 
 char *xstrndup(const char *s, size_t n)

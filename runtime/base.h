@@ -46,6 +46,8 @@ static inline void *xgrow(void *p, size_t elem, size_t n)
  * their own allocations failing: probed before they allocate (under
  * ulimit -v, they find what the probe found). */
 bool base_room(size_t n);
+/* " (the disk is full)" and the like for a write's errno, or "" */
+const char *base_errno_hint(int e);
 /* printf into a fresh heap string */
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

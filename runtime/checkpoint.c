@@ -125,15 +125,6 @@ static void release_sigxfsz(const sigset_t *old)
     pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-static const char *errno_hint(int e)
-{
-    switch (e) {
-    case ENOSPC: return " (the disk is full)";
-    case EFBIG: return " (over the file size limit, see ulimit -f)";
-    default: return "";
-    }
-}
-
 /* "runs/x" for "runs/x/checkpoint.genc", "." for "checkpoint.genc" */
 static char *dir_of(const char *path)
 {
@@ -196,7 +187,7 @@ int ckpt_write(const char *path, uint64_t model_hash,
             snprintf(hint, sizeof hint, " (does the directory '%s' exist?)",
                      dir);
         else
-            snprintf(hint, sizeof hint, "%s", errno_hint(e));
+            snprintf(hint, sizeof hint, "%s", base_errno_hint(e));
         struct stat st;
         bool kept = stat(path, &st) == 0 && S_ISREG(st.st_mode);
         rc = ckpt_fail(err, path, "checkpoint not saved: %s %s: %s%s%s",

@@ -51,7 +51,7 @@ static FILE *image_open(const char *path, char **tmp, char *err)
     errno = 0;
     FILE *f = fopen(*tmp, "wb");
     if (!f) {
-        image_fail(err, "%s: cannot write: %s", path, strerror(errno));
+        image_fail(err, "%s: cannot write: %s%s", path, strerror(errno), base_errno_hint(errno));
         free(*tmp);
     }
     return f;
@@ -69,7 +69,7 @@ static int image_commit(FILE *f, char *tmp, const char *path, char *err)
     if (!e && rename(tmp, path) != 0) e = errno;
     if (e) {
         remove(tmp);
-        image_fail(err, "%s: cannot write: %s", path, strerror(e));
+        image_fail(err, "%s: cannot write: %s%s", path, strerror(e), base_errno_hint(e));
     }
     free(tmp);
     return e ? -1 : 0;

@@ -1,5 +1,6 @@
 /* main.c: the genc command. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -305,6 +306,10 @@ int main(int argc, char **argv)
         execv("/proc/self/exe", argv);
         /* if that failed, carry on with the library's workers */
     }
+    /* A write past the file size limit (ulimit -f) then fails with EFBIG and
+     * is reported like a full disk, instead of killing genc without a word
+     * (log.csv, sample grids, IDX files; checkpoints hold it back anyway). */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

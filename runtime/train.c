@@ -76,31 +76,36 @@ static void progress(Run *r, Progress *pr, int64_t step, int64_t total, int epoc
 
 /* ---- genc run ---------------------------------------------------------- */
 
-/* log.csv keeps the rows up to `step` (a resumed run rewrites the rest). */
+/* log.csv keeps the rows up to `step` (a resumed run rewrites the rest).
+ * The kept rows go to log.csv.tmp, which replaces log.csv only once all
+ * are written, so a full disk cannot cut the log short. NULL with errno
+ * set when the log cannot be written. */
 static FILE *open_log(Run *r, uint64_t step)
 {
     char path[1100], tmp[1200];
     snprintf(path, sizeof path, "%s/log.csv", r->dir);
-    if (step > 0) {
-        FILE *in = fopen(path, "r");
+    FILE *in = step > 0 ? fopen(path, "r") : NULL;
+    if (in) {
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        FILE *out = in ? fopen(tmp, "w") : NULL;
-        if (in && out) {
-            char line[4096];
-            bool header = true;
-            while (fgets(line, sizeof line, in))
-                if (header || strtoull(line, NULL, 10) <= step) {
-                    fputs(line, out);
-                    header = false;
-                }
-            fclose(out);
-            rename(tmp, path);
-        } else if (out) {
-            fclose(out);
+        FILE *out = fopen(tmp, "w");
+        int e = out ? 0 : errno;
+        char line[4096];
+        bool header = true;
+        while (!e && fgets(line, sizeof line, in))
+            if (header || strtoull(line, NULL, 10) <= step) {
+                if (fputs(line, out) == EOF) e = errno;
+                header = false;
+            }
+        if (!e && fflush(out) != 0) e = errno;
+        if (out && fclose(out) != 0 && !e) e = errno;
+        fclose(in);
+        if (!e && rename(tmp, path) != 0) e = errno;
+        if (e) {
+            remove(tmp);
+            errno = e;
+            return NULL;
         }
-        if (in) fclose(in);
-        FILE *f = fopen(path, "a");
-        if (f) return f;
+        return fopen(path, "a");
     }
     FILE *f = fopen(path, "w");
     if (!f) return NULL;
@@ -108,6 +113,19 @@ static FILE *open_log(Run *r, uint64_t step)
     for (int p = 0; p < r->g->nphases; p++) fprintf(f, ",loss_%s", r->g->phases[p].name);
     fprintf(f, ",images_per_s,wall_s\n");
     return f;
+}
+
+/* Writes out log.csv's rows before a checkpoint. When they cannot be
+ * written (a full disk), the run stops without that checkpoint, so that
+ * the log still holds every step up to the last one. */
+static int flush_log(const Run *r, FILE *log)
+{
+    errno = 0;
+    if (fflush(log) == 0 && !ferror(log)) return 0;
+    int e = errno ? errno : EIO;
+    fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s%s\n", r->dir, strerror(e),
+            base_errno_hint(e), access(r->ckpt, F_OK) == 0 ? "; the last checkpoint is kept" : "");
+    return -1;
 }
 
 int train_run(RunOpts *o)
@@ -167,7 +185,13 @@ int train_run(RunOpts *o)
             fprintf(stderr, "genc: resuming %s from step %llu (epoch %llu)\n", r.ckpt,
                     (unsigned long long)st.step, (unsigned long long)st.epoch + 1);
     }
+    int status = EXIT_OK;
     FILE *log = open_log(&r, st.step);
+    if (!log) {
+        fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s\n", r.dir, strerror(errno),
+                base_errno_hint(errno));
+        status = EXIT_RUNTIME;
+    }
     Plan *sp = run_sample_plan(&r);
     int *perm = xcalloc((size_t)ds.n, sizeof *perm), *labels = xcalloc((size_t)B, sizeof *labels);
     Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = now(), .step0 = (int64_t)st.step};
@@ -176,11 +200,6 @@ int train_run(RunOpts *o)
     sigaction(SIGTERM, &sa, &old_term);
     stop_requested = 0;
     char err[EXEC_ERR_LEN];
-    int status = EXIT_OK;
-    if (!log) {
-        fprintf(stderr, "genc: error: cannot write %s/log.csv: %s\n", r.dir, strerror(errno));
-        status = EXIT_RUNTIME;
-    }
     if (!o->quiet && status == EXIT_OK) {
         fprintf(stderr, "genc: training %s: %lld steps of %d (%lld per epoch), %d threads, %.1f MB, "
                 "run directory %s\n",
@@ -226,8 +245,7 @@ int train_run(RunOpts *o)
             if (stop_requested || ckpt_now) {
                 st.pos++;
                 rng_save(&noise, st.noise_rng);
-                fflush(log);
-                int bad = run_save_checkpoint(&r, &st);
+                int bad = flush_log(&r, log) || run_save_checkpoint(&r, &st);
                 st.pos--;
                 if (bad) status = EXIT_RUNTIME;
                 if (stop_requested) break;
@@ -247,8 +265,8 @@ int train_run(RunOpts *o)
             st.pos = 0;
         }
         rng_save(&noise, st.noise_rng);
-        fflush(log);
-        if (status == EXIT_OK && run_save_checkpoint(&r, &st)) status = EXIT_RUNTIME;
+        if (status == EXIT_OK && (flush_log(&r, log) || run_save_checkpoint(&r, &st)))
+            status = EXIT_RUNTIME;
     }
     if (stop_requested && status == EXIT_OK) {
         progress(&r, &pr, (int64_t)st.step, total, (int)st.epoch, true);

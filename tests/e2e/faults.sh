@@ -2,7 +2,8 @@
 # Faults a run survives with nothing lost:
 # - a file-size limit (ulimit -f, the shell's "disk full") when a
 #   checkpoint is written: a clear message, exit 1, the previous checkpoint
-#   intact and still resumable;
+#   intact and still resumable; when log.csv is written, or rewritten on
+#   resume: a clear message, exit 1, the log as it was;
 # - a memory limit (ulimit -v) the model cannot fit, or that leaves no
 #   room for OpenBLAS's buffers: refused before training, with the memory
 #   it needs, not a crash or a hang; and any limit just short of what a
@@ -12,7 +13,7 @@
 model=models/gan_mlp_mnist.g
 expect_status 0 "$GENC" run $model --steps 30 --out "$T/r" --quiet --threads 2
 cp "$T/r/checkpoint.genc" "$T/saved.genc"
-# 512 KB files at most: the log fits, a 7 MB checkpoint does not
+# 512 KB files at most: the log fits, a 2.6 MB checkpoint does not
 (ulimit -f 512; "$GENC" run $model --steps 60 --checkpoint-every 10 --out "$T/r" --resume --quiet --threads 2) \
     > "$T/out" 2> "$T/err"
 [ $? = 1 ] || fail "a checkpoint that cannot be written did not exit 1"
@@ -22,6 +23,32 @@ expect_err "the previous checkpoint is kept"
 cmp -s "$T/r/checkpoint.genc" "$T/saved.genc" || fail "the previous checkpoint changed"
 [ ! -e "$T/r/checkpoint.genc.tmp" ] || fail "a temporary checkpoint was left behind"
 expect_status 0 "$GENC" run $model --steps 40 --out "$T/r" --resume --quiet --threads 2
+
+# The other files a run writes, under the same limits (stderr goes through
+# a pipe, which the limit does not cover, unlike the files $T/err would be)
+# limited_run KB ARGS: `genc run $model ARGS` under ulimit -f KB; its
+# messages and then "status N" in $T/err
+limited_run() {
+    kb=$1; shift
+    # shellcheck disable=SC2086
+    (ulimit -f "$kb"; "$GENC" run $model "$@" --quiet --threads 2; echo "status $?") 2>&1 | cat > "$T/err"
+}
+# nothing can be written (a full disk): log.csv's first rows fail, which
+# used to kill genc with SIGXFSZ and no word
+limited_run 0 --steps 3 --out "$T/z"
+printf 'genc: error: cannot write %s/log.csv: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
+    "$T/z" > "$T/want"
+cmp -s "$T/err" "$T/want" || fail "nothing writable: $(cat "$T/err")"
+# a resumed run rewrites log.csv without the rows after its checkpoint:
+# when the rewrite cannot be written (1 KB; the log is about 2 KB), the log
+# stays as it was (it used to be cut to the limit)
+cp "$T/r/log.csv" "$T/log.saved"
+limited_run 1 --steps 50 --out "$T/r" --resume
+printf 'genc: error: cannot write %s/log.csv: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
+    "$T/r" > "$T/want"
+cmp -s "$T/err" "$T/want" || fail "log rewrite under 1 KB: $(cat "$T/err")"
+cmp -s "$T/r/log.csv" "$T/log.saved" || fail "a log that could not be rewritten changed"
+[ ! -e "$T/r/log.csv.tmp" ] || fail "log.csv.tmp was left behind"
 
 # AddressSanitizer reserves terabytes of address space: it cannot start
 # under ulimit -v, so the sanitizer build skips this part

@@ -142,7 +142,8 @@ static void test_failures(void)
     setrlimit(RLIMIT_FSIZE, &old);
     CHECK(rc == -1);
     CHECK(rc2 == -1);
-    snprintf(want, sizeof want, "%s: cannot write: File too large", scratch_at("full.idx"));
+    snprintf(want, sizeof want, "%s: cannot write: File too large (over the file size limit, see ulimit -f)",
+             scratch_at("full.idx"));
     CHECK_STR(err, want);
     CHECK(!exists(scratch_at("full.png")) && !exists(scratch_at("full.png.tmp")));
     CHECK(!exists(scratch_at("full.idx")) && !exists(scratch_at("full.idx.tmp")));
