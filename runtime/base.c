@@ -48,6 +48,12 @@ bool base_room(size_t n)
     return true;
 }
 
+bool base_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
 const char *base_errno_hint(int e)
 {
     switch (e) {

@@ -46,6 +46,7 @@ static inline void *xgrow(void *p, size_t elem, size_t n)
  * their own allocations failing: probed before they allocate (under
  * ulimit -v, they find what the probe found). */
 bool base_room(size_t n);
+bool base_ends_with(const char *s, const char *suffix);
 /* " (the disk is full)" and the like for a write's errno, or "" */
 const char *base_errno_hint(int e);
 /* printf into a fresh heap string */

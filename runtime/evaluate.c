@@ -14,12 +14,6 @@ static int eval_judge(RunOpts *o);
 
 /* ---- genc sample ------------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* --interpolate: each row decodes codes on the line between the codes of
  * two test images (encode setting), from the first image to the second. */
 static int interpolate(Run *r, RunOpts *o)
@@ -120,7 +114,7 @@ int eval_sample(RunOpts *o)
     int rows = o->rows > 0 ? o->rows : (n + cols - 1) / cols;
     if (o->rows > 0 && o->cols > 0 && o->n <= 0) n = rows * cols;
     const char *out = o->sample_out ? o->sample_out : "samples.png";
-    bool idx = ends_with(out, ".idx");
+    bool idx = base_ends_with(out, ".idx");
     if (!idx && rows * cols < n) {
         fprintf(stderr, "genc: error: a %dx%d grid holds %d images, not %d\n", rows, cols,
                 rows * cols, n);

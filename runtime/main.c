@@ -259,6 +259,14 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
 #undef NEED_VALUE
     }
     if (!o->file) return usage_error("%s needs a model file", cmd);
+    /* the file is written as its name says, so a name that says neither is refused */
+    if (o->sample_out && !base_ends_with(o->sample_out, ".png")) {
+        if (o->interpolate)
+            return usage_error("--out %s: --interpolate writes a grid, to a .png file", o->sample_out);
+        if (!base_ends_with(o->sample_out, ".idx"))
+            return usage_error("--out %s: the file's name must end in .png (a grid) or .idx (IDX bytes)",
+                               o->sample_out);
+    }
     if (o->images && (o->judge || o->judge_checkpoint))
         return usage_error("--images makes %s the judge; drop --judge and --judge-checkpoint", o->file);
     return 0;

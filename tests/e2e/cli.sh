@@ -51,6 +51,8 @@ sets=""
 for i in $(seq 65); do sets="$sets --set seed=1"; done
 usage_case "run $m$sets" "more than 64 --set options"
 usage_case "bench $m $m" "bench takes one file; '$m' is a second"
+usage_case "sample $m --out x.jpg" "--out x.jpg: the file's name must end in .png (a grid) or .idx (IDX bytes)"
+usage_case "sample $m --interpolate --out x.idx" "--out x.idx: --interpolate writes a grid, to a .png file"
 
 # --set: train-block lines after the file's, the later one winning; their
 # errors quoted like the file's, as lines of the pseudo-file --set
