@@ -5,8 +5,8 @@
 #   genc run models/dcgan_mnist.g
 #
 # On the 9,000-digit training split: 20 epochs in about 10 minutes on 2
-# idle cores; judged by classifier_mnist: confident 0.66 (aim: 0.85; 0.78
-# after 110 epochs), coverage 0.97, fd 163 (docs/results.md).
+# idle cores; judged by classifier_mnist: confident 0.66 (aim: 0.85; 0.80
+# after 200 epochs), coverage 0.97, fd 163 (docs/results.md).
 
 data x ~ mnist(train, range: [-1, 1])      # x: [1, 28, 28] per example
 z    ~ normal(100)                         # noise, drawn fresh each step
