@@ -202,6 +202,16 @@ typedef struct BlasWarm {
     real *mem;
 } BlasWarm;
 
+/* c = a b, n x n, through OpenBLAS */
+static void pool_blas_product(const real *a, const real *b, real *c, int n)
+{
+#ifdef GENC_DOUBLE
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+#else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+#endif
+}
+
 static void pool_blas_warm(void *ctx, int t)
 {
     BlasWarm *w = ctx;
@@ -209,16 +219,9 @@ static void pool_blas_warm(void *ctx, int t)
     pthread_barrier_wait(&w->all);
     const int n = POOL_WARM_N;
     real *a = w->mem + (size_t)t * 3 * n * n, *b = a + n * n, *c = b + n * n;
-    bool counted = false;
-    do {
-#ifdef GENC_DOUBLE
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-#else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-#endif
-        if (!counted) atomic_fetch_add(&w->finished, 1);
-        counted = true;
-    } while (atomic_load(&w->finished) < pool_n);
+    pool_blas_product(a, b, c, n);
+    atomic_fetch_add(&w->finished, 1);
+    while (atomic_load(&w->finished) < pool_n) pool_blas_product(a, b, c, n);
 }
 
 bool pool_blas_reserve(void)

@@ -33,20 +33,23 @@ limited_run() {
     # shellcheck disable=SC2086
     (ulimit -f "$kb"; "$GENC" run $model "$@" --quiet --threads 2; echo "status $?") 2>&1 | cat > "$T/err"
 }
+# log_refused DIR WHAT: $T/err says DIR/log.csv could not be written, and
+# the status was 1
+log_refused() {
+    printf 'genc: error: cannot write %s/log.csv: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
+        "$1" > "$T/want"
+    cmp -s "$T/err" "$T/want" || fail "$2: $(cat "$T/err")"
+}
 # nothing can be written (a full disk): log.csv's first rows fail, which
 # used to kill genc with SIGXFSZ and no word
 limited_run 0 --steps 3 --out "$T/z"
-printf 'genc: error: cannot write %s/log.csv: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
-    "$T/z" > "$T/want"
-cmp -s "$T/err" "$T/want" || fail "nothing writable: $(cat "$T/err")"
+log_refused "$T/z" "nothing writable"
 # a resumed run rewrites log.csv without the rows after its checkpoint:
 # when the rewrite cannot be written (1 KB; the log is about 2 KB), the log
 # stays as it was (it used to be cut to the limit)
 cp "$T/r/log.csv" "$T/log.saved"
 limited_run 1 --steps 50 --out "$T/r" --resume
-printf 'genc: error: cannot write %s/log.csv: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
-    "$T/r" > "$T/want"
-cmp -s "$T/err" "$T/want" || fail "log rewrite under 1 KB: $(cat "$T/err")"
+log_refused "$T/r" "log rewrite under 1 KB"
 cmp -s "$T/r/log.csv" "$T/log.saved" || fail "a log that could not be rewritten changed"
 [ ! -e "$T/r/log.csv.tmp" ] || fail "log.csv.tmp was left behind"
 
@@ -74,7 +77,7 @@ else
 
     # Every limit just below what a run needs ends in a message: oneDNN
     # crashed when it ran out while making a kernel or running one for the
-    # first time (k_conv_room), 4-8 MB below the least limit at which one
+    # first time (k_conv_room), a few MB below the least limit at which one
     # step of dcgan_mnist at batch 1 succeeds. That limit is found by
     # bisection; then the 40 MB below it are tried in 2 MB steps.
     # step_under KB: one such step under ulimit -v KB
