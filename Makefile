@@ -11,7 +11,7 @@ CC      ?= cc
 # slower). Neither changes the bits of any result.
 OPT     ?= -O2 -fvect-cost-model=dynamic -fno-trapping-math -fno-math-errno
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -I. -Iruntime -Igrammar -I$(B) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+           -I. -Iruntime -I$(B) -I/usr/include/x86_64-linux-gnu/openblas-pthread
 LDLIBS  += -ldnnl -lgomp -lopenblas -lz -lm -lpthread
 
 # make SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer, in a build dir of its own.
@@ -26,11 +26,10 @@ endif
 B64     := $(B)/f64
 
 GEN_SRC := $(B)/lexer.c $(B)/parser.c
-LIB_SRC := $(wildcard grammar/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c)) \
-           $(wildcard runtime/kernels/*.c)
+LIB_SRC := $(wildcard grammar/*.c) $(filter-out runtime/cli/main.c,$(wildcard runtime/*/*.c))
 LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
 LIB64_OBJ := $(patsubst %.c,$(B64)/%.o,$(LIB_SRC)) $(patsubst $(B)/%.c,$(B64)/%.o,$(GEN_SRC))
-HDRS    := $(wildcard grammar/*.h runtime/*.h runtime/kernels/*.h) $(B)/parser.h
+HDRS    := $(wildcard grammar/*.h runtime/*/*.h) $(B)/parser.h
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT64_SRC := $(wildcard tests/unit/f64_*.c)
@@ -95,7 +94,7 @@ $(B)/libgenc.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(GENC): $(B)/runtime/main.o $(B)/libgenc.a
+$(GENC): $(B)/runtime/cli/main.o $(B)/libgenc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The float64 build, for gradient checks.
@@ -164,9 +163,9 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   ?=
 FB           := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_INC     := -I. -Iruntime -Igrammar -I$(FB) -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FUZZ_INC     := -I. -Iruntime -I$(FB) -I/usr/include/x86_64-linux-gnu/openblas-pthread
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) $(FUZZ_INC)
-FUZZ_HDRS    := $(wildcard grammar/*.h runtime/*.h runtime/kernels/*.h) $(FB)/lexer.h $(FB)/parser.h
+FUZZ_HDRS    := $(wildcard grammar/*.h runtime/*/*.h) $(FB)/lexer.h $(FB)/parser.h
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC)) $(FB)/lexer.o $(FB)/parser.o
 FUZZ_BIN     := $(patsubst %,$(FB)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_REPLAY  := $(patsubst %,$(B)/fuzz/replay_%,frontend idx checkpoint)

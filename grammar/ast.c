@@ -1,5 +1,5 @@
 /* ast.c: building and freeing the syntax tree. */
-#include "ast.h"
+#include "grammar/ast.h"
 
 #include <stdlib.h>
 #include <string.h>

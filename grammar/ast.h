@@ -5,7 +5,7 @@
 #ifndef GENC_AST_H
 #define GENC_AST_H
 
-#include "base.h"
+#include "core/base.h"
 
 /* Nodes deeper than this are cut (their children dropped) and flagged, so
  * later passes can recurse without exhausting the stack on hostile input. */

@@ -1,5 +1,5 @@
 /* diag.c: compile errors with a quoted source line and a caret underline. */
-#include "diag.h"
+#include "grammar/diag.h"
 
 #include <stdarg.h>
 #include <string.h>

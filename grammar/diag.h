@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "base.h"
+#include "core/base.h"
 
 #define DIAG_MAX_ERRORS 50
 

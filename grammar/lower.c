@@ -4,7 +4,7 @@
  * and a bias add; batchnorm is normalisation, a scale and a shift), net
  * calls are inlined, and each side of each objective becomes a phase.
  * Nothing here can fail: sema has checked everything. */
-#include "lower.h"
+#include "grammar/lower.h"
 
 #include <math.h>
 #include <stdlib.h>

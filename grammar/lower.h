@@ -2,8 +2,8 @@
 #ifndef GENC_LOWER_H
 #define GENC_LOWER_H
 
-#include "graph.h"
-#include "sema.h"
+#include "ir/graph.h"
+#include "grammar/sema.h"
 
 Graph *lower_model(Model *m);
 

@@ -1,5 +1,5 @@
 /* parse.c: runs the scanner and parser over a source buffer. */
-#include "parse.h"
+#include "grammar/parse.h"
 
 #include <errno.h>
 #include <math.h>

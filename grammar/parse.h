@@ -3,8 +3,8 @@
 #ifndef GENC_PARSE_H
 #define GENC_PARSE_H
 
-#include "ast.h"
-#include "diag.h"
+#include "grammar/ast.h"
+#include "grammar/diag.h"
 
 #define PARSE_MAXOPEN 64
 #define PARSE_MAXBINARY 5

@@ -6,7 +6,7 @@
 %expect 0
 
 %code requires {
-#include "parse.h"
+#include "grammar/parse.h"
 typedef void *yyscan_t;
 }
 

@@ -12,7 +12,7 @@
  *   log(softmax(a))      -> log_softmax(a)      (cross_entropy on logits)
  *   -(-a)                -> a
  */
-#include "rewrite.h"
+#include "grammar/rewrite.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #ifndef GENC_REWRITE_H
 #define GENC_REWRITE_H
 
-#include "graph.h"
+#include "ir/graph.h"
 
 void rewrite_graph(Graph *g);
 

@@ -5,7 +5,7 @@
  * reference to a net, block or builtin). Tensors are TExpr trees, the
  * output of this pass. Errors are reported and evaluation goes on with an
  * error value (V_ERR), which never causes a second message. */
-#include "sema.h"
+#include "grammar/sema.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,9 +9,9 @@
 #ifndef GENC_SEMA_H
 #define GENC_SEMA_H
 
-#include "ast.h"
-#include "diag.h"
-#include "graph.h"
+#include "grammar/ast.h"
+#include "grammar/diag.h"
+#include "ir/graph.h"
 
 typedef enum {
     TX_ARG,   /* a net's parameter; ival = its position */

@@ -9,7 +9,7 @@
  * scalar operand becomes one flat dim with stride 0. The innermost merged
  * dim then has unit or zero stride for each operand, and that is the loop
  * the compiler vectorises; the outer dims are walked with an odometer. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <string.h>
 

@@ -17,7 +17,7 @@
  * Groups are split over the pool, each task with its own buffers in
  * `work`. A 1x1 convolution with stride 1 and no padding skips im2col and
  * grouping (x_b is already its own column matrix). */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <limits.h>
 #include <string.h>

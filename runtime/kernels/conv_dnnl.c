@@ -30,7 +30,7 @@
  * none. What a step does allocate is oneDNN's own: dnnl_primitive_execute
  * builds its argument map on the heap and frees it before it returns
  * (docs/reliability.md; k_conv_in_library() lets the test tell). */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #ifndef GENC_DOUBLE
 

@@ -3,7 +3,7 @@
  *
  * Each op gets its own loop (the switch is outside the loop) so that the
  * compiler can vectorise the ones without libm calls. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * column or row blocks, one BLAS call per task. Each element of C is then
  * computed by exactly one call whose blocking depends only on the split,
  * so results are deterministic for a given thread count. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <cblas.h>
 #include <string.h>

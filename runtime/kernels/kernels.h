@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base.h"
+#include "core/base.h"
 
 /* Run fn(ctx, lo, hi) over [0, n) on the thread pool, split into ranges
  * when the work (about ns_per_item nanoseconds of one thread per item) is

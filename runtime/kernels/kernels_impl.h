@@ -8,8 +8,8 @@
  * expressions are not silently promoted to double. */
 #include <tgmath.h>
 
-#include "kernels.h"
-#include "pool.h"
+#include "kernels/kernels.h"
+#include "core/pool.h"
 
 /* How work is split. A task is worth handing to another thread only if
  * it outweighs the hand-off, measured on the 2-core VM (tests/unit/

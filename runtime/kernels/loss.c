@@ -1,7 +1,7 @@
 /* loss.c: elementwise losses and their gradients. The executor sums the
  * per-element losses (sum_rows, mean_batch), so these stay elementwise and
  * trivially parallel. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 typedef struct LossJob {
     real *out, *out2;

@@ -1,6 +1,6 @@
 /* misc.c: concat and slice, embedding lookup and its gradient, one-hot.
  * Pure data movement: one thread, memcpy-sized runs. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <string.h>
 

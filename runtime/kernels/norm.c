@@ -10,7 +10,7 @@
  * column per channel; that case has its own loops along the row, which
  * GCC vectorises (the general loops along S, one value long, cost 6 ns a
  * value; these about 1). */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #define BN_BLOCK 64 /* channels per block, accumulators on the stack */
 

@@ -2,7 +2,7 @@
  * gradients. Planes (one channel of one example) are split over the pool;
  * a gradient's overlapping windows are added in scan order within a plane,
  * so the result is deterministic. */
-#include "kernels_impl.h"
+#include "kernels/kernels_impl.h"
 
 #include <string.h>
 

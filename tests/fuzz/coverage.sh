@@ -18,9 +18,9 @@ for name in "$@"; do
     # the front end is whole files; the readers are a few functions in
     # files that also write, so theirs are listed function by function
     case $name in
-    frontend) files="grammar/*.c runtime/graph.c runtime/autodiff.c" by="" ;;
-    idx) files="runtime/data.c" by="-show-functions" ;;
-    checkpoint) files="runtime/checkpoint.c" by="-show-functions" ;;
+    frontend) files="grammar/*.c runtime/ir/graph.c runtime/passes/autodiff.c" by="" ;;
+    idx) files="runtime/io/data.c" by="-show-functions" ;;
+    checkpoint) files="runtime/io/checkpoint.c" by="-show-functions" ;;
     *) echo "coverage: no sources listed for harness '$name'" >&2; exit 2 ;;
     esac
     corpora="tests/fuzz/corpus/$name"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "checkpoint.h"
+#include "io/checkpoint.h"
 
 /* The hash the seeds are written with (tests/fuzz/seeds.c). */
 #define FUZZ_CKPT_HASH 0x67656e6366757a7aull /* "gencfuzz" */

@@ -1,5 +1,5 @@
 /* fuzz_frontend.c: the bytes as a .g file through the whole front end, as
- * `genc graph` runs it (runtime/compile.c): parse, sema, lower, rewrite,
+ * `genc graph` runs it (runtime/passes/compile.c): parse, sema, lower, rewrite,
  * autodiff, then the printers and the hash. Whatever the bytes, this must
  * not crash, hang, leak, or trip a sanitizer; errors go to /dev/null
  * (formatted all the same: the caret lines are part of what is tested).
@@ -12,14 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "autodiff.h"
-#include "compile.h"
-#include "diag.h"
-#include "graph.h"
-#include "lower.h"
-#include "parse.h"
-#include "rewrite.h"
-#include "sema.h"
+#include "passes/autodiff.h"
+#include "passes/compile.h"
+#include "grammar/diag.h"
+#include "ir/graph.h"
+#include "grammar/lower.h"
+#include "grammar/parse.h"
+#include "grammar/rewrite.h"
+#include "grammar/sema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

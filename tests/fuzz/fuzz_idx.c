@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "data.h"
+#include "io/data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "checkpoint.h"
+#include "io/checkpoint.h"
 
 #define FUZZ_CKPT_HASH 0x67656e6366757a7aull /* as in fuzz_checkpoint.c */
 

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base.h"
+#include "core/base.h"
 #include "check.h"
 #include "kernels/kernels.h"
-#include "pool.h"
+#include "core/pool.h"
 
 #ifndef GENC_DOUBLE
 #error "build the gradient checks with -DGENC_DOUBLE"

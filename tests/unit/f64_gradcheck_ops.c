@@ -11,10 +11,10 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "compile.h"
-#include "exec.h"
-#include "pool.h"
-#include "rng.h"
+#include "passes/compile.h"
+#include "exec/exec.h"
+#include "core/pool.h"
+#include "exec/rng.h"
 #include "scratch.h"
 
 typedef struct Case {

@@ -4,7 +4,7 @@
  * read-only directory, disk full, file size limit), after which the
  * previous checkpoint must still be there, intact. Works in a fresh
  * directory under /tmp, removed at the end. */
-#include "checkpoint.h"
+#include "io/checkpoint.h"
 
 #include "check.h"
 #include "scratch.h"

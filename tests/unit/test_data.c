@@ -3,7 +3,7 @@
  * themselves when they are installed. */
 #include "check.h"
 #include "scratch.h"
-#include "data.h"
+#include "io/data.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "check.h"
-#include "compile.h"
-#include "exec.h"
+#include "passes/compile.h"
+#include "exec/exec.h"
 #include "kernels/kernels.h"
-#include "pool.h"
-#include "rng.h"
+#include "core/pool.h"
+#include "exec/rng.h"
 
 /* ASan replaces malloc itself; counting is only possible without it.
  * Allocations inside oneDNN's calls (the float32 convolutions) are its

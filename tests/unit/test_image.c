@@ -3,8 +3,8 @@
  * stb_image to check pixels, not only headers. */
 #include "check.h"
 #include "scratch.h"
-#include "data.h"
-#include "image.h"
+#include "io/data.h"
+#include "io/image.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "base.h"
+#include "core/base.h"
 #include "check.h"
 #include "kernels/kernels.h"
-#include "pool.h"
+#include "core/pool.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  *     f(p) = 0.5 sum a_i (p_i - c_i)^2,   gradient a (p - c);
  * hand-computed first steps; clipping; settings; state save and restore.
  * Builds as float (the default) or double (-DGENC_DOUBLE). */
-#include "optim.h"
+#include "exec/optim.h"
 
 #include "check.h"
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "compile.h"
-#include "plan.h"
-#include "pool.h"
+#include "passes/compile.h"
+#include "passes/plan.h"
+#include "core/pool.h"
 
 typedef struct Value {
     int64_t off, size;

@@ -2,7 +2,7 @@
  * and the distributions' statistics. All draws are seeded, so the
  * statistical bounds are deterministic: a failure means the generator
  * changed, not bad luck. */
-#include "rng.h"
+#include "exec/rng.h"
 
 #include "check.h"
 

@@ -13,12 +13,12 @@
  *   - phases: their order, the terms each loss drops, nonsaturating;
  *   - autodiff: one gradient per phase parameter, none for the frozen
  *     player, the data or the noise. */
-#include "autodiff.h"
-#include "diag.h"
-#include "lower.h"
-#include "parse.h"
-#include "rewrite.h"
-#include "sema.h"
+#include "passes/autodiff.h"
+#include "grammar/diag.h"
+#include "grammar/lower.h"
+#include "grammar/parse.h"
+#include "grammar/rewrite.h"
+#include "grammar/sema.h"
 
 #include "check.h"
 

@@ -1,0 +1,299 @@
+/* run.c: what every command that runs a model shares: compiling it with
+ * the command line's settings, its data, its checkpoints and its samples. */
+#include "cli/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/checkpoint.h"
+#include "passes/compile.h"
+#include "io/image.h"
+#include "core/pool.h"
+
+int run_mkdirs(const char *path)
+{
+    char buf[1300];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static int run_open_state(Run *r, RunOpts *o, bool need_data);
+
+int run_open(Run *r, RunOpts *o, bool need_data)
+{
+    memset(r, 0, sizeof *r);
+    int code = run_open_state(r, o, need_data);
+    if (code) run_close(r);
+    return code;
+}
+
+/* Compiles the model, applies the command line's train settings, creates
+ * the run state; run_open closes what was opened when this fails. */
+static int run_open_state(Run *r, RunOpts *o, bool need_data)
+{
+    r->o = o;
+    int code;
+    r->g = compile_file_set(o->file, o->sets, o->nsets, STOP_AUTODIFF, stderr, &code);
+    if (!r->g) return code;
+    Graph *g = r->g;
+    const char *base = strrchr(o->file, '/');
+    snprintf(r->name, sizeof r->name, "%s", base ? base + 1 : o->file);
+    char *dot = strrchr(r->name, '.');
+    if (dot && strcmp(dot, ".g") == 0) *dot = 0;
+    if (o->out) snprintf(r->dir, sizeof r->dir, "%s", o->out);
+    else snprintf(r->dir, sizeof r->dir, "runs/%s", r->name);
+    snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.genc",
+             r->dir);
+    if (o->epochs > 0) g->epochs = o->epochs;
+    if (o->batch > 0) g->batch = o->batch;
+    if (o->seed >= 0) g->seed = (uint64_t)o->seed;
+    if (o->lr > 0)
+        for (int p = 0; p < g->nphases; p++) {
+            Setting *s = &g->phases[p].optim;
+            int i = 0;
+            while (i < s->nkw && strcmp(s->kw[i], "lr")) i++;
+            if (i == s->nkw && s->nkw < GRAPH_MAXKW) s->kw[s->nkw++] = xstrdup("lr");
+            s->val[i] = o->lr;
+        }
+    if (need_data && !g->data) {
+        fprintf(stderr, "genc: error: %s reads no data (it has no 'data' declaration)\n", o->file);
+        return EXIT_USAGE;
+    }
+    pool_init(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+    r->hash = graph_hash(g);
+    char err[EXEC_ERR_LEN];
+    r->e = exec_new(g, g->batch, g->seed, err);
+    if (!r->e) {
+        fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+void run_close(Run *r)
+{
+    if (!r->g) return;
+    exec_free(r->e);
+    graph_free(r->g);
+    pool_shutdown();
+    r->e = NULL;
+    r->g = NULL;
+}
+
+int run_load_data(Run *r, const char *split, DataSet *ds)
+{
+    const DataSrc *d = r->g->data;
+    const char *dir = r->o->data_dir ? r->o->data_dir : d->dir;
+    char err[DATA_ERR_LEN];
+    if (data_load_named(d->dataset, dir, split, ds, err)) {
+        fprintf(stderr, "genc: error: %s\n", err);
+        return -1;
+    }
+    int64_t want = shape_count(d->shape);
+    if ((int64_t)ds->c * ds->h * ds->w != want) {
+        char b[64];
+        Shape example = d->shape;
+        example.batch = false;
+        fprintf(stderr, "genc: error: %s: the model's data is %s per example but the %s images "
+                "are %dx%dx%d\n",
+                r->o->file, shape_str(example, b, sizeof b), split, ds->c, ds->h, ds->w);
+        data_free(ds);
+        return -1;
+    }
+    if (d->label_name && ds->classes > d->classes) {
+        fprintf(stderr, "genc: error: %s: labels go up to %d but the model expects %d classes\n",
+                r->o->file, ds->classes - 1, d->classes);
+        data_free(ds);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- checkpoints ------------------------------------------------------- */
+
+static void u64le(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+#define CKPT_MAX_SECTIONS 64
+int run_save_checkpoint(Run *r, const RunState *st)
+{
+    Exec *e = r->e;
+    uint8_t meta[4 * 8 + RNG_STATE_SIZE];
+    u64le(meta, st->step);
+    u64le(meta + 8, st->epoch);
+    u64le(meta + 16, st->pos);
+    u64le(meta + 24, st->batch);
+    memcpy(meta + 32, st->noise_rng, RNG_STATE_SIZE);
+    CkptSection s[CKPT_MAX_SECTIONS];
+    char names[CKPT_MAX_SECTIONS][48];
+    uint8_t steps[16][8];
+    size_t n = 0;
+    s[n++] = (CkptSection){"run", meta, sizeof meta};
+    s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
+    s[n++] = (CkptSection){"batchnorm", e->bn, sizeof(real) * (size_t)e->nbn};
+    for (int p = 0; p < r->g->nphases && p < 16; p++) {
+        Optim *o = &e->optim[p];
+        u64le(steps[p], o->step);
+        snprintf(names[n], sizeof names[n], "optim%d.step", p);
+        s[n] = (CkptSection){names[n], steps[p], 8};
+        n++;
+        for (int k = 0; k < o->nslabs && n < CKPT_MAX_SECTIONS; k++) {
+            snprintf(names[n], sizeof names[n], "optim%d.%s", p, o->slab[k].name);
+            s[n] = (CkptSection){names[n], o->slab[k].x, sizeof(real) * o->n};
+            n++;
+        }
+    }
+    char err[CKPT_ERR_LEN];
+    if (ckpt_write(r->ckpt, r->hash, s, n, err)) {
+        fprintf(stderr, "genc: error: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int run_load_checkpoint(Run *r, const char *path, RunState *st)
+{
+    Exec *e = r->e;
+    char err[CKPT_ERR_LEN];
+    Ckpt *c = ckpt_read(path, r->hash, err);
+    if (!c) {
+        fprintf(stderr, "genc: error: %s\n", err);
+        return -1;
+    }
+    uint8_t meta[4 * 8 + RNG_STATE_SIZE];
+    int bad = ckpt_get(c, "run", meta, sizeof meta, err) ||
+              ckpt_get(c, "params", e->params, sizeof(real) * (size_t)e->nparams, err) ||
+              ckpt_get(c, "batchnorm", e->bn, sizeof(real) * (size_t)e->nbn, err);
+    for (int p = 0; !bad && p < r->g->nphases; p++) {
+        Optim *o = &e->optim[p];
+        char name[48];
+        uint8_t step[8];
+        snprintf(name, sizeof name, "optim%d.step", p);
+        bad = ckpt_get(c, name, step, 8, err);
+        o->step = le64(step);
+        for (int k = 0; !bad && k < o->nslabs; k++) {
+            snprintf(name, sizeof name, "optim%d.%s", p, o->slab[k].name);
+            bad = ckpt_get(c, name, o->slab[k].x, sizeof(real) * o->n, err);
+        }
+    }
+    ckpt_free(c);
+    if (bad) {
+        fprintf(stderr, "genc: error: %s\n", err);
+        return -1;
+    }
+    st->step = le64(meta);
+    st->epoch = le64(meta + 8);
+    st->pos = le64(meta + 16);
+    st->batch = le64(meta + 24);
+    memcpy(st->noise_rng, meta + 32, RNG_STATE_SIZE);
+    e->step = st->step;
+    return 0;
+}
+
+/* ---- samples ----------------------------------------------------------- */
+
+/* The first categorical noise source, whose value a conditional model's
+ * generator is told (the class to draw); -1 if none. */
+int run_class_noise(const Graph *g)
+{
+    for (int i = 0; i < g->nnoise; i++)
+        if (g->noise[i].kind == NOISE_CATEGORICAL) return i;
+    return -1;
+}
+
+/* Draws n images of the sample node in eval mode with noise from rng; for
+ * a conditional model, class `label` (or, with label < 0, one row of `cols`
+ * images per class). Returns the values (n x per-image), owned by e. */
+const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int cols,
+                                char err[EXEC_ERR_LEN])
+{
+    Exec *e = r->e;
+    Graph *g = r->g;
+    exec_draw_noise(e, rng, n);
+    int c = run_class_noise(g);
+    if (c >= 0)
+        for (int i = 0; i < n; i++)
+            e->noise[c][i] = (real)(label >= 0 ? label : (i / cols) % g->noise[c].classes);
+    if (exec_eval(e, p, err)) return NULL;
+    return exec_value(e, p, g->sample);
+}
+
+void run_sample_range(const Graph *g, real *lo, real *hi)
+{
+    *lo = g->data ? (real)g->data->lo : -1;
+    *hi = g->data ? (real)g->data->hi : 1;
+}
+
+/* An image grid of the sample node with the run's fixed noise. */
+int run_write_grid(Run *r, Plan *p, const char *path)
+{
+    Graph *g = r->g;
+    const Shape *s = &g->nodes[g->sample].shape;
+    int c = run_class_noise(g);
+    int rows = c >= 0 ? g->noise[c].classes : 8, cols = 8;
+    if (rows * cols > p->B) rows = p->B / cols;
+    Rng fixed = rng_stream(g->seed, STREAM_FIXED_NOISE);
+    char err[EXEC_ERR_LEN];
+    const real *x = run_draw_samples(r, p, p->B, &fixed, -1, cols, err);
+    if (!x) {
+        fprintf(stderr, "genc: error: %s\n", err);
+        return -1;
+    }
+    real lo, hi;
+    run_sample_range(g, &lo, &hi);
+    int ch = s->nd == 3 ? s->d[0] : 1, h = s->nd == 3 ? s->d[1] : 1, w = s->nd == 3 ? s->d[2] : (int)shape_count(*s);
+    char ierr[IMAGE_ERR_LEN];
+    if (image_write_grid(path, x, rows * cols, ch, h, w, rows, cols, 3, lo, hi, ierr)) {
+        fprintf(stderr, "genc: error: %s\n", ierr);
+        return -1;
+    }
+    return 0;
+}
+
+Plan *run_sample_plan(Run *r)
+{
+    Graph *g = r->g;
+    if (g->sample < 0) return NULL;
+    int c = run_class_noise(g);
+    int n = c >= 0 && g->noise[c].classes <= 12 ? g->noise[c].classes * 8 : 64;
+    return plan_eval(g, n, &g->sample, 1);
+}
+
+int run_open_trained(Run *r, RunOpts *o, bool need_data)
+{
+    int code = run_open(r, o, need_data);
+    if (code) return code;
+    const char *path = o->checkpoint ? o->checkpoint : r->ckpt;
+    RunState st;
+    code = EXIT_OK;
+    if (access(path, F_OK)) {
+        fprintf(stderr, "genc: error: no checkpoint at %s; train first with: genc run %s\n", path,
+                o->file);
+        code = EXIT_USAGE;
+    } else if (run_load_checkpoint(r, path, &st)) {
+        code = EXIT_RUNTIME;
+    }
+    if (code) run_close(r);
+    return code;
+}
+

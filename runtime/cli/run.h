@@ -1,0 +1,89 @@
+/* run.h: a compiled model with its run state, shared by genc run, sample,
+ * eval and bench: options, data, checkpoints and samples. */
+#ifndef GENC_RUN_H
+#define GENC_RUN_H
+
+#include <stdint.h>
+
+#include "io/data.h"
+#include "exec/exec.h"
+#include "ir/graph.h"
+#include "exec/rng.h"
+
+/* Exit codes (docs/architecture.md): 0 ok, 1 runtime failure, 2 usage,
+ * 3 compile errors. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_COMPILE = 3 };
+
+/* Streams of the run's seed (rng.h numbers them from 1). */
+enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_SHUFFLE = 1u << 20 };
+
+#define RUN_MAX_SETS 64
+
+typedef struct RunOpts {
+    const char *file;
+    const char *out;        /* run directory; default runs/<model> */
+    const char *data_dir;   /* --data: IDX files instead of the dataset's own */
+    int epochs, batch;      /* 0: the model's */
+    int64_t steps;          /* stop after this many steps (0: no limit) */
+    int64_t seed;           /* -1: the model's */
+    double lr;              /* > 0: every optimizer's learning rate */
+    const char *sets[RUN_MAX_SETS]; /* --set: train settings after the file's */
+    int nsets;
+    int threads;            /* 0: every core */
+    bool resume, quiet;
+    int64_t checkpoint_every;
+    /* sample */
+    const char *checkpoint;
+    const char *sample_out;
+    int n, rows, cols, label;
+    bool interpolate;       /* decode interpolations between test images' codes */
+    /* eval */
+    const char *judge, *judge_checkpoint;
+    const char *images;     /* --images: an IDX file for the classifier o->file to judge */
+} RunOpts;
+
+typedef struct Run {
+    RunOpts *o;
+    Graph *g;
+    Exec *e;
+    char name[256]; /* the model file's base name, without .g */
+    char dir[1024]; /* the run directory */
+    char ckpt[1100];
+    uint64_t hash;
+} Run;
+
+/* What a checkpoint holds besides the slabs. */
+typedef struct RunState {
+    uint64_t step, epoch, pos; /* pos: batches of this epoch already done */
+    uint64_t batch;
+    uint8_t noise_rng[RNG_STATE_SIZE];
+} RunState;
+
+/* Compiles o->file with the command line's train settings and creates its
+ * run state; need_data refuses a model without a 'data' declaration.
+ * Returns an exit status (0 ok); a failed open has closed what it opened.
+ * run_close is safe on a closed or zeroed Run. */
+int run_open(Run *r, RunOpts *o, bool need_data);
+/* run_open, then the parameters from o->checkpoint (default: the run
+ * directory's checkpoint). */
+int run_open_trained(Run *r, RunOpts *o, bool need_data);
+void run_close(Run *r);
+int run_mkdirs(const char *path);
+
+/* The model's dataset split, checked against the model's shapes. */
+int run_load_data(Run *r, const char *split, DataSet *ds);
+
+int run_save_checkpoint(Run *r, const RunState *st);
+int run_load_checkpoint(Run *r, const char *path, RunState *st);
+
+/* Samples: the plan for a grid, the first categorical noise source (the
+ * class of a conditional model, -1 if none), drawing n images (label < 0:
+ * one row of `cols` per class), their value range, a PNG grid. */
+Plan *run_sample_plan(Run *r);
+int run_class_noise(const Graph *g);
+const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int cols,
+                             char err[EXEC_ERR_LEN]);
+void run_sample_range(const Graph *g, real *lo, real *hi);
+int run_write_grid(Run *r, Plan *p, const char *path);
+
+#endif

@@ -1,0 +1,67 @@
+/* data.h: training data. IDX files (raw or gzip) are read and checked
+ * against their headers; a dataset is an images file and a labels file, kept
+ * as bytes and turned into `real` values one batch at a time.
+ *
+ * Errors are the user's (a missing or damaged file), so nothing here prints
+ * or exits: a function that can fail returns 0 or -1 and, on -1, leaves a
+ * one-line message naming the file and the problem in the caller's
+ * err[DATA_ERR_LEN] for the caller to report. */
+#ifndef GENC_DATA_H
+#define GENC_DATA_H
+
+#include "core/base.h"
+
+#define DATA_ERR_LEN 256
+
+/* One IDX file of unsigned bytes. */
+typedef struct DataIdx {
+    int rank;      /* 1 to 4 */
+    int dims[4];   /* dims[0] is the item count; all positive */
+    size_t size;   /* bytes in data: the product of dims */
+    uint8_t *data; /* row-major, as stored */
+} DataIdx;
+
+/* Reads path (raw or gzip) whole. The header must be a u8 IDX of rank 1-4
+ * with positive dimensions, and the file must hold exactly the bytes the
+ * header describes. */
+int data_idx_read(const char *path, DataIdx *idx, char err[DATA_ERR_LEN]);
+void data_idx_free(DataIdx *idx);
+
+/* Examples with labels, e.g. one split of MNIST. */
+typedef struct DataSet {
+    int n, c, h, w;
+    uint8_t *pixels; /* [n, c, h, w], 0..255; bytes to keep 60000 images small */
+    int *labels;     /* [n] */
+    int classes;     /* 1 + the largest label */
+} DataSet;
+
+/* Reads <dir>/<prefix>-images-idx3-ubyte and <dir>/<prefix>-labels-idx1-ubyte,
+ * each raw or with .gz appended, where prefix is split ("train"), except that
+ * split "test" uses the standard prefix "t10k". Images are rank 3
+ * [n, rows, cols] (one channel) or rank 4 [n, channels, rows, cols]. */
+int data_load(const char *dir, const char *split, DataSet *ds,
+              char err[DATA_ERR_LEN]);
+
+/* Loads a known set ("mnist", "fashion_mnist") from dir, or from its default
+ * directory when dir is NULL; then a missing directory or file is reported
+ * with what to run to get it. */
+int data_load_named(const char *name, const char *dir, const char *split,
+                    DataSet *ds, char err[DATA_ERR_LEN]);
+
+/* The default directory of a known set, or NULL for an unknown name. */
+const char *data_default_dir(const char *name);
+
+void data_free(DataSet *ds);
+
+/* Fills x[count, c, h, w] with the examples idx[0..count), pixels mapped
+ * linearly from 0..255 to [lo, hi] (0 -> lo and 255 -> hi exactly), and
+ * y[count] with their labels unless y is NULL. */
+void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
+                real *x, int *y);
+
+/* perm[0..n) = a uniformly random permutation of 0..n-1 (Fisher-Yates),
+ * drawn from next(ctx), which returns 64 uniform random bits. The caller's
+ * generator drives it, so a seed fixes the order of every epoch. */
+void data_shuffle(int *perm, int n, uint64_t (*next)(void *ctx), void *ctx);
+
+#endif

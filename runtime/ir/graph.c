@@ -1,0 +1,435 @@
+/* graph.c: building, compacting, printing and hashing the graph IR. */
+#include "ir/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const OpInfo op_info[OP_COUNT] = {
+#define GENC_OP_INFO(name, arity, kind, doc) {#name, arity, OPK_##kind, doc},
+    GENC_OPS(GENC_OP_INFO)
+#undef GENC_OP_INFO
+};
+_Static_assert(sizeof op_info / sizeof op_info[0] == OP_COUNT, "one op_info entry per op");
+
+const char *const init_name[INIT_COUNT] = {
+    [INIT_DEFAULT] = "default", [INIT_NORMAL] = "normal", [INIT_UNIFORM] = "uniform",
+    [INIT_XAVIER_UNIFORM] = "xavier", [INIT_XAVIER_NORMAL] = "xavier_normal",
+    [INIT_KAIMING_UNIFORM] = "kaiming", [INIT_KAIMING_NORMAL] = "kaiming_normal",
+    [INIT_ZEROS] = "zeros", [INIT_ONES] = "ones",
+};
+
+Graph *graph_new(const char *file)
+{
+    Graph *g = xcalloc(1, sizeof *g);
+    g->file = file;
+    g->sample = g->judge = g->features = g->encode = -1;
+    return g;
+}
+
+static void setting_free(Setting *s)
+{
+    free(s->name);
+    for (int i = 0; i < s->nkw; i++) free(s->kw[i]);
+}
+
+void graph_free(Graph *g)
+{
+    if (!g) return;
+    for (int i = 0; i < g->nparams; i++) {
+        free(g->params[i].path);
+        free(g->params[i].owner);
+    }
+    free(g->params);
+    for (int i = 0; i < g->nbn; i++) free(g->bn[i].path);
+    free(g->bn);
+    for (int i = 0; i < g->nnoise; i++) free(g->noise[i].name);
+    free(g->noise);
+    if (g->data) {
+        free(g->data->name);
+        free(g->data->label_name);
+        free(g->data->dataset);
+        free(g->data->dir);
+        free(g->data->split);
+        free(g->data);
+    }
+    for (int i = 0; i < g->nphases; i++) {
+        Phase *p = &g->phases[i];
+        free(p->name);
+        free(p->params);
+        free(p->grads);
+        setting_free(&p->optim);
+    }
+    free(g->phases);
+    for (int i = 0; i < g->nstrs; i++) free(g->strs[i]);
+    free(g->strs);
+    free(g->strtab);
+    free(g->nodes);
+    free(g);
+}
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Open addressing over the interned strings (index + 1, 0 empty): a model
+ * with thousands of layers has thousands of distinct paths. */
+const char *graph_intern(Graph *g, const char *s)
+{
+    if (2 * (g->nstrs + 1) > g->strcap) {
+        int cap = g->strcap ? 2 * g->strcap : 256;
+        int *t = xcalloc((size_t)cap, sizeof *t);
+        for (int i = 0; i < g->nstrs; i++) {
+            size_t h = str_hash(g->strs[i]) & (size_t)(cap - 1);
+            while (t[h]) h = (h + 1) & (size_t)(cap - 1);
+            t[h] = i + 1;
+        }
+        free(g->strtab);
+        g->strtab = t;
+        g->strcap = cap;
+    }
+    size_t h = str_hash(s) & (size_t)(g->strcap - 1);
+    for (; g->strtab[h]; h = (h + 1) & (size_t)(g->strcap - 1))
+        if (strcmp(g->strs[g->strtab[h] - 1], s) == 0) return g->strs[g->strtab[h] - 1];
+    g->strs = xgrow(g->strs, sizeof *g->strs, (size_t)g->nstrs);
+    g->strtab[h] = g->nstrs + 1;
+    return g->strs[g->nstrs++] = xstrdup(s);
+}
+
+int graph_add(Graph *g, Op op, int nin, const int *in, SrcLoc loc, const char *path)
+{
+    GENC_ASSERT(nin <= GRAPH_MAXIN);
+    GENC_ASSERT(op_info[op].arity < 0 || op_info[op].arity == nin);
+    if (g->nnodes == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 64;
+        g->nodes = xrealloc(g->nodes, sizeof *g->nodes * (size_t)g->cap);
+    }
+    Node *n = &g->nodes[g->nnodes];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->nin = nin;
+    for (int i = 0; i < nin; i++) {
+        GENC_ASSERT(in[i] >= 0 && in[i] < g->nnodes);
+        n->in[i] = in[i];
+    }
+    n->loc = loc;
+    n->path = graph_intern(g, path ? path : "");
+    return g->nnodes++;
+}
+
+int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init init, int fan_in,
+                int fan_out, SrcLoc loc)
+{
+    g->params = xgrow(g->params, sizeof *g->params, (size_t)g->nparams);
+    g->params[g->nparams] = (Param){xstrdup(path), xstrdup(owner), s, init, fan_in, fan_out, loc};
+    int n = graph_add(g, OP_param, 0, NULL, loc, path);
+    g->nodes[n].shape = s;
+    g->nodes[n].ia[0] = g->nparams++;
+    return n;
+}
+
+int graph_const(Graph *g, double v, SrcLoc loc, const char *path)
+{
+    int n = graph_add(g, OP_const, 0, NULL, loc, path);
+    g->nodes[n].fa[0] = v;
+    return n;
+}
+
+/* Removes dead nodes and nodes no root needs, keeping the order. */
+void graph_compact(Graph *g)
+{
+    bool *live = xcalloc((size_t)g->nnodes + 1, sizeof *live);
+    for (int i = 0; i < g->nphases; i++) {
+        live[g->phases[i].loss] = true;
+        for (int j = 0; g->phases[i].grads && j < g->phases[i].nparams; j++)
+            if (g->phases[i].grads[j] >= 0) live[g->phases[i].grads[j]] = true;
+    }
+    int roots[4] = {g->sample, g->judge, g->features, g->encode};
+    for (int i = 0; i < 4; i++)
+        if (roots[i] >= 0) live[roots[i]] = true;
+    /* parameters stay, so parameter nodes and Graph.params agree */
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i].op == OP_param) live[i] = true;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+        GENC_ASSERT(!(live[i] && g->nodes[i].dead));
+        if (live[i])
+            for (int j = 0; j < g->nodes[i].nin; j++) live[g->nodes[i].in[j]] = true;
+    }
+    int *map = xcalloc((size_t)g->nnodes + 1, sizeof *map), n = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        if (!live[i]) {
+            map[i] = -1;
+            continue;
+        }
+        Node nd = g->nodes[i];
+        for (int j = 0; j < nd.nin; j++) {
+            nd.in[j] = map[nd.in[j]];
+            GENC_ASSERT(nd.in[j] >= 0);
+        }
+        map[i] = n;
+        g->nodes[n++] = nd;
+    }
+    g->nnodes = n;
+    for (int i = 0; i < g->nphases; i++) {
+        g->phases[i].loss = map[g->phases[i].loss];
+        for (int j = 0; g->phases[i].grads && j < g->phases[i].nparams; j++)
+            if (g->phases[i].grads[j] >= 0) g->phases[i].grads[j] = map[g->phases[i].grads[j]];
+    }
+    if (g->sample >= 0) g->sample = map[g->sample];
+    if (g->judge >= 0) g->judge = map[g->judge];
+    if (g->features >= 0) g->features = map[g->features];
+    if (g->encode >= 0) g->encode = map[g->encode];
+    free(map);
+    free(live);
+}
+
+int64_t shape_count(Shape s)
+{
+    int64_t n = 1;
+    for (int i = 0; i < s.nd; i++) n *= s.d[i];
+    return n;
+}
+
+bool shape_eq(Shape a, Shape b)
+{
+    if (a.nd != b.nd || a.batch != b.batch) return false;
+    for (int i = 0; i < a.nd; i++)
+        if (a.d[i] != b.d[i]) return false;
+    return true;
+}
+
+bool shape_broadcast(Shape a, Shape b, Shape *out)
+{
+    Shape r = {.batch = a.batch || b.batch, .nd = a.nd > b.nd ? a.nd : b.nd};
+    for (int i = 0; i < r.nd; i++) {
+        int x = i < r.nd - a.nd ? 1 : a.d[i - (r.nd - a.nd)];
+        int y = i < r.nd - b.nd ? 1 : b.d[i - (r.nd - b.nd)];
+        if (x != y && x != 1 && y != 1) return false;
+        r.d[i] = x == 1 ? y : x;
+    }
+    *out = r;
+    return true;
+}
+
+Shape shape_make(bool batch, int nd, const int *d)
+{
+    Shape s = {.nd = nd, .batch = batch};
+    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    return s;
+}
+
+const char *shape_str(Shape s, char *buf, size_t n)
+{
+    size_t len = 0;
+    len += (size_t)snprintf(buf + len, n - len, "[%s", s.batch ? "B" : "");
+    for (int i = 0; i < s.nd && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%d", i || s.batch ? ", " : "", s.d[i]);
+    if (len < n) snprintf(buf + len, n - len, "]");
+    return buf;
+}
+
+/* The attributes of a node that matter for its meaning, by name. */
+static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
+{
+    buf[0] = 0;
+    switch (n->op) {
+    case OP_input: snprintf(buf, len, "%s", n->ia[0] ? "labels" : "images"); break;
+    case OP_noise: snprintf(buf, len, "%s", g->noise[n->ia[0]].name); break;
+    case OP_param: snprintf(buf, len, "%s", g->params[n->ia[0]].path); break;
+    case OP_const: snprintf(buf, len, "%g", n->fa[0]); break;
+    case OP_powc: snprintf(buf, len, "exponent=%g", n->fa[0]); break;
+    case OP_leaky_relu:
+    case OP_leaky_relu_grad: snprintf(buf, len, "slope=%g", n->fa[0]); break;
+    case OP_elu:
+    case OP_elu_grad: snprintf(buf, len, "alpha=%g", n->fa[0]); break;
+    case OP_expand:
+        snprintf(buf, len, "scale=%g%s", n->fa[0], n->ia[0] ? "/B" : "");
+        break;
+    case OP_matmul:
+        snprintf(buf, len, "%s", n->ia[0] && n->ia[1] ? "ta tb" : n->ia[0] ? "ta" : n->ia[1] ? "tb" : "");
+        break;
+    case OP_conv2d:
+    case OP_conv2d_wgrad:
+        if (n->ia[2] == n->ia[3]) snprintf(buf, len, "stride=%d pad=%d", n->ia[0], n->ia[2]);
+        else snprintf(buf, len, "stride=%d pad=%d,%d", n->ia[0], n->ia[2], n->ia[3]);
+        break;
+    case OP_deconv2d:
+        snprintf(buf, len, "stride=%d pad=%d outpad=%d", n->ia[0], n->ia[2], n->ia[4]);
+        break;
+    case OP_batchnorm:
+        snprintf(buf, len, "state=%s eps=%g momentum=%g", g->bn[n->ia[0]].path, n->fa[0], n->fa[1]);
+        break;
+    case OP_layernorm: snprintf(buf, len, "eps=%g", n->fa[0]); break;
+    case OP_dropout: snprintf(buf, len, "p=%g stream=%d", n->fa[0], n->ia[0]); break;
+    case OP_maxpool:
+    case OP_avgpool:
+    case OP_maxpool_grad:
+    case OP_avgpool_grad: snprintf(buf, len, "kernel=%d stride=%d", n->ia[0], n->ia[1]); break;
+    case OP_upsample:
+    case OP_upsample_grad: snprintf(buf, len, "factor=%d", n->ia[0]); break;
+    case OP_concat: snprintf(buf, len, "axis=%d", n->ia[0]); break;
+    case OP_slice: snprintf(buf, len, "axis=%d from=%d", n->ia[0], n->ia[1]); break;
+    case OP_onehot: snprintf(buf, len, "classes=%d", n->ia[0]); break;
+    default: break;
+    }
+}
+
+static void print_init(FILE *f, Init in)
+{
+    switch (in.kind) {
+    case INIT_NORMAL:
+    case INIT_UNIFORM: fprintf(f, "%s(%g, %g)", init_name[in.kind], in.a, in.b); break;
+    case INIT_XAVIER_UNIFORM:
+    case INIT_XAVIER_NORMAL: fprintf(f, "%s(gain: %g)", init_name[in.kind], in.a); break;
+    case INIT_KAIMING_UNIFORM:
+    case INIT_KAIMING_NORMAL: fprintf(f, "%s(slope: %g)", init_name[in.kind], in.a); break;
+    default: fprintf(f, "%s", init_name[in.kind]); break;
+    }
+}
+
+void graph_print(Graph *g, FILE *f)
+{
+    char b[64], attrs[160];
+    fprintf(f, "# genc graph of %s, after %s\n", g->file, g->after ? g->after : "lower");
+    fprintf(f, "train batch=%d epochs=%d seed=%llu\n", g->batch, g->epochs,
+            (unsigned long long)g->seed);
+    if (g->data) {
+        DataSrc *d = g->data;
+        fprintf(f, "data %s%s%s ~ %s(%s%s%s%s, range: [%g, %g]) %s\n", d->name,
+                d->label_name ? ", " : "", d->label_name ? d->label_name : "", d->dataset,
+                d->dir ? "\"" : "", d->dir ? d->dir : "", d->dir ? "\", " : "", d->split, d->lo,
+                d->hi, shape_str(d->shape, b, sizeof b));
+    }
+    for (int i = 0; i < g->nnoise; i++) {
+        Noise *nz = &g->noise[i];
+        if (nz->kind == NOISE_CATEGORICAL)
+            fprintf(f, "noise %s ~ categorical(%d) %s\n", nz->name, nz->classes,
+                    shape_str(nz->shape, b, sizeof b));
+        else
+            fprintf(f, "noise %s ~ %s(%g, %g) %s\n", nz->name,
+                    nz->kind == NOISE_NORMAL ? "normal" : "uniform", nz->a, nz->b,
+                    shape_str(nz->shape, b, sizeof b));
+    }
+    for (int i = 0; i < g->nparams; i++) {
+        Param *p = &g->params[i];
+        fprintf(f, "param %s %s init ", p->path, shape_str(p->shape, b, sizeof b));
+        print_init(f, p->init);
+        fprintf(f, "\n");
+    }
+    for (int i = 0; i < g->nbn; i++)
+        fprintf(f, "state %s running mean and variance [%d]\n", g->bn[i].path, g->bn[i].channels);
+    for (int i = 0; i < g->nnodes; i++) {
+        Node *n = &g->nodes[i];
+        fprintf(f, "%%%d = %s", i, op_info[n->op].name);
+        for (int j = 0; j < n->nin; j++) fprintf(f, " %%%d", n->in[j]);
+        node_attrs(g, n, attrs, sizeof attrs);
+        if (attrs[0]) fprintf(f, " %s", attrs);
+        fprintf(f, " : %s", shape_str(n->shape, b, sizeof b));
+        if (n->path[0]) fprintf(f, "  %s", n->path);
+        if (n->loc.line) fprintf(f, "  @%d:%d", n->loc.line, n->loc.col);
+        fprintf(f, "\n");
+    }
+    for (int i = 0; i < g->nphases; i++) {
+        Phase *p = &g->phases[i];
+        fprintf(f, "phase %s: minimise %%%d, every %d step%s, %s(", p->name, p->loss, p->every,
+                p->every == 1 ? "" : "s", p->optim.name);
+        for (int j = 0; j < p->optim.nkw; j++)
+            fprintf(f, "%s%s: %g", j ? ", " : "", p->optim.kw[j], p->optim.val[j]);
+        fprintf(f, ")");
+        if (p->clip > 0) fprintf(f, " clip %g", p->clip);
+        if (p->grad_clip > 0) fprintf(f, " grad_clip %g", p->grad_clip);
+        fprintf(f, "\n");
+        for (int j = 0; j < p->nparams; j++) {
+            fprintf(f, "  update %s", g->params[p->params[j]].path);
+            if (p->grads && p->grads[j] >= 0) fprintf(f, " by %%%d", p->grads[j]);
+            fprintf(f, "\n");
+        }
+    }
+    if (g->sample >= 0) fprintf(f, "sample %%%d\n", g->sample);
+    if (g->judge >= 0) fprintf(f, "judge %%%d features %%%d\n", g->judge, g->features);
+    if (g->encode >= 0) fprintf(f, "encode %%%d\n", g->encode);
+}
+
+void graph_print_dot(Graph *g, FILE *f)
+{
+    char b[64], attrs[160];
+    fprintf(f, "digraph genc {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\", "
+               "fontsize=10];\n");
+    for (int i = 0; i < g->nnodes; i++) {
+        Node *n = &g->nodes[i];
+        node_attrs(g, n, attrs, sizeof attrs);
+        const char *color = n->op == OP_param ? "lightblue"
+                            : n->op == OP_input || n->op == OP_noise ? "lightyellow"
+                            : op_info[n->op].kind == OPK_GRAD ? "mistyrose" : "white";
+        /* attrs and paths hold no quotes or backslashes: names are identifiers */
+        fprintf(f, "  n%d [label=\"%%%d %s %s\\n%s\\n%s\", style=filled, fillcolor=%s];\n", i, i,
+                op_info[n->op].name, attrs, shape_str(n->shape, b, sizeof b), n->path, color);
+        for (int j = 0; j < n->nin; j++) fprintf(f, "  n%d -> n%d;\n", n->in[j], i);
+    }
+    for (int i = 0; i < g->nphases; i++) {
+        fprintf(f, "  phase%d [shape=ellipse, label=\"phase %s\"];\n", i, g->phases[i].name);
+        fprintf(f, "  n%d -> phase%d [style=dashed];\n", g->phases[i].loss, i);
+    }
+    fprintf(f, "}\n");
+}
+
+int graph_number_trained(const Graph *g, int n, int *num)
+{
+    for (int i = 0; i < n; i++) num[i] = -1;
+    for (int p = 0; p < g->nphases; p++) num[g->phases[p].loss] = 0;
+    for (int i = n - 1; i >= 0; i--) /* inputs come before their users */
+        for (int j = 0; num[i] >= 0 && j < g->nodes[i].nin; j++) num[g->nodes[i].in[j]] = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (num[i] >= 0) num[i] = k++;
+    int trained = k;
+    for (int i = 0; i < n; i++)
+        if (num[i] < 0) num[i] = k++;
+    return trained;
+}
+
+/* FNV-1a over the structure only: ops, inputs, shapes, attributes and
+ * parameters. Source locations, comments and train settings are left out,
+ * so a checkpoint survives edits that do not change what is computed; so
+ * are the nodes that only `sample` or `encode` read (what training never
+ * computes), so that `--set 'sample G(0.5 * z)'` can draw from a trained
+ * checkpoint. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+    return h;
+}
+
+uint64_t graph_hash(Graph *g)
+{
+    uint64_t h = 1469598103934665603ULL;
+    int nn = g->nforward > 0 ? g->nforward : g->nnodes;
+    int *num = xmalloc(sizeof *num * ((size_t)nn + 1));
+    int trained = graph_number_trained(g, nn, num);
+    for (int i = 0; i < nn; i++) {
+        if (num[i] >= trained) continue;
+        Node *n = &g->nodes[i];
+        int32_t v[4 + GRAPH_MAXIN + GRAPH_MAXDIM + 6];
+        int k = 0;
+        v[k++] = n->op;
+        v[k++] = n->nin;
+        for (int j = 0; j < n->nin; j++) v[k++] = num[n->in[j]];
+        v[k++] = n->shape.nd;
+        v[k++] = n->shape.batch;
+        for (int j = 0; j < n->shape.nd; j++) v[k++] = n->shape.d[j];
+        for (int j = 0; j < 6; j++) v[k++] = n->ia[j];
+        h = hash_bytes(h, v, sizeof v[0] * (size_t)k);
+        h = hash_bytes(h, n->fa, sizeof n->fa);
+    }
+    free(num);
+    for (int i = 0; i < g->nparams; i++) {
+        const Shape *s = &g->params[i].shape;
+        h = hash_bytes(h, g->params[i].path, strlen(g->params[i].path) + 1);
+        h = hash_bytes(h, &s->nd, sizeof s->nd);
+        h = hash_bytes(h, s->d, sizeof s->d[0] * (size_t)s->nd);
+    }
+    return h;
+}

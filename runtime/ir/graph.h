@@ -1,0 +1,190 @@
+/* graph.h: the graph IR, shared by the front end (grammar/) and the runtime.
+ *
+ * One static graph per model. Nodes are in SSA form and refer to their
+ * inputs by index; an input always has a smaller index than its user, so
+ * the node array is a topological order. Every node keeps the source
+ * location it came from and the net/layer path that owns it. Each player of
+ * the objective becomes a phase: a scalar loss node and the parameters that
+ * the phase updates. Autodiff appends gradient nodes to the same array. */
+#ifndef GENC_GRAPH_H
+#define GENC_GRAPH_H
+
+#include <stdio.h>
+
+#include "core/base.h"
+#include "ir/ops.h"
+
+/* Per-example dimensions. A batched tensor is [B, d...] with B the one
+ * symbolic dimension, fixed when the graph is planned; an unbatched one
+ * (parameters, the scalar loss) is [d...]. nd == 0 is a scalar. */
+#define GRAPH_MAXDIM 4
+typedef struct Shape {
+    int nd;
+    int d[GRAPH_MAXDIM];
+    bool batch;
+} Shape;
+
+#define GRAPH_MAXIN 3
+typedef struct Node {
+    Op op;
+    int nin;
+    int in[GRAPH_MAXIN];
+    Shape shape;
+    int ia[6];      /* integer attributes, see ops.h */
+    double fa[2];   /* real attributes, see ops.h */
+    SrcLoc loc;
+    const char *path; /* owner, e.g. "G.deconv2"; "" at the top level */
+    bool dead;        /* removed by a rewrite; gone after graph_compact */
+} Node;
+
+typedef enum {
+    INIT_DEFAULT, /* the layer's PyTorch default, resolved at lowering */
+    INIT_NORMAL,  /* a = mean, b = std */
+    INIT_UNIFORM, /* a = low, b = high */
+    INIT_XAVIER_UNIFORM,
+    INIT_XAVIER_NORMAL,
+    INIT_KAIMING_UNIFORM, /* a = negative slope of the activation */
+    INIT_KAIMING_NORMAL,
+    INIT_ZEROS,
+    INIT_ONES,
+    INIT_COUNT
+} InitKind;
+
+typedef struct Init {
+    InitKind kind;
+    double a, b;
+} Init;
+
+typedef struct Param {
+    char *path;  /* "G.deconv2.w" */
+    char *owner; /* the net that owns it: "G" */
+    Shape shape; /* unbatched */
+    Init init;
+    int fan_in, fan_out;
+    SrcLoc loc;
+} Param;
+
+/* Running statistics of a batchnorm layer (not trained; checkpointed). */
+typedef struct BnState {
+    char *path;
+    int channels;
+} BnState;
+
+typedef enum { NOISE_NORMAL, NOISE_UNIFORM, NOISE_CATEGORICAL } NoiseKind;
+typedef struct Noise {
+    char *name;
+    NoiseKind kind;
+    double a, b; /* normal: mean, std; uniform: low, high */
+    int classes; /* categorical */
+    Shape shape; /* batched */
+    SrcLoc loc;
+} Noise;
+
+/* The model's one data source: images (and labels when it names two). */
+typedef struct DataSrc {
+    char *name, *label_name; /* label_name NULL when labels are unused */
+    char *dataset;           /* "mnist", "fashion_mnist", "idx" */
+    char *dir;               /* idx("dir"), else NULL: the dataset's default */
+    char *split;             /* "train" or "test" */
+    double lo, hi;           /* pixel range */
+    int classes;             /* label count (10) */
+    Shape shape, label_shape;
+    SrcLoc loc;
+} DataSrc;
+
+/* A call-like setting from the train block: optimizer adam(lr: 2e-4). */
+#define GRAPH_MAXKW 8
+typedef struct Setting {
+    char *name;
+    int nkw;
+    char *kw[GRAPH_MAXKW];
+    double val[GRAPH_MAXKW];
+    SrcLoc loc;
+} Setting;
+
+typedef struct Phase {
+    char *name;     /* the players, joined by '+': "D", "Enc+Dec" */
+    int loss;       /* node: unbatched scalar to minimise */
+    int nparams;
+    int *params;    /* indices into Graph.params */
+    int *grads;     /* after autodiff: gradient node per param */
+    Setting optim;  /* kind in name, e.g. "adam" */
+    double clip;    /* weight clipping (0: none) */
+    double grad_clip; /* gradient-norm clipping (0: none) */
+    int every;      /* run on steps s with (s + 1) % every == 0 */
+    SrcLoc loc;
+} Phase;
+
+typedef struct Graph {
+    const char *file;
+    Node *nodes;
+    int nnodes, cap;
+    int nforward;  /* the nodes before autodiff's (0 until it runs) */
+    Param *params;
+    int nparams;
+    BnState *bn;
+    int nbn;
+    Noise *noise;
+    int nnoise;
+    DataSrc *data; /* NULL: the model reads no data */
+    Phase *phases;
+    int nphases;
+    int sample;    /* node drawn by `genc sample`, -1 if none */
+    int judge;     /* node of class probabilities for `genc eval --judge`, -1 */
+    int features;  /* penultimate features for the judge's fd, -1 */
+    int encode;    /* a data example's code (genc sample --interpolate), -1 */
+    /* train block */
+    int batch, epochs;
+    uint64_t seed;
+    Init init;     /* model-wide default for weights (INIT_DEFAULT: per layer) */
+    const char *after; /* the last pass that ran, for dumps */
+    char **strs;       /* interned node paths */
+    int nstrs;
+    int *strtab, strcap; /* their hash table (graph_intern) */
+} Graph;
+
+Graph *graph_new(const char *file);
+void graph_free(Graph *g);
+
+/* Appends a node and returns its index; shape, attributes set by caller. */
+int graph_add(Graph *g, Op op, int nin, const int *in, SrcLoc loc, const char *path);
+int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init init,
+                int fan_in, int fan_out, SrcLoc loc);
+int graph_const(Graph *g, double v, SrcLoc loc, const char *path);
+/* A copy of s that lives as long as the graph (equal strings shared). */
+const char *graph_intern(Graph *g, const char *s);
+
+/* Removes dead nodes, renumbering inputs and phase/sample references. */
+void graph_compact(Graph *g);
+
+/* Element counts: per example, and total for a batch of b. */
+int64_t shape_count(Shape s);
+bool shape_eq(Shape a, Shape b);
+/* "[B, 1, 28, 28]" into buf */
+const char *shape_str(Shape s, char *buf, size_t n);
+Shape shape_make(bool batch, int nd, const int *d);
+/* Broadcasting: the batch stays first; per-example dims align on the
+ * right, numpy style. False if they do not broadcast. */
+bool shape_broadcast(Shape a, Shape b, Shape *out);
+
+/* Canonical text (golden files) and Graphviz output. */
+void graph_print(Graph *g, FILE *f);
+void graph_print_dot(Graph *g, FILE *f);
+
+/* Numbers nodes 0 .. n-1 (the first n of g) training first: num[i] is node
+ * i's position among the nodes some phase's loss reads, and the nodes only
+ * `sample`, `encode` or the judge read come after them, in graph order.
+ * Returns how many the losses read. What a model trains (its dropout
+ * streams, its checkpoint's hash) depends on these numbers, so a sample
+ * expression never changes it. */
+int graph_number_trained(const Graph *g, int n, int *num);
+
+/* A stable 64-bit hash of the model (checkpoints are tied to it): the
+ * forward graph and the parameters, not autodiff's nodes, so that a genc
+ * that computes the same gradients differently still reads the
+ * checkpoints of an earlier one. */
+uint64_t graph_hash(Graph *g);
+
+extern const char *const init_name[INIT_COUNT];
+
+#endif

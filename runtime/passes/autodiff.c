@@ -1,0 +1,322 @@
+/* autodiff.c: reverse-mode differentiation, appending gradient nodes.
+ *
+ * For each phase, the nodes that depend on the phase's parameters are
+ * marked; gradients flow back from the loss (seeded with 1) through the
+ * marked nodes only, so nothing is computed for the frozen player's
+ * weights, for data, or for noise. A node used several times receives the
+ * sum of its users' contributions. Gradients are ordinary nodes built from
+ * the same ops, so the graph printer, the planner and the executor need
+ * nothing special for them. */
+#include "passes/autodiff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Ad {
+    Graph *g;
+    int *grad;   /* per node: its gradient node, or -1 */
+    bool *needs; /* per node: depends on a parameter of this phase */
+    int cur;     /* the forward node being differentiated, for loc/path */
+} Ad;
+
+static int mk(Ad *a, Op op, int x, int y, int z, Shape s)
+{
+    int in[3] = {x, y, z}, nin = (x >= 0) + (y >= 0) + (z >= 0);
+    Node *f = &a->g->nodes[a->cur];
+    int n = graph_add(a->g, op, nin, in, f->loc, f->path);
+    a->g->nodes[n].shape = s;
+    return n;
+}
+
+static Shape shape_of(Ad *a, int n) { return a->g->nodes[n].shape; }
+
+static int cnst(Ad *a, double v)
+{
+    Node *f = &a->g->nodes[a->cur];
+    int n = graph_const(a->g, v, f->loc, f->path);
+    return n;
+}
+
+static int unary(Ad *a, Op op, int x) { return mk(a, op, x, -1, -1, shape_of(a, x)); }
+
+/* elementwise with broadcasting: the result has the broader shape */
+static int binary(Ad *a, Op op, int x, int y)
+{
+    Shape s;
+    GENC_ASSERT(shape_broadcast(shape_of(a, x), shape_of(a, y), &s));
+    return mk(a, op, x, y, -1, s);
+}
+
+/* dy summed down to `target`'s shape (the adjoint of broadcasting) */
+static int reduce_to(Ad *a, int dy, Shape target)
+{
+    if (shape_eq(shape_of(a, dy), target)) return dy;
+    int n = mk(a, OP_sum_to, dy, -1, -1, target);
+    a->g->nodes[n].fa[0] = 1;
+    return n;
+}
+
+static void accumulate(Ad *a, int x, int contrib)
+{
+    if (!a->needs[x]) return;
+    contrib = reduce_to(a, contrib, shape_of(a, x));
+    a->grad[x] = a->grad[x] < 0 ? contrib : mk(a, OP_add, a->grad[x], contrib, -1, shape_of(a, x));
+}
+
+/* Adds the contributions of node i (with gradient dy) to its inputs. */
+static void backward(Ad *a, int i, int dy)
+{
+    Graph *g = a->g;
+    Node n = g->nodes[i];
+    int x = n.nin > 0 ? n.in[0] : -1, y = n.nin > 1 ? n.in[1] : -1;
+    Shape sx = x >= 0 ? shape_of(a, x) : n.shape;
+    a->cur = i;
+    int d;
+    switch (n.op) {
+    case OP_input:
+    case OP_noise:
+    case OP_param:
+    case OP_const:
+    case OP_sign:
+    case OP_onehot: return; /* leaves, and ops with no useful gradient */
+    case OP_neg: accumulate(a, x, unary(a, OP_neg, dy)); return;
+    case OP_exp: accumulate(a, x, binary(a, OP_mul, dy, i)); return;
+    case OP_log: accumulate(a, x, binary(a, OP_div, dy, x)); return;
+    case OP_sqrt:
+        /* d sqrt(x) = dy / (2 sqrt(x)) */
+        accumulate(a, x, binary(a, OP_div, dy, binary(a, OP_mul, cnst(a, 2), i)));
+        return;
+    case OP_abs: accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_sign, x))); return;
+    case OP_powc: {
+        double c = n.fa[0];
+        if (c == 1) {
+            accumulate(a, x, dy);
+            return;
+        }
+        int p = x;
+        if (c != 2) {
+            p = unary(a, OP_powc, x);
+            g->nodes[p].fa[0] = c - 1;
+        }
+        accumulate(a, x, binary(a, OP_mul, dy, binary(a, OP_mul, cnst(a, c), p)));
+        return;
+    }
+    case OP_relu:
+    case OP_leaky_relu:
+    case OP_elu:
+    case OP_gelu: {
+        Op op = n.op == OP_relu ? OP_relu_grad : n.op == OP_leaky_relu ? OP_leaky_relu_grad
+                : n.op == OP_elu ? OP_elu_grad : OP_gelu_grad;
+        /* relu and leaky_relu (sema keeps the slope >= 0) keep the sign,
+         * so y > 0 exactly when x > 0: their gradient reads the output,
+         * which the next layer keeps anyway for its weight gradient, and
+         * the input (after batchnorm, a tensor of its own) is freed at once */
+        bool from_y = n.op == OP_relu || n.op == OP_leaky_relu;
+        d = mk(a, op, dy, from_y ? i : x, -1, sx);
+        g->nodes[d].fa[0] = n.fa[0];
+        accumulate(a, x, d);
+        return;
+    }
+    case OP_tanh: accumulate(a, x, mk(a, OP_tanh_grad, dy, i, -1, sx)); return;
+    case OP_sigmoid: accumulate(a, x, mk(a, OP_sigmoid_grad, dy, i, -1, sx)); return;
+    case OP_softplus: accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_sigmoid, x))); return;
+    case OP_log_sigmoid:
+        /* d log sigmoid(x) = sigmoid(-x) */
+        accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_sigmoid, unary(a, OP_neg, x))));
+        return;
+    case OP_add:
+        accumulate(a, x, dy);
+        accumulate(a, y, dy);
+        return;
+    case OP_sub:
+        accumulate(a, x, dy);
+        if (a->needs[y]) accumulate(a, y, unary(a, OP_neg, dy));
+        return;
+    case OP_mul:
+        if (a->needs[x]) accumulate(a, x, binary(a, OP_mul, dy, y));
+        if (a->needs[y]) accumulate(a, y, binary(a, OP_mul, dy, x));
+        return;
+    case OP_div:
+        if (a->needs[x]) accumulate(a, x, binary(a, OP_div, dy, y));
+        /* d(x/y)/dy = -(x/y)/y */
+        if (a->needs[y])
+            accumulate(a, y, unary(a, OP_neg, binary(a, OP_div, binary(a, OP_mul, dy, i), y)));
+        return;
+    case OP_bce:
+        if (a->needs[x]) accumulate(a, x, mk(a, OP_bce_grad, dy, x, y, sx));
+        if (a->needs[y]) {
+            /* d bce / dt = log(1 - p) - log(p) */
+            int l1p = unary(a, OP_log, binary(a, OP_sub, cnst(a, 1), x));
+            accumulate(a, y, binary(a, OP_mul, dy, binary(a, OP_sub, l1p, unary(a, OP_log, x))));
+        }
+        return;
+    case OP_bce_logits:
+        if (a->needs[x]) accumulate(a, x, mk(a, OP_bce_logits_grad, dy, x, y, sx));
+        if (a->needs[y]) accumulate(a, y, binary(a, OP_mul, dy, unary(a, OP_neg, x)));
+        return;
+    case OP_kl_normal:
+        /* -(1 + lv - mu^2 - e^lv)/2: d/dmu = mu, d/dlv = (e^lv - 1)/2 */
+        if (a->needs[x]) accumulate(a, x, binary(a, OP_mul, dy, x));
+        if (a->needs[y]) {
+            int e = binary(a, OP_sub, unary(a, OP_exp, y), cnst(a, 1));
+            accumulate(a, y, binary(a, OP_mul, dy, binary(a, OP_mul, cnst(a, 0.5), e)));
+        }
+        return;
+    case OP_sum:
+    case OP_mean:
+    case OP_batch_mean:
+    case OP_sum_to:
+        d = mk(a, OP_expand, dy, -1, -1, sx);
+        g->nodes[d].fa[0] = n.op == OP_mean ? 1.0 / (double)shape_count(sx)
+                            : n.op == OP_sum_to ? n.fa[0] : 1;
+        g->nodes[d].ia[0] = n.op == OP_batch_mean || (n.op == OP_sum_to && n.ia[0]);
+        accumulate(a, x, d);
+        return;
+    case OP_expand:
+        d = mk(a, OP_sum_to, dy, -1, -1, sx);
+        g->nodes[d].fa[0] = n.fa[0];
+        g->nodes[d].ia[0] = n.ia[0];
+        accumulate(a, x, d);
+        return;
+    case OP_matmul: {
+        /* C = op(A) op(B); the four transpose cases of dA and dB */
+        bool ta = n.ia[0], tb = n.ia[1];
+        if (a->needs[x]) {
+            d = ta ? mk(a, OP_matmul, y, dy, -1, sx) : mk(a, OP_matmul, dy, y, -1, sx);
+            g->nodes[d].ia[0] = ta ? tb : 0;
+            g->nodes[d].ia[1] = ta ? 1 : !tb;
+            accumulate(a, x, d);
+        }
+        if (a->needs[y]) {
+            Shape sy = shape_of(a, y);
+            d = tb ? mk(a, OP_matmul, dy, x, -1, sy) : mk(a, OP_matmul, x, dy, -1, sy);
+            g->nodes[d].ia[0] = tb ? 1 : !ta;
+            g->nodes[d].ia[1] = tb ? ta : 0;
+            accumulate(a, y, d);
+        }
+        return;
+    }
+    case OP_conv2d:
+    case OP_deconv2d: {
+        bool conv = n.op == OP_conv2d;
+        if (a->needs[x]) {
+            /* the input gradient of a conv is a deconv and vice versa */
+            d = mk(a, conv ? OP_deconv2d : OP_conv2d, dy, y, -1, sx);
+            memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
+            if (conv) {
+                /* output padding that restores the input's size */
+                for (int k = 0; k < 2; k++) {
+                    int kk = shape_of(a, y).d[2 + k];
+                    int back = (n.shape.d[1 + k] - 1) * n.ia[k] - 2 * n.ia[2 + k] + kk;
+                    g->nodes[d].ia[4 + k] = sx.d[1 + k] - back;
+                }
+            } else {
+                g->nodes[d].ia[4] = g->nodes[d].ia[5] = 0;
+            }
+            accumulate(a, x, d);
+        }
+        if (a->needs[y]) {
+            d = conv ? mk(a, OP_conv2d_wgrad, x, dy, -1, shape_of(a, y))
+                     : mk(a, OP_conv2d_wgrad, dy, x, -1, shape_of(a, y));
+            memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
+            g->nodes[d].ia[4] = g->nodes[d].ia[5] = 0;
+            accumulate(a, y, d);
+        }
+        return;
+    }
+    case OP_batchnorm: accumulate(a, x, mk(a, OP_batchnorm_grad, dy, i, -1, sx)); return;
+    case OP_layernorm: accumulate(a, x, mk(a, OP_layernorm_grad, dy, i, -1, sx)); return;
+    case OP_dropout:
+        /* the same mask (same stream) applied to the gradient */
+        d = unary(a, OP_dropout, dy);
+        g->nodes[d].fa[0] = n.fa[0];
+        g->nodes[d].ia[0] = n.ia[0];
+        accumulate(a, x, d);
+        return;
+    case OP_maxpool:
+    case OP_avgpool:
+    case OP_upsample:
+        d = n.op == OP_maxpool ? mk(a, OP_maxpool_grad, dy, x, i, sx)
+            : mk(a, n.op == OP_avgpool ? OP_avgpool_grad : OP_upsample_grad, dy, -1, -1, sx);
+        memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
+        accumulate(a, x, d);
+        return;
+    case OP_reshape: accumulate(a, x, mk(a, OP_reshape, dy, -1, -1, sx)); return;
+    case OP_concat: {
+        int axis = n.ia[0];
+        for (int k = 0; k < 2; k++) {
+            int in = n.in[k];
+            if (!a->needs[in]) continue;
+            d = mk(a, OP_slice, dy, -1, -1, shape_of(a, in));
+            g->nodes[d].ia[0] = axis;
+            g->nodes[d].ia[1] = k ? shape_of(a, x).d[axis] : 0;
+            accumulate(a, in, d);
+        }
+        return;
+    }
+    case OP_embedding:
+        if (a->needs[y]) accumulate(a, y, mk(a, OP_embedding_grad, dy, x, -1, shape_of(a, y)));
+        return;
+    case OP_softmax: accumulate(a, x, mk(a, OP_softmax_grad, dy, i, -1, sx)); return;
+    case OP_log_softmax: accumulate(a, x, mk(a, OP_log_softmax_grad, dy, i, -1, sx)); return;
+    case OP_slice:
+    case OP_relu_grad:
+    case OP_leaky_relu_grad:
+    case OP_elu_grad:
+    case OP_tanh_grad:
+    case OP_sigmoid_grad:
+    case OP_gelu_grad:
+    case OP_bce_grad:
+    case OP_bce_logits_grad:
+    case OP_conv2d_wgrad:
+    case OP_batchnorm_grad:
+    case OP_layernorm_grad:
+    case OP_maxpool_grad:
+    case OP_avgpool_grad:
+    case OP_upsample_grad:
+    case OP_embedding_grad:
+    case OP_softmax_grad:
+    case OP_log_softmax_grad:
+    case OP_COUNT:
+        /* fused gradient ops are not differentiated again: no phase of a
+         * .g model asks for a gradient of a gradient */
+        GENC_ASSERT(!"second-order gradient requested");
+    }
+}
+
+static void autodiff_phase(Graph *g, Phase *p)
+{
+    int n0 = g->nnodes;
+    Ad a = {.g = g};
+    a.needs = xcalloc((size_t)n0, sizeof *a.needs);
+    a.grad = xcalloc((size_t)n0, sizeof *a.grad);
+    int *pnode = xcalloc((size_t)g->nparams + 1, sizeof *pnode);
+    bool *mine = xcalloc((size_t)g->nparams + 1, sizeof *mine);
+    for (int j = 0; j < p->nparams; j++) mine[p->params[j]] = true;
+    for (int i = 0; i < n0; i++) {
+        Node *n = &g->nodes[i];
+        a.grad[i] = -1;
+        if (n->op == OP_param) {
+            pnode[n->ia[0]] = i;
+            a.needs[i] = mine[n->ia[0]];
+        }
+        for (int j = 0; j < n->nin; j++) a.needs[i] |= a.needs[n->in[j]];
+    }
+    a.cur = p->loss;
+    a.grad[p->loss] = cnst(&a, 1);
+    for (int i = p->loss; i >= 0; i--)
+        if (a.grad[i] >= 0 && a.needs[i]) backward(&a, i, a.grad[i]);
+    p->grads = xcalloc((size_t)p->nparams + 1, sizeof *p->grads);
+    for (int j = 0; j < p->nparams; j++) p->grads[j] = a.grad[pnode[p->params[j]]];
+    free(a.needs);
+    free(a.grad);
+    free(pnode);
+    free(mine);
+}
+
+void autodiff_graph(Graph *g)
+{
+    g->nforward = g->nnodes;
+    for (int i = 0; i < g->nphases; i++) autodiff_phase(g, &g->phases[i]);
+    g->after = "autodiff";
+}

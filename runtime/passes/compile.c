@@ -1,0 +1,192 @@
+/* compile.c: the pipeline, one pass per line (docs/architecture.md). */
+#include "passes/compile.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/autodiff.h"
+#include "grammar/diag.h"
+#include "grammar/lower.h"
+#include "grammar/parse.h"
+#include "grammar/rewrite.h"
+#include "grammar/sema.h"
+
+/* The source files genc reads are small; anything above this is not a
+ * model and is refused before it is read into memory. */
+#define COMPILE_MAX_SOURCE (64L << 20)
+
+static char *read_source(const char *path, size_t *len, FILE *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(err, "genc: error: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            if ((long)cap > COMPILE_MAX_SOURCE + 65536) {
+                fprintf(err, "genc: error: %s is larger than %ld MB; it is not a model file\n",
+                        path, COMPILE_MAX_SOURCE >> 20);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = xrealloc(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        fprintf(err, "genc: error: cannot read %s: %s\n", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* genc run --set SETTING: setting k is line k of a pseudo-file named
+ * "--set", wrapped as "train { SETTING }" so that the parser reads it
+ * like a line of the model's train block, and errors in it are quoted with
+ * a caret like any other. */
+static const char set_file[] = "--set";
+
+static char *settings_source(const char *const *sets, int nsets, size_t *len)
+{
+    size_t n = 1;
+    for (int i = 0; i < nsets; i++) n += strlen(sets[i]) + sizeof "train {  }\n";
+    char *src = xmalloc(n), *p = src;
+    for (int i = 0; i < nsets; i++) p += sprintf(p, "train { %s }\n", sets[i]);
+    *len = (size_t)(p - src);
+    return src;
+}
+
+/* Appends the settings' items to the model's train block (a later setting
+ * replaces an earlier one, sema's rule), or makes them the train block. */
+static void merge_settings(Program *prog, Program *sets)
+{
+    Decl *train = NULL;
+    for (int i = 0; i < prog->n && !train; i++)
+        if (prog->v[i]->kind == DECL_TRAIN) train = prog->v[i];
+    for (int i = 0; i < sets->n; i++) {
+        Decl *d = sets->v[i];
+        GENC_ASSERT(d->kind == DECL_TRAIN); /* the options forbid braces */
+        if (!train) {
+            program_add(prog, d);
+            sets->v[i] = NULL;
+            train = d;
+            continue;
+        }
+        for (int k = 0; k < d->body.n; k++) stmts_add(&train->body, d->body.v[k]);
+        free(d->body.v);
+        d->body = (StmtList){0};
+    }
+}
+
+#define COMPILE_STACK ((size_t)64 << 20)
+
+typedef struct BigStack {
+    void (*fn)(void *);
+    void *arg;
+} BigStack;
+
+static void *big_stack_main(void *p)
+{
+    BigStack *b = p;
+    b->fn(b->arg);
+    return NULL;
+}
+
+void compile_on_big_stack(void (*fn)(void *), void *arg)
+{
+    BigStack b = {fn, arg};
+    pthread_attr_t attr;
+    pthread_t t;
+    bool made = pthread_attr_init(&attr) == 0 &&
+                pthread_attr_setstacksize(&attr, COMPILE_STACK) == 0 &&
+                pthread_create(&t, &attr, big_stack_main, &b) == 0;
+    pthread_attr_destroy(&attr);
+    if (made) pthread_join(t, NULL);
+    else fn(arg);
+}
+
+typedef struct CompileJob {
+    const char *path;
+    const char *const *sets;
+    int nsets;
+    CompileStop stop;
+    FILE *err;
+    int code;
+    Graph *g;
+} CompileJob;
+
+static void compile_job(void *p);
+
+Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code)
+{
+    return compile_file_set(path, NULL, 0, stop, err, exit_code);
+}
+
+Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
+                        FILE *err, int *exit_code)
+{
+    CompileJob j = {path, sets, nsets, stop, err, 0, NULL};
+    compile_on_big_stack(compile_job, &j);
+    *exit_code = j.code;
+    return j.g;
+}
+
+static void compile_job(void *p)
+{
+    CompileJob *j = p;
+    const char *path = j->path;
+    const char *const *sets = j->sets;
+    int nsets = j->nsets;
+    CompileStop stop = j->stop;
+    FILE *err = j->err;
+    int *exit_code = &j->code;
+    size_t len;
+    char *src = read_source(path, &len, err);
+    if (!src) {
+        *exit_code = 2;
+        return;
+    }
+    Diag diag;
+    diag_init(&diag, path, src, len, err);
+    Program prog = {0}, over = {0};
+    Model *model = NULL;
+    Graph *g = NULL;
+    size_t setlen = 0;
+    char *setsrc = nsets > 0 ? settings_source(sets, nsets, &setlen) : NULL;
+
+    parse_source(&diag, path, src, len, &prog);
+    if (setsrc) {
+        diag_add_source(&diag, set_file, setsrc, setlen);
+        parse_source(&diag, set_file, setsrc, setlen, &over);
+    }
+    if (diag.nerrors == 0) {
+        merge_settings(&prog, &over);
+        model = sema_check(&diag, &prog, path);
+    }
+    if (model) g = lower_model(model);
+    if (g && stop >= STOP_REWRITE) rewrite_graph(g);
+    if (g && stop >= STOP_AUTODIFF) autodiff_graph(g);
+
+    diag_summary(&diag);
+    sema_free(model);
+    program_free(&prog);
+    program_free(&over);
+    free(setsrc);
+    free(src);
+    *exit_code = g ? 0 : 3;
+    j->g = g;
+}
