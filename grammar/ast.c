@@ -22,7 +22,7 @@ Ast *ast_new(AstKind kind, SrcLoc loc)
 Ast *ast_add(Ast *parent, Ast *kid)
 {
     if (!kid) return parent;
-    if (parent->too_deep || kid->depth + 1 > AST_MAXDEPTH) {
+    if (parent->too_deep || kid->depth + 1 > GENC_MAX_DEPTH) {
         parent->too_deep = true;
         ast_free(kid);
         return parent;

@@ -6,10 +6,10 @@
 #define GENC_AST_H
 
 #include "core/base.h"
+#include "core/limits.h"
 
 /* Nodes deeper than this are cut (their children dropped) and flagged, so
  * later passes can recurse without exhausting the stack on hostile input. */
-#define AST_MAXDEPTH 200
 
 typedef enum {
     AST_NUM,   /* num (is_int when written without '.' or exponent) */
@@ -29,7 +29,7 @@ typedef struct Ast {
     SrcLoc loc;
     double num;
     bool is_int;
-    bool too_deep; /* nesting beyond AST_MAXDEPTH; children were dropped */
+    bool too_deep; /* nesting beyond GENC_MAX_DEPTH; children were dropped */
     int op;
     int depth;
     char *name;

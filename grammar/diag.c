@@ -60,7 +60,7 @@ void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...)
 {
     d->nerrors++;
     if (d->stopped) return;
-    if (d->nerrors > DIAG_MAX_ERRORS) {
+    if (d->nerrors > GENC_MAX_ERRORS) {
         fprintf(d->out, "%s: too many errors; stopping\n", d->file);
         d->stopped = true;
         return;

@@ -12,8 +12,8 @@
 #include <stdio.h>
 
 #include "core/base.h"
+#include "core/limits.h"
 
-#define DIAG_MAX_ERRORS 50
 
 typedef struct Diag {
     const char *file;
@@ -23,7 +23,7 @@ typedef struct Diag {
     size_t srclen2;
     FILE *out;
     int nerrors;
-    bool stopped; /* DIAG_MAX_ERRORS reached: later errors are dropped */
+    bool stopped; /* GENC_MAX_ERRORS reached: later errors are dropped */
 } Diag;
 
 void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *out);

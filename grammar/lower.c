@@ -15,7 +15,7 @@
 typedef struct LayerNodes {
     bool made;
     int w, b; /* weight (or gamma) and bias (or beta); -1 if none */
-    int state; /* batchnorm running statistics */
+    int state; /* batchnorm's running statistics: a layer state */
 } LayerNodes;
 
 /* A net call already lowered: the same net on the same inputs is the same
@@ -86,24 +86,24 @@ static void make_layer(Lower *L, const TExpr *t)
     ln->made = true;
     ln->w = ln->b = ln->state = -1;
     Shape in = t->kids[0]->shape;
-    Shape bias1 = {.nd = 1, .d = {t->ia[0]}};
+    Shape bias1 = {.nd = 1, .d = {t->spec.units}};
     switch (t->layer) {
     case LAYER_DENSE: {
-        int fi = in.d[0], fo = t->ia[0];
+        int fi = in.d[0], fo = t->spec.units;
         ln->w = param(L, t, "w", (Shape){.nd = 2, .d = {fo, fi}}, weight_init(L, t, fi), fi, fo);
-        if (t->ia[1]) ln->b = param(L, t, "b", bias1, default_init(fi), fi, fo);
+        if (t->spec.bias) ln->b = param(L, t, "b", bias1, default_init(fi), fi, fo);
         break;
     }
     case LAYER_CONV:
     case LAYER_DECONV: {
-        int c = in.d[0], f = t->ia[0], k = t->ia[2];
+        int c = in.d[0], f = t->spec.units, k = t->spec.kernel;
         bool conv = t->layer == LAYER_CONV;
         /* PyTorch layouts: conv [out, in, k, k], deconv [in, out, k, k];
          * fan_in follows PyTorch's rule (dimension 1 times the kernel) */
         Shape ws = {.nd = 4, .d = {conv ? f : c, conv ? c : f, k, k}};
         int fi = ws.d[1] * k * k, fo = ws.d[0] * k * k;
         ln->w = param(L, t, "w", ws, weight_init(L, t, fi), fi, fo);
-        if (t->ia[1])
+        if (t->spec.bias)
             ln->b = param(L, t, "b", (Shape){.nd = 3, .d = {f, 1, 1}}, default_init(fi), fi, fo);
         break;
     }
@@ -115,10 +115,9 @@ static void make_layer(Lower *L, const TExpr *t)
         s.batch = false;
         if (t->layer == LAYER_BATCHNORM) {
             for (int i = 1; i < s.nd; i++) s.d[i] = 1;
-            Graph *g = L->g;
-            g->bn = xgrow(g->bn, sizeof *g->bn, (size_t)g->nbn);
-            g->bn[g->nbn] = (BnState){xstrdup(t->path), in.d[0]};
-            ln->state = g->nbn++;
+            /* running mean (from 0) and variance (from 1), as PyTorch */
+            ln->state = graph_state(L->g, t->path, "running mean and variance",
+                                    (Shape){.nd = 1, .d = {in.d[0]}}, 2, (double[]){0, 1});
         }
         ln->w = param(L, t, "gamma", s, (Init){INIT_ONES, 0, 0}, 0, 0);
         ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
@@ -126,8 +125,8 @@ static void make_layer(Lower *L, const TExpr *t)
     }
     case LAYER_EMBEDDING: {
         Init init = t->init.kind != INIT_DEFAULT ? t->init : (Init){INIT_NORMAL, 0, 1};
-        ln->w = param(L, t, "table", (Shape){.nd = 2, .d = {t->ia[0], t->ia[1]}}, init, t->ia[0],
-                      t->ia[1]);
+        int v = t->spec.vocabulary, d = t->spec.dimension;
+        ln->w = param(L, t, "table", (Shape){.nd = 2, .d = {v, d}}, init, v, d);
         break;
     }
     }
@@ -142,26 +141,18 @@ static int lower_layer(Lower *L, const TExpr *t)
     switch (t->layer) {
     case LAYER_DENSE:
         y = node(L, OP_matmul, t, x, ln->w, t->shape);
-        g->nodes[y].ia[1] = 1; /* x w^T */
+        g->nodes[y].attr.tb = 1; /* x w^T */
         break;
     case LAYER_CONV:
     case LAYER_DECONV:
         y = node(L, t->layer == LAYER_CONV ? OP_conv2d : OP_deconv2d, t, x, ln->w, t->shape);
-        g->nodes[y].ia[0] = g->nodes[y].ia[1] = t->ia[3];
-        if (t->layer == LAYER_CONV) {
-            g->nodes[y].ia[2] = t->ia[4];
-            g->nodes[y].ia[3] = t->ia[5];
-        } else {
-            g->nodes[y].ia[2] = g->nodes[y].ia[3] = t->ia[4];
-            g->nodes[y].ia[4] = g->nodes[y].ia[5] = t->ia[5];
-        }
+        g->nodes[y].attr = t->attr; /* stride, padding; a deconv's output padding */
         break;
     case LAYER_BATCHNORM:
     case LAYER_LAYERNORM:
         y = node(L, t->layer == LAYER_BATCHNORM ? OP_batchnorm : OP_layernorm, t, x, -1, t->shape);
-        g->nodes[y].ia[0] = ln->state;
-        g->nodes[y].fa[0] = t->fa[0];
-        g->nodes[y].fa[1] = t->fa[1];
+        g->nodes[y].attr = t->attr; /* eps; batchnorm's momentum */
+        g->nodes[y].attr.state = ln->state;
         y = node(L, OP_mul, t, y, ln->w, t->shape);
         break;
     case LAYER_EMBEDDING: y = node(L, OP_embedding, t, x, ln->w, t->shape); break;
@@ -203,7 +194,8 @@ static bool saturating(Lower *L, const TExpr *t)
 {
     if (!L->nonsat || t->op != OP_log) return false;
     const TExpr *k = t->kids[0];
-    if (k->kind != TX_OP || k->op != OP_sub || k->kids[0]->kind != TX_NUM || k->kids[0]->fa[0] != 1)
+    if (k->kind != TX_OP || k->op != OP_sub || k->kids[0]->kind != TX_NUM ||
+        k->kids[0]->attr.value != 1)
         return false;
     for (int n = 0; n < L->m->nnets; n++)
         if (L->nonsat[n] && texpr_uses_net(L->m, k->kids[1], n)) return true;
@@ -217,18 +209,18 @@ static int lower_expr(Lower *L, const TExpr *t)
     int n;
     switch (t->kind) {
     case TX_ARG: n = L->args[t->ival]; break;
-    case TX_NUM: n = graph_const(g, t->fa[0], t->loc, t->path); break;
+    case TX_NUM: n = graph_const(g, t->attr.value, t->loc, t->path); break;
     case TX_DATA:
         if (L->data[t->ival] < 0) {
             L->data[t->ival] = node(L, OP_input, t, -1, -1, t->shape);
-            g->nodes[L->data[t->ival]].ia[0] = t->ival;
+            g->nodes[L->data[t->ival]].attr.data = t->ival;
         }
         n = L->data[t->ival];
         break;
     case TX_NOISE:
         if (L->noise[t->ival] < 0) {
             L->noise[t->ival] = node(L, OP_noise, t, -1, -1, t->shape);
-            g->nodes[L->noise[t->ival]].ia[0] = t->ival;
+            g->nodes[L->noise[t->ival]].attr.noise = t->ival;
         }
         n = L->noise[t->ival];
         break;
@@ -246,8 +238,7 @@ static int lower_expr(Lower *L, const TExpr *t)
         int a = t->nkids > 0 ? lower_expr(L, t->kids[0]) : -1;
         int b = t->nkids > 1 ? lower_expr(L, t->kids[1]) : -1;
         n = node(L, t->op, t, a, b, t->shape);
-        memcpy(g->nodes[n].ia, t->ia, sizeof t->ia);
-        memcpy(g->nodes[n].fa, t->fa, sizeof t->fa);
+        g->nodes[n].attr = t->attr;
         break;
     default: GENC_ASSERT(!"unknown TExpr kind");
     }

@@ -23,22 +23,31 @@ typedef struct Rw {
     size_t cap;
 } Rw;
 
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The op, the inputs and the op's attributes: what node_same compares
+ * (the shape follows from them). */
 static uint64_t node_key(const Node *n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *parts[] = {(const void *)&n->op, (const void *)n->in,
-                                    (const void *)n->ia, (const void *)n->fa};
-    size_t sizes[] = {sizeof n->op, sizeof n->in[0] * (size_t)n->nin, sizeof n->ia, sizeof n->fa};
-    for (int p = 0; p < 4; p++)
-        for (size_t i = 0; i < sizes[p]; i++) h = (h ^ parts[p][i]) * 1099511628211ULL;
+    uint64_t h = mix(1469598103934665603ULL, &n->op, sizeof n->op);
+    h = mix(h, n->in, sizeof n->in[0] * (size_t)n->nin);
+    for (int a = 0; a < ATTR_COUNT; a++)
+        for (int k = 0; node_has(n, (AttrId)a) && k < attr_info[a].count; k++) {
+            double v = attr_get(&n->attr, (AttrId)a, k);
+            h = mix(h, &v, sizeof v);
+        }
     return h;
 }
 
 static bool node_same(const Node *a, const Node *b)
 {
     return a->op == b->op && a->nin == b->nin &&
-           memcmp(a->in, b->in, sizeof a->in[0] * (size_t)a->nin) == 0 &&
-           memcmp(a->ia, b->ia, sizeof a->ia) == 0 && memcmp(a->fa, b->fa, sizeof a->fa) == 0 &&
+           memcmp(a->in, b->in, sizeof a->in[0] * (size_t)a->nin) == 0 && attrs_equal(a, b) &&
            shape_eq(a->shape, b->shape);
 }
 
@@ -74,15 +83,14 @@ static int emit1(Rw *r, const Node *like, Op op, int a)
     n.op = op;
     n.nin = 1;
     n.in[0] = a;
-    memset(n.ia, 0, sizeof n.ia);
-    memset(n.fa, 0, sizeof n.fa);
+    memset(&n.attr, 0, sizeof n.attr);
     n.shape = r->g->nodes[a].shape;
     return emit(r, &n);
 }
 
 static bool is_const(Graph *g, int i, double v)
 {
-    return g->nodes[i].op == OP_const && g->nodes[i].fa[0] == v;
+    return g->nodes[i].op == OP_const && g->nodes[i].attr.value == v;
 }
 
 /* n's inputs are already new indices. Returns the node to use for n. */
@@ -147,7 +155,7 @@ void rewrite_graph(Graph *g)
     int *num = xmalloc(sizeof *num * ((size_t)g->nnodes + 1));
     graph_number_trained(g, g->nnodes, num);
     for (int i = 0; i < g->nnodes; i++)
-        if (g->nodes[i].op == OP_dropout) g->nodes[i].ia[0] = num[i];
+        if (g->nodes[i].op == OP_dropout) g->nodes[i].attr.stream = num[i];
     free(num);
     g->after = "rewrite";
 }

@@ -13,7 +13,6 @@
 
 typedef enum { V_ERR, V_NUM, V_STR, V_WORD, V_LIST, V_TENSOR, V_NET, V_BLOCK, V_BUILTIN } VKind;
 
-#define VAL_MAXLIST 8
 typedef struct Val {
     VKind kind;
     double num;
@@ -21,7 +20,7 @@ typedef struct Val {
     const char *str; /* V_STR, V_WORD */
     int index;       /* V_NET, V_BLOCK, V_BUILTIN */
     int nitems;      /* V_LIST of numbers */
-    double items[VAL_MAXLIST];
+    double items[GENC_MAX_LIST];
     TExpr *t;        /* V_TENSOR */
     SrcLoc loc;
 } Val;
@@ -61,7 +60,7 @@ typedef struct Sema {
     bool *block_active; /* per block: being instantiated (a use inside it is a loop) */
     bool *block_bad;    /* per block: a use of it had errors; later uses fail quietly */
     bool block_loop;    /* a loop was reported: the enclosing uses fail quietly */
-    bool too_big;       /* SEMA_MAXNODES reached: evaluation stops */
+    bool too_big;       /* GENC_MAX_OPERATIONS reached: evaluation stops */
     int block_uses;     /* block instantiations so far, bounded like the nodes */
     Decl **netdecl;     /* per net */
     int *sig_state;     /* per net: 0 not yet, 1 in progress, 2 done, 3 failed */
@@ -182,7 +181,7 @@ typedef struct Args {
     Val tensors[8];
     /* reshape: the dimensions */
     int nrest;
-    Val rest[GRAPH_MAXDIM + 1];
+    Val rest[GENC_MAX_DIMS + 1];
 } Args;
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -194,15 +193,13 @@ static const char *sema_str(Sema *s, const char *str)
     return m->strs[m->nstrs++] = xstrdup(str);
 }
 
-/* The most typed nodes a model may have. Lowering recurses along chains
- * of them, so this also bounds its stack depth. */
-#define SEMA_MAXNODES 10000
-
-/* Blocks that use blocks several times grow exponentially: evaluation
+/* The most typed nodes a model may have (GENC_MAX_OPERATIONS): lowering
+ * recurses along chains of them, so this also bounds its stack depth.
+ * Blocks that use blocks several times grow exponentially: evaluation
  * stops before the passes after sema run out of time or stack. */
 static void too_big(Sema *s, SrcLoc loc)
 {
-    diag_error(s->diag, loc, "the model is too large: more than %d operations", SEMA_MAXNODES);
+    diag_error(s->diag, loc, "the model is too large: more than %d operations", GENC_MAX_OPERATIONS);
     s->too_big = true;
 }
 
@@ -216,7 +213,7 @@ static TExpr *tx_new(Sema *s, TxKind kind, SrcLoc loc, Shape shape)
     t->layer_id = -1;
     t->path = s->path ? s->path->prefix : "";
     t->id = m->nall;
-    if (m->nall == SEMA_MAXNODES) too_big(s, loc);
+    if (m->nall == GENC_MAX_OPERATIONS) too_big(s, loc);
     m->all = xgrow(m->all, sizeof *m->all, (size_t)m->nall);
     m->all[m->nall++] = t;
     return t;
@@ -252,7 +249,7 @@ static TExpr *as_tensor(Sema *s, Val v)
     if (v.kind == V_TENSOR) return v.t;
     GENC_ASSERT(v.kind == V_NUM);
     TExpr *t = tx_new(s, TX_NUM, v.loc, scalar);
-    t->fa[0] = v.num;
+    t->attr.value = v.num;
     return t;
 }
 
@@ -387,13 +384,9 @@ static Val resolve(Sema *s, const char *name, SrcLoc loc)
 
 /* ---- shapes ------------------------------------------------------------ */
 
-/* The largest size genc accepts for one dimension and for one example's
- * elements: large enough for any model that trains on a CPU, small enough
- * that every product of sizes fits an int64 without overflow. */
-#define SEMA_MAXDIM 1000000000
-#define SEMA_MAXINPUTS 16 /* of a net (lower.c keeps a call's inputs in an array) */
-#define SEMA_MAXCOUNT 2000000000
-
+/* Sizes are at most GENC_MAX_SIZE and a shape's values at most
+ * GENC_MAX_COUNT: large enough for any model that trains on a CPU, small
+ * enough that every product of sizes fits an int64 without overflow. */
 static void unknown_name(Sema *s, const char *name, SrcLoc loc, const char *what);
 
 static bool size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool zero_ok)
@@ -416,9 +409,9 @@ static bool size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool
                    v.num);
         return false;
     }
-    if (v.num > SEMA_MAXDIM) {
+    if (v.num > GENC_MAX_SIZE) {
         diag_error(s->diag, loc, "%s is too large: %.15g (the limit is %d)", what, v.num,
-                   SEMA_MAXDIM);
+                   GENC_MAX_SIZE);
         return false;
     }
     *out = (int)v.num;
@@ -430,10 +423,10 @@ static bool shape_fits(Sema *s, Shape sh, SrcLoc loc)
     int64_t n = 1;
     for (int i = 0; i < sh.nd; i++) {
         n *= sh.d[i];
-        if (n > SEMA_MAXCOUNT) {
+        if (n > GENC_MAX_COUNT) {
             char b[64];
             diag_error(s->diag, loc, "shape %s is too large: more than %d values per example",
-                       shp(sh, b), SEMA_MAXCOUNT);
+                       shp(sh, b), GENC_MAX_COUNT);
             return false;
         }
     }
@@ -446,9 +439,9 @@ static bool weights_fit(Sema *s, const char *layer, SrcLoc loc, int n, const int
 {
     double count = 1;
     for (int i = 0; i < n; i++) count *= dims[i];
-    if (count <= SEMA_MAXCOUNT) return true;
+    if (count <= GENC_MAX_COUNT) return true;
     diag_error(s->diag, loc, "the weights of this '%s' would hold %.*g values, more than the "
-               "limit of %d", layer, count < 1e15 ? 15 : 3, count, SEMA_MAXCOUNT);
+               "limit of %d", layer, count < 1e15 ? 15 : 3, count, GENC_MAX_COUNT);
     return false;
 }
 
@@ -461,9 +454,9 @@ static bool shape_of(Sema *s, Val v, Shape *out, bool batch)
         if (!size_ok(s, v, "a size", v.loc, &sh.d[0], false)) return false;
         sh.nd = 1;
     } else if (v.kind == V_LIST) {
-        if (v.nitems > GRAPH_MAXDIM) {
+        if (v.nitems > GENC_MAX_DIMS) {
             diag_error(s->diag, v.loc, "a shape has at most %d dimensions, this one has %d",
-                       GRAPH_MAXDIM, v.nitems);
+                       GENC_MAX_DIMS, v.nitems);
             return false;
         }
         for (int i = 0; i < v.nitems; i++)
@@ -533,7 +526,7 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar,
         ar->n++;
     }
     int nargs = call ? call->nkids : 0;
-    Val pos[32];
+    Val pos[GENC_MAX_ARGS];
     int npos = 0;
     bool ok = true, seen_kw = false;
     for (int i = 0; i < nargs; i++) {
@@ -547,8 +540,8 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar,
             ok = false;
             continue;
         }
-        if (npos == 32) {
-            diag_error(s->diag, k->loc, "'%s' takes at most 32 arguments", bi->name);
+        if (npos == GENC_MAX_ARGS) {
+            diag_error(s->diag, k->loc, "'%s' takes at most %d arguments", bi->name, GENC_MAX_ARGS);
             return false;
         }
         Val v = eval(s, k, FLOW_NONE, NULL);
@@ -601,9 +594,9 @@ static bool match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar,
     }
     if (variadic) {
         for (int i = 0; i < npos; i++) {
-            if (ar->nrest == GRAPH_MAXDIM) {
+            if (ar->nrest == GENC_MAX_DIMS) {
                 diag_error(s->diag, pos[i].loc, "'%s' takes at most %d sizes", bi->name,
-                           GRAPH_MAXDIM);
+                           GENC_MAX_DIMS);
                 return false;
             }
             ar->rest[ar->nrest++] = pos[i];
@@ -796,8 +789,8 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         out = (Shape){.nd = 1, .d = {units}, .batch = true};
         if (!weights_fit(s, "dense", loc, 2, (int[]){units, in.d[0]})) return val_err;
         TExpr *t = new_layer(s, LAYER_DENSE, "dense", loc, out, x);
-        t->ia[0] = units;
-        t->ia[1] = opt(ar, "bias")->num != 0;
+        t->spec.units = units;
+        t->spec.bias = opt(ar, "bias")->num != 0;
         t->init = init;
         return val_tensor(t, loc);
     }
@@ -862,7 +855,7 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             }
             for (int i = 0; i < 2; i++) {
                 int64_t v = ((int64_t)in.d[1 + i] - 1) * st - 2 * (int64_t)pad + k + op;
-                o[i] = v > SEMA_MAXDIM ? -1 : (int)v;
+                o[i] = v > GENC_MAX_SIZE ? -1 : (int)v;
             }
             if (o[0] <= 0 || o[1] <= 0) {
                 diag_error(s->diag, loc,
@@ -876,12 +869,13 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         if (!shape_fits(s, out, loc)) return val_err;
         if (!weights_fit(s, bi->name, loc, 4, (int[]){f, in.d[0], k, k})) return val_err;
         TExpr *t = new_layer(s, id == B_CONV ? LAYER_CONV : LAYER_DECONV, bi->name, loc, out, x);
-        t->ia[0] = f;
-        t->ia[1] = opt(ar, "bias")->num != 0;
-        t->ia[2] = k;
-        t->ia[3] = st;
-        t->ia[4] = pad;
-        t->ia[5] = id == B_CONV ? pads[1] : op;
+        t->spec.units = f;
+        t->spec.bias = opt(ar, "bias")->num != 0;
+        t->spec.kernel = k;
+        t->attr.stride[0] = t->attr.stride[1] = st;
+        t->attr.pad[0] = pad;
+        t->attr.pad[1] = id == B_CONV ? pads[1] : pad;
+        if (id == B_DECONV) t->attr.outpad[0] = t->attr.outpad[1] = op;
         t->init = init;
         return val_tensor(t, loc);
     }
@@ -897,8 +891,8 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         }
         bool bn = id == B_BATCHNORM;
         TExpr *t = new_layer(s, bn ? LAYER_BATCHNORM : LAYER_LAYERNORM, bi->name, loc, in, x);
-        t->fa[0] = eps;
-        t->fa[1] = mom;
+        t->attr.eps = eps;
+        t->attr.momentum = mom;
         return val_tensor(t, loc);
     }
     case B_EMBEDDING: {
@@ -913,8 +907,8 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         out = (Shape){.nd = 1, .d = {d}, .batch = true};
         if (!weights_fit(s, "embedding", loc, 2, (int[]){v, d})) return val_err;
         TExpr *t = new_layer(s, LAYER_EMBEDDING, "embedding", loc, out, x);
-        t->ia[0] = v;
-        t->ia[1] = d;
+        t->spec.vocabulary = v;
+        t->spec.dimension = d;
         t->init = init;
         return val_tensor(t, loc);
     }
@@ -922,11 +916,11 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         double p;
         if (!opt_real(s, ar, "p", 0, 0.999, &p)) return val_err;
         TExpr *t = tx_op(s, OP_dropout, loc, in, x, NULL);
-        t->fa[0] = p;
+        t->attr.p = p;
         /* each dropout written draws its own mask: the site number keeps
          * CSE from merging two of them on the same input (rewrite.c then
          * numbers the masks by node) */
-        t->ia[0] = ++s->dropouts;
+        t->attr.stream = ++s->dropouts;
         return val_tensor(t, loc);
     }
     case B_FLATTEN:
@@ -966,11 +960,11 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
                        shp(in, b1));
             return val_err;
         }
-        out.d[1] = (int)fmin((double)in.d[1] * f, SEMA_MAXDIM);
-        out.d[2] = (int)fmin((double)in.d[2] * f, SEMA_MAXDIM);
+        out.d[1] = (int)fmin((double)in.d[1] * f, GENC_MAX_SIZE);
+        out.d[2] = (int)fmin((double)in.d[2] * f, GENC_MAX_SIZE);
         if (!shape_fits(s, out, loc)) return val_err;
         TExpr *t = tx_op(s, OP_upsample, loc, out, x, NULL);
-        t->ia[0] = f;
+        t->attr.factor = f;
         return val_tensor(t, loc);
     }
     case B_MAXPOOL:
@@ -992,8 +986,8 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         out.d[1] = (in.d[1] - k) / st + 1;
         out.d[2] = (in.d[2] - k) / st + 1;
         TExpr *t = tx_op(s, id == B_MAXPOOL ? OP_maxpool : OP_avgpool, loc, out, x, NULL);
-        t->ia[0] = k;
-        t->ia[1] = st;
+        t->attr.kernel = k;
+        t->attr.stride[0] = t->attr.stride[1] = st;
         return val_tensor(t, loc);
     }
     case B_CONCAT: {
@@ -1013,15 +1007,15 @@ static Val apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             }
             Shape o = a;
             int64_t joined = (int64_t)a.d[axis] + b.d[axis];
-            if (joined > SEMA_MAXDIM) {
+            if (joined > GENC_MAX_SIZE) {
                 diag_error(s->diag, loc, "'concat' would make axis %d %lld long (the limit is %d)",
-                           axis, (long long)joined, SEMA_MAXDIM);
+                           axis, (long long)joined, GENC_MAX_SIZE);
                 return val_err;
             }
             o.d[axis] = (int)joined;
             if (!shape_fits(s, o, loc)) return val_err;
             acc = tx_op(s, OP_concat, loc, o, acc, ar->tensors[i].t);
-            acc->ia[0] = axis;
+            acc->attr.axis = axis;
         }
         return val_tensor(acc, loc);
     }
@@ -1086,7 +1080,8 @@ tensor:
         double a;
         if (!opt_real(s, ar, id == B_ELU ? "alpha" : "slope", 0, 1e6, &a)) return val_err;
         TExpr *r = tx_op(s, id == B_ELU ? OP_elu : OP_leaky_relu, loc, in, t[0], NULL);
-        r->fa[0] = a;
+        if (id == B_ELU) r->attr.alpha = a;
+        else r->attr.slope = a;
         return val_tensor(r, loc);
     }
     case B_SOFTMAX:
@@ -1109,7 +1104,7 @@ tensor:
             return val_err;
         }
         TExpr *r = tx_op(s, OP_onehot, loc, (Shape){.nd = 1, .d = {n}, .batch = true}, t[0], NULL);
-        r->ia[0] = n;
+        r->attr.classes = n;
         return val_tensor(r, loc);
     }
     case B_BCE:
@@ -1124,14 +1119,14 @@ tensor:
             for (int i = 0; i < 2; i++)
                 if (!shape_eq(t[i]->shape, o)) {
                     t[i] = tx_op(s, OP_expand, loc, o, t[i], NULL);
-                    t[i]->fa[0] = 1;
+                    t[i]->attr.scale = 1;
                 }
         }
         TExpr *e = binop(s, op, t[0], t[1], loc);
         if (!e) return val_err;
         if (id == B_MSE) {
             e = tx_op(s, OP_powc, loc, e->shape, e, NULL);
-            e->fa[0] = 2;
+            e->attr.exponent = 2;
         } else if (id == B_L1) {
             e = tx_op(s, OP_abs, loc, e->shape, e, NULL);
         }
@@ -1147,7 +1142,7 @@ tensor:
         }
         if (y->shape.nd == 0 && y->shape.batch) {
             y = tx_op(s, OP_onehot, loc, p->shape, y, NULL);
-            y->ia[0] = p->shape.d[0];
+            y->attr.classes = p->shape.d[0];
         } else if (!shape_eq(y->shape, p->shape)) {
             diag_error(s->diag, loc, "'cross_entropy' targets must be class indices or %s, got %s",
                        shp(p->shape, b1), shp(y->shape, b2));
@@ -1177,7 +1172,7 @@ static Val call_net(Sema *s, int n, Ast *call, Flow flow, Val *in, SrcLoc loc)
 {
     Net *net = &s->m->nets[n];
     if (!net_signature(s, n)) return val_err;
-    Val args[SEMA_MAXINPUTS];
+    Val args[GENC_MAX_NET_INPUTS];
     int nargs = 0;
     int given_n = 0;
     for (int i = 0; call && i < call->nkids; i++) {
@@ -1244,16 +1239,16 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
      * blocks full of errors make no nodes, and would otherwise be expanded
      * exponentially all the same */
     if (s->too_big || s->block_bad[b]) return val_err;
-    if (++s->block_uses > SEMA_MAXNODES) {
+    if (++s->block_uses > GENC_MAX_OPERATIONS) {
         too_big(s, loc);
         return val_err;
     }
-    if (s->block_active[b] || s->block_depth >= 64) {
+    if (s->block_active[b] || s->block_depth >= GENC_MAX_BLOCK_DEPTH) {
         if (s->block_active[b])
             diag_error(s->diag, loc, "block '%s' uses itself; blocks cannot be recursive",
                        d->name.name);
         else
-            diag_error(s->diag, loc, "blocks nested more than 64 deep");
+            diag_error(s->diag, loc, "blocks nested more than %d deep", GENC_MAX_BLOCK_DEPTH);
         s->block_loop = true;
         return val_err;
     }
@@ -1397,7 +1392,7 @@ static Val eval_bin(Sema *s, Ast *a)
             return val_err;
         }
         TExpr *t = tx_op(s, OP_powc, a->loc, x.t->shape, x.t, NULL);
-        t->fa[0] = y.num;
+        t->attr.exponent = y.num;
         return val_tensor(t, a->loc);
     }
     Op op = a->op == '+' ? OP_add : a->op == '-' ? OP_sub : a->op == '*' ? OP_mul : OP_div;
@@ -1449,8 +1444,8 @@ static Val eval_list(Sema *s, Ast *a)
                 diag_error(s->diag, v.loc, "a list holds numbers, not %s", vkind_name(v.kind));
             return val_err;
         }
-        if (r.nitems == VAL_MAXLIST) {
-            diag_error(s->diag, a->loc, "a list holds at most %d numbers", VAL_MAXLIST);
+        if (r.nitems == GENC_MAX_LIST) {
+            diag_error(s->diag, a->loc, "a list holds at most %d numbers", GENC_MAX_LIST);
             return val_err;
         }
         r.items[r.nitems++] = v.num;
@@ -1482,7 +1477,7 @@ static Val eval(Sema *s, Ast *a, Flow flow, Val *in)
     if (s->too_big) return val_err;
     if (a->too_deep) {
         diag_error(s->diag, a->loc, "expression too deep: more than %d operations inside each "
-                   "other; split it into named parts", AST_MAXDEPTH);
+                   "other; split it into named parts", GENC_MAX_DEPTH);
         return val_err;
     }
     switch (a->kind) {
@@ -1581,9 +1576,9 @@ static bool net_signature(Sema *s, int n)
     Binding *saved = s->locals;
     s->locals = NULL;
     bool ok = true;
-    if (d->names.n > SEMA_MAXINPUTS) {
-        diag_error(s->diag, d->names.v[SEMA_MAXINPUTS].loc, "a net takes at most %d inputs",
-                   SEMA_MAXINPUTS);
+    if (d->names.n > GENC_MAX_NET_INPUTS) {
+        diag_error(s->diag, d->names.v[GENC_MAX_NET_INPUTS].loc, "a net takes at most %d inputs",
+                   GENC_MAX_NET_INPUTS);
         ok = false;
     }
     net->nargs = d->names.n;
@@ -1845,7 +1840,7 @@ static bool has_saturating_term(Sema *s, TExpr *t, Objective *o, bool *seen)
     seen[t->id] = true;
     if (t->kind == TX_OP && t->op == OP_log && t->kids[0]->kind == TX_OP &&
         t->kids[0]->op == OP_sub && t->kids[0]->kids[0]->kind == TX_NUM &&
-        t->kids[0]->kids[0]->fa[0] == 1) {
+        t->kids[0]->kids[0]->attr.value == 1) {
         for (int i = 0; i < o->nmin; i++)
             if (texpr_uses_net(s->m, t->kids[0]->kids[1], o->min[i])) return true;
     }
@@ -2196,7 +2191,8 @@ static void check_train(Sema *s, Decl *d)
                 int n;
                 if (strcmp(key, "steps") == 0) {
                     if (size_ok(s, v, "'steps'", v.loc, &n, false)) {
-                        if (n > 1000) diag_error(s->diag, v.loc, "'steps' is at most 1000");
+                        if (n > GENC_MAX_STEPS)
+                            diag_error(s->diag, v.loc, "'steps' is at most %d", GENC_MAX_STEPS);
                         else {
                             steps[p - m->players] = n, have_steps = true;
                             steps_loc[p - m->players] = v.loc;
@@ -2365,7 +2361,6 @@ static void collect(Sema *s)
 
 /* Names are looked up in lists, which is quick for any model a person
  * writes; this bounds the time a generated file of a million lines takes. */
-#define SEMA_MAXSTMTS 10000
 
 static bool program_fits(Diag *diag, Program *prog)
 {
@@ -2373,9 +2368,9 @@ static bool program_fits(Diag *diag, Program *prog)
     for (int i = 0; i < prog->n; i++) {
         Decl *d = prog->v[i];
         n += 1 + d->body.n;
-        if (n > SEMA_MAXSTMTS) {
+        if (n > GENC_MAX_STATEMENTS) {
             diag_error(diag, d->loc, "the model is too large: more than %d declarations and "
-                       "statements", SEMA_MAXSTMTS);
+                       "statements", GENC_MAX_STATEMENTS);
             return false;
         }
     }

@@ -18,29 +18,31 @@ typedef enum {
     TX_DATA,  /* ival 0: images, 1: labels */
     TX_NOISE, /* ival = index into Model.noise */
     TX_NUM,   /* an unbatched scalar constant */
-    TX_OP,    /* a graph op on kids; op, ia, fa as in ops.h */
-    TX_LAYER, /* a layer with weights; layer, ia, fa below; kids[0] input */
+    TX_OP,    /* a graph op on kids; op and attr as in ops.h */
+    TX_LAYER, /* a layer with weights; layer, spec and attr; kids[0] input */
     TX_CALL,  /* a net call; ival = net index, kids = arguments, out = output */
 } TxKind;
 
-/* Layers with weights. ia/fa by layer:
- *   dense:     ia0 units, ia1 bias
- *   conv:      ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad (height),
- *              ia5 pad (width)
- *   deconv:    ia0 filters, ia1 bias, ia2 kernel, ia3 stride, ia4 pad, ia5 out pad
- *   batchnorm: fa0 eps, fa1 momentum
- *   layernorm: fa0 eps
- *   embedding: ia0 vocabulary, ia1 dimension */
+/* Layers with weights. Their settings are a LayerSpec; the attributes
+ * their ops take (conv's stride and padding, batchnorm's eps and
+ * momentum) are already in Attrs form. */
 typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_DECONV, LAYER_BATCHNORM, LAYER_LAYERNORM,
                LAYER_EMBEDDING } LayerKind;
+
+typedef struct LayerSpec {
+    int units;                 /* dense: outputs; conv, deconv: filters */
+    bool bias;                 /* dense, conv, deconv */
+    int kernel;                /* conv, deconv: the kernel's height and width */
+    int vocabulary, dimension; /* embedding */
+} LayerSpec;
 
 typedef struct TExpr {
     TxKind kind;
     Op op;
     LayerKind layer;
     int ival, out;
-    int ia[6];
-    double fa[2];
+    Attrs attr;     /* TX_OP: the op's; TX_LAYER: its ops'; TX_NUM: value */
+    LayerSpec spec; /* TX_LAYER */
     Init init;      /* a layer's init: option (INIT_DEFAULT if none) */
     int layer_id;   /* a layer's index in Model.layers */
     int id;         /* its index in Model.all, for passes that mark nodes */

@@ -21,13 +21,6 @@
 #include "core/pool.h"
 #include "exec/rng.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int by_time_desc(const void *a, const void *b)
 {
     const double *x = a, *y = b;
@@ -81,9 +74,9 @@ static double sgemm_gflops(void)
     k_matmul(c, a, b, N, N, N, false, false); /* warm-up */
     double best = 0;
     for (int r = 0; r < 5; r++) {
-        double t = now();
+        double t = base_seconds();
         k_matmul(c, a, b, N, N, N, false, false);
-        double gf = 2.0 * N * N * N / (now() - t) / 1e9;
+        double gf = 2.0 * N * N * N / (base_seconds() - t) / 1e9;
         if (gf > best) best = gf;
     }
     free(a);
@@ -107,7 +100,7 @@ int bench_run(const BenchOpts *o)
     if (o->batch > 0) g->batch = o->batch;
     pool_init(o->threads);
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, g->batch, g->seed, err);
+    Exec *e = exec_new(g, o->backend ? o->backend : &backend_cpu, g->batch, g->seed, err);
     if (!e) {
         fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
         graph_free(g);
@@ -127,7 +120,7 @@ int bench_run(const BenchOpts *o)
     for (int s = 0; s < o->warmup + o->steps && status == 0; s++) {
         if (s == o->warmup) {
             if (o->profile) exec_profile(e);
-            t0 = now();
+            t0 = base_seconds();
         }
         exec_draw_noise(e, &r, B);
         unsigned mask = 0;
@@ -142,7 +135,7 @@ int bench_run(const BenchOpts *o)
             for (int t = 0; t < p->nins; t++) flops += plan_flops(g, p, &p->ins[t]);
         }
     }
-    double dt = now() - t0;
+    double dt = base_seconds() - t0;
     if (status == 0) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

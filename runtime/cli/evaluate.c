@@ -43,7 +43,8 @@ static int interpolate(Run *r, RunOpts *o)
     data_batch(&ds, perm, 2 * rows, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
     for (int i = 0; i < 2 * rows; i++) e->input[1][i] = (real)labels[i];
     exec_draw_noise(e, &rng, 2 * rows);
-    Plan *pe = plan_eval(g, 2 * rows, &g->encode, 1), *ps = plan_eval(g, rows * cols, &g->sample, 1);
+    Plan *pe = exec_plan_eval(e, 2 * rows, &g->encode, 1),
+         *ps = exec_plan_eval(e, rows * cols, &g->sample, 1);
     real *codes = xcalloc((size_t)(2 * rows * d), sizeof *codes);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
@@ -126,7 +127,7 @@ int eval_sample(RunOpts *o)
     real *all = xcalloc((size_t)(n * per), sizeof *all);
     Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : g->seed, STREAM_FIXED_NOISE);
     int chunk = n < 100 ? n : 100;
-    Plan *p = plan_eval(g, chunk, &g->sample, 1);
+    Plan *p = exec_plan_eval(r.e, chunk, &g->sample, 1);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
     for (int done = 0; done < n && status == EXIT_OK; done += chunk) {
@@ -179,7 +180,7 @@ int eval_test(RunOpts *o)
     int *roots = xcalloc((size_t)nroots + 1, sizeof *roots);
     for (int p = 0; p < g->nphases; p++) roots[p] = g->phases[p].loss;
     if (g->judge >= 0) roots[g->nphases] = g->judge;
-    Plan *plan = plan_eval(g, B, roots, nroots);
+    Plan *plan = exec_plan_eval(e, B, roots, nroots);
     double *sum = xcalloc((size_t)g->nphases + 1, sizeof *sum);
     int64_t correct = 0, seen = 0;
     int *idx = xcalloc((size_t)B, sizeof *idx), *labels = xcalloc((size_t)B, sizeof *labels);
@@ -191,7 +192,7 @@ int eval_test(RunOpts *o)
     for (int64_t at = 0; at < ds.n; at += B) {
         int n = ds.n - at < B ? (int)(ds.n - at) : B;
         Plan *p = plan;
-        if (n < B) p = rest = plan_eval(g, n, roots, nroots);
+        if (n < B) p = rest = exec_plan_eval(e, n, roots, nroots);
         for (int i = 0; i < n; i++) idx[i] = (int)(at + i);
         data_batch(&ds, idx, n, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
         for (int i = 0; i < n; i++) e->input[1][i] = (real)labels[i];
@@ -434,7 +435,7 @@ static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, const int *firs
         data_idx_free(&idx);
         return status;
     }
-    Plan *mp = plan_eval(m->g, JUDGE_CHUNK, &m->g->sample, 1);
+    Plan *mp = exec_plan_eval(m->e, JUDGE_CHUNK, &m->g->sample, 1);
     char err[EXEC_ERR_LEN];
     int c = run_class_noise(m->g);
     /* agreement means something only when the code was trained to be the
@@ -525,7 +526,7 @@ static int eval_judge(RunOpts *o)
     real *feats = xcalloc((size_t)JUDGE_N * d, sizeof *feats);
     real *test_feats = xcalloc((size_t)JUDGE_N * d, sizeof *test_feats);
     int roots[2] = {jg->judge, jg->features};
-    Plan *jp = plan_eval(jg, JUDGE_CHUNK, roots, 2);
+    Plan *jp = exec_plan_eval(j.e, JUDGE_CHUNK, roots, 2);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
     /* the test images' features: the reference distribution */

@@ -35,6 +35,8 @@ static const char usage[] =
     "      --resume              continue from the run directory's checkpoint\n"
     "      --checkpoint-every N  also checkpoint every N steps (always: every epoch)\n"
     "      --threads N           threads (default: every core)\n"
+    "      --backend NAME        cpu (the default) or ref: the naive reference kernels,\n"
+    "                            slow, to check the others (run, sample, eval, bench)\n"
     "      --quiet               no progress output\n"
     "  sample FILE.g [options]   images from a trained generator or decoder\n"
     "      --checkpoint PATH     default runs/MODEL/checkpoint.genc\n"
@@ -94,13 +96,13 @@ static void print_stats(Graph *g, int B)
 {
     int64_t np = 0;
     for (int i = 0; i < g->nparams; i++) np += shape_count(g->params[i].shape);
-    int64_t nbn = 0;
-    for (int i = 0; i < g->nbn; i++) nbn += 2 * g->bn[i].channels;
+    int64_t nstate = 0;
+    for (int i = 0; i < g->nstates; i++) nstate += graph_state_count(g, i);
     printf("%s: %lld parameters (%.2f MB), %lld batchnorm statistics\n", g->file, (long long)np,
-           (double)np * sizeof(real) / 1e6, (long long)nbn);
+           (double)np * sizeof(real) / 1e6, (long long)nstate);
     unsigned all = 0;
     for (int p = 0; p < g->nphases; p++) all |= 1u << p;
-    Plan *step = plan_step(g, B, all);
+    Plan *step = plan_step(g, B, all, backend_cpu.work_size);
     double flops[32] = {0}, total = 0;
     for (int t = 0; t < step->nins; t++) {
         double f = plan_flops(g, step, &step->ins[t]);
@@ -115,7 +117,7 @@ static void print_stats(Graph *g, int B)
         int64_t pp = 0;
         for (int j = 0; j < g->phases[p].nparams; j++)
             pp += shape_count(g->params[g->phases[p].params[j]].shape);
-        Plan *alone = plan_step(g, B, 1u << p);
+        Plan *alone = plan_step(g, B, 1u << p, backend_cpu.work_size);
         printf("phase %s: %lld parameters, %.2f MFLOP per example in the full step "
                "(arena %.2f MB when it runs alone)\n",
                g->phases[p].name, (long long)pp, flops[p] / B / 1e6,
@@ -155,7 +157,7 @@ static int cmd_graph(int argc, char **argv)
     if (plan) {
         /* the training step that runs every phase */
         unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
-        Plan *p = plan_step(g, batch ? (int)batch : g->batch, all);
+        Plan *p = plan_step(g, batch ? (int)batch : g->batch, all, backend_cpu.work_size);
         plan_print(g, p, stdout);
         plan_free(p);
     } else if (stats) {
@@ -249,11 +251,17 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
         if (strcmp(a, "--set") == 0) {
             NEED_VALUE();
             if (strpbrk(v, "{}\n")) return usage_error("--set takes one train setting, without braces or newlines, not '%s'", v);
-            if (o->nsets == RUN_MAX_SETS) return usage_error("more than 64 --set options%s", "");
+            if (o->nsets == GENC_MAX_SETS) return usage_error("more than 64 --set options%s", "");
             o->sets[o->nsets++] = v;
             continue;
         }
         INT_OPT("--threads", 1, 1024, o->threads)
+        if (strcmp(a, "--backend") == 0) {
+            NEED_VALUE();
+            if (!(o->backend = backend_find(v)))
+                return usage_error("--backend: unknown backend '%s' (cpu, ref)", v);
+            continue;
+        }
         return usage_error("unknown option '%s'", a);
 #undef INT_OPT
 #undef NEED_VALUE
@@ -288,6 +296,9 @@ static int cmd_bench(int argc, char **argv)
             o.profile = true;
         } else if (!strcmp(a, "--sgemm")) {
             o.sgemm = true;
+        } else if (!strcmp(a, "--backend")) {
+            if (i + 1 == argc || !(o.backend = backend_find(argv[++i])))
+                return usage_error("--backend needs a backend: cpu or ref%s", "");
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s' for bench", a);
         } else if (o.file) {

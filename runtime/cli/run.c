@@ -73,7 +73,7 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
     pool_init(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
     r->hash = graph_hash(g);
     char err[EXEC_ERR_LEN];
-    r->e = exec_new(g, g->batch, g->seed, err);
+    r->e = exec_new(g, o->backend ? o->backend : &backend_cpu, g->batch, g->seed, err);
     if (!r->e) {
         fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
         return EXIT_RUNTIME;
@@ -122,27 +122,15 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
 
 /* ---- checkpoints ------------------------------------------------------- */
 
-static void u64le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 #define CKPT_MAX_SECTIONS 64
 int run_save_checkpoint(Run *r, const RunState *st)
 {
     Exec *e = r->e;
     uint8_t meta[4 * 8 + RNG_STATE_SIZE];
-    u64le(meta, st->step);
-    u64le(meta + 8, st->epoch);
-    u64le(meta + 16, st->pos);
-    u64le(meta + 24, st->batch);
+    base_put_le(meta, st->step, 8);
+    base_put_le(meta + 8, st->epoch, 8);
+    base_put_le(meta + 16, st->pos, 8);
+    base_put_le(meta + 24, st->batch, 8);
     memcpy(meta + 32, st->noise_rng, RNG_STATE_SIZE);
     CkptSection s[CKPT_MAX_SECTIONS];
     char names[CKPT_MAX_SECTIONS][48];
@@ -150,10 +138,10 @@ int run_save_checkpoint(Run *r, const RunState *st)
     size_t n = 0;
     s[n++] = (CkptSection){"run", meta, sizeof meta};
     s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
-    s[n++] = (CkptSection){"batchnorm", e->bn, sizeof(real) * (size_t)e->nbn};
+    s[n++] = (CkptSection){"state", e->state, sizeof(real) * (size_t)e->nstate};
     for (int p = 0; p < r->g->nphases && p < 16; p++) {
         Optim *o = &e->optim[p];
-        u64le(steps[p], o->step);
+        base_put_le(steps[p], o->step, 8);
         snprintf(names[n], sizeof names[n], "optim%d.step", p);
         s[n] = (CkptSection){names[n], steps[p], 8};
         n++;
@@ -175,7 +163,10 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
 {
     Exec *e = r->e;
     char err[CKPT_ERR_LEN];
-    Ckpt *c = ckpt_read(path, r->hash, err);
+    /* and the checkpoints of genc 0.1.0, whose hash and name for the
+     * layer state (then batchnorm's only) were other */
+    uint64_t hashes[2] = {r->hash, graph_hash_legacy(r->g)};
+    Ckpt *c = ckpt_read(path, hashes, 2, err);
     if (!c) {
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
@@ -183,14 +174,15 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
     uint8_t meta[4 * 8 + RNG_STATE_SIZE];
     int bad = ckpt_get(c, "run", meta, sizeof meta, err) ||
               ckpt_get(c, "params", e->params, sizeof(real) * (size_t)e->nparams, err) ||
-              ckpt_get(c, "batchnorm", e->bn, sizeof(real) * (size_t)e->nbn, err);
+              ckpt_get(c, ckpt_has(c, "state") ? "state" : "batchnorm", e->state,
+                       sizeof(real) * (size_t)e->nstate, err);
     for (int p = 0; !bad && p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         char name[48];
         uint8_t step[8];
         snprintf(name, sizeof name, "optim%d.step", p);
         bad = ckpt_get(c, name, step, 8, err);
-        o->step = le64(step);
+        o->step = base_get_le(step, 8);
         for (int k = 0; !bad && k < o->nslabs; k++) {
             snprintf(name, sizeof name, "optim%d.%s", p, o->slab[k].name);
             bad = ckpt_get(c, name, o->slab[k].x, sizeof(real) * o->n, err);
@@ -201,10 +193,10 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
     }
-    st->step = le64(meta);
-    st->epoch = le64(meta + 8);
-    st->pos = le64(meta + 16);
-    st->batch = le64(meta + 24);
+    st->step = base_get_le(meta, 8);
+    st->epoch = base_get_le(meta + 8, 8);
+    st->pos = base_get_le(meta + 16, 8);
+    st->batch = base_get_le(meta + 24, 8);
     memcpy(st->noise_rng, meta + 32, RNG_STATE_SIZE);
     e->step = st->step;
     return 0;
@@ -276,7 +268,7 @@ Plan *run_sample_plan(Run *r)
     if (g->sample < 0) return NULL;
     int c = run_class_noise(g);
     int n = c >= 0 && g->noise[c].classes <= 12 ? g->noise[c].classes * 8 : 64;
-    return plan_eval(g, n, &g->sample, 1);
+    return exec_plan_eval(r->e, n, &g->sample, 1);
 }
 
 int run_open_trained(Run *r, RunOpts *o, bool need_data)

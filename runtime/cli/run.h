@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "core/limits.h"
+
 #include "io/data.h"
 #include "exec/exec.h"
 #include "ir/graph.h"
@@ -17,7 +19,6 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_COMPILE = 3 };
 /* Streams of the run's seed (rng.h numbers them from 1). */
 enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_SHUFFLE = 1u << 20 };
 
-#define RUN_MAX_SETS 64
 
 typedef struct RunOpts {
     const char *file;
@@ -27,9 +28,10 @@ typedef struct RunOpts {
     int64_t steps;          /* stop after this many steps (0: no limit) */
     int64_t seed;           /* -1: the model's */
     double lr;              /* > 0: every optimizer's learning rate */
-    const char *sets[RUN_MAX_SETS]; /* --set: train settings after the file's */
+    const char *sets[GENC_MAX_SETS]; /* --set: train settings after the file's */
     int nsets;
     int threads;            /* 0: every core */
+    const Backend *backend; /* NULL: the optimized CPU kernels */
     bool resume, quiet;
     int64_t checkpoint_every;
     /* sample */

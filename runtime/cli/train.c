@@ -22,13 +22,6 @@
 #include "core/pool.h"
 #include "cli/run.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static uint64_t next_u64(void *rng) { return rng_u64(rng); }
 
 static volatile sig_atomic_t stop_requested;
@@ -55,7 +48,7 @@ typedef struct Progress {
 static void progress(Run *r, Progress *pr, int64_t step, int64_t total, int epoch, bool end)
 {
     if (pr->quiet) return;
-    double t = now();
+    double t = base_seconds();
     if (!end && pr->tty && t - pr->last_print < 0.25) return;
     if (!end && !pr->tty) return;
     pr->last_print = t;
@@ -194,7 +187,7 @@ int train_run(RunOpts *o)
     }
     Plan *sp = run_sample_plan(&r);
     int *perm = xcalloc((size_t)ds.n, sizeof *perm), *labels = xcalloc((size_t)B, sizeof *labels);
-    Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = now(), .step0 = (int64_t)st.step};
+    Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st.step};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
@@ -206,7 +199,7 @@ int train_run(RunOpts *o)
                 o->file, (long long)total, B, (long long)per_epoch, pool_threads(),
                 (double)exec_bytes(e) / 1e6, r.dir);
     }
-    double t_start = now();
+    double t_start = base_seconds();
     while (status == EXIT_OK && (int64_t)st.step < total) {
         /* the epoch's order depends only on the seed and the epoch */
         Rng sh = rng_stream(g->seed, STREAM_SHUFFLE + st.epoch);
@@ -233,7 +226,7 @@ int train_run(RunOpts *o)
                 pr.avg[p] = pr.seen[p] ? 0.98 * pr.avg[p] + 0.02 * e->loss[p] : e->loss[p];
                 pr.seen[p] = true;
             }
-            double t = now();
+            double t = base_seconds();
             fprintf(log, "%llu,%llu", (unsigned long long)st.step, (unsigned long long)st.epoch + 1);
             for (int p = 0; p < g->nphases; p++)
                 if (mask & (1u << p)) fprintf(log, ",%.6g", (double)e->loss[p]);
@@ -285,7 +278,7 @@ int train_run(RunOpts *o)
         }
         if (!o->quiet)
             fprintf(stderr, "genc: done: %llu steps in %.1fs; checkpoint %s, log %s/log.csv\n",
-                    (unsigned long long)st.step, now() - t_start, r.ckpt, r.dir);
+                    (unsigned long long)st.step, base_seconds() - t_start, r.ckpt, r.dir);
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

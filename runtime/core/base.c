@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 static _Noreturn void base_out_of_memory(size_t n)
 {
@@ -72,6 +73,25 @@ char *xstrndup(const char *s, size_t n)
 }
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+double base_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void base_put_le(uint8_t *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) out[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t base_get_le(const uint8_t *in, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)in[i] << (8 * i);
+    return v;
+}
 
 char *xsprintf(const char *fmt, ...)
 {

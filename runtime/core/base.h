@@ -49,6 +49,12 @@ bool base_room(size_t n);
 bool base_ends_with(const char *s, const char *suffix);
 /* " (the disk is full)" and the like for a write's errno, or "" */
 const char *base_errno_hint(int e);
+/* Seconds on the monotonic clock, for timing. */
+double base_seconds(void);
+/* Little-endian integers of 1 to 8 bytes, whatever the machine (the
+ * checkpoint format's). */
+void base_put_le(uint8_t *out, uint64_t v, int bytes);
+uint64_t base_get_le(const uint8_t *in, int bytes);
 /* printf into a fresh heap string */
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,37 +1,48 @@
 /* exec.h: runs plans over the arena; owns every buffer of a run.
  *
- * Exec allocates once, when it is created: the parameter slab (each
- * phase's parameters contiguous, so its optimizer sees one flat slab),
- * batchnorm statistics, the data and noise buffers of one batch and the
- * arena (values, each phase's gradient block in its parameters' layout,
- * and kernel scratch). Running a step allocates nothing. */
+ * Exec allocates once, when it is created, from its backend: the
+ * parameter slab (each phase's parameters contiguous, so its optimizer
+ * sees one flat slab), the layer-state slab (batchnorm's statistics), the
+ * data and noise buffers of one batch and the arena (values, each phase's
+ * gradient block in its parameters' layout, and kernel scratch). Running
+ * a step allocates nothing. The backend computes each instruction
+ * (backend.h); the executor gathers gradients, checks them, calls the
+ * update hook and runs the optimizers. */
 #ifndef GENC_EXEC_H
 #define GENC_EXEC_H
 
-#include "ir/graph.h"
+#include "exec/backend.h"
 #include "exec/optim.h"
-#include "passes/plan.h"
 #include "exec/rng.h"
+#include "ir/graph.h"
+#include "passes/plan.h"
 
-#define EXEC_ERR_LEN 512
+/* Between a phase's gradients and its update: grads [n] in the slab's
+ * layout, which the hook may change (an all-reduce over processes goes
+ * here). 0, or -1 with err, which stops the step. */
+typedef int (*ExecUpdateHook)(void *ctx, int phase, real *grads, int64_t n,
+                              char err[EXEC_ERR_LEN]);
 
 typedef struct Exec {
     Graph *g;
+    const Backend *be;
     int B;
     real *params;
     int64_t *poff;    /* per parameter: offset in the slab */
     int64_t nparams;  /* reals in the parameter slab */
     int64_t *pstart;  /* per phase: first real of its parameters; */
     int64_t *plen;    /* and how many */
-    real *bn;         /* per batchnorm state: mean [C] then variance [C] */
-    int64_t *bnoff;
-    int64_t nbn;
+    real *state;      /* the layer states, one after the other */
+    int64_t *soff;    /* per state: offset in that slab */
+    int64_t nstate;
     real *input[2];   /* images [B, ...] and labels [B] of the batch */
     real **noise;     /* per noise source [B, ...] */
     real *arena; /* intermediate values and kernel scratch */
     int64_t arena_size; /* reals allocated */
     Optim *optim;     /* per phase */
-    Plan *plans[64];  /* training plans by phase mask, made on first use */
+    Plan *plans[1 << GENC_MAX_PHASES]; /* training plans by phase mask, made on first use */
+    ExecUpdateHook hook;
+    void *hook_ctx;
     uint64_t seed;
     uint64_t step;    /* training steps done: keys dropout masks */
     real *loss;       /* per phase: the loss of its last run */
@@ -42,11 +53,11 @@ typedef struct Exec {
 /* Starts timing every instruction (genc bench --profile). */
 void exec_profile(Exec *e);
 
-/* Creates the run state for batch size B: parameters initialised from
- * seed by their init rules, optimizers from the phases' settings. NULL and
- * err on failure (the arena does not fit in memory, bad optimizer
- * settings). */
-Exec *exec_new(Graph *g, int B, uint64_t seed, char err[EXEC_ERR_LEN]);
+/* Creates the run state for batch size B on backend be: parameters
+ * initialised from seed by their init rules, layer state from its fills,
+ * optimizers from the phases' settings. NULL and err on failure (the
+ * arena does not fit in memory, bad optimizer settings). */
+Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_ERR_LEN]);
 void exec_free(Exec *e);
 
 /* Draws noise for `rows` examples from rng, source after source. */
@@ -67,8 +78,10 @@ int exec_gradients(Exec *e, unsigned mask, char err[EXEC_ERR_LEN]);
  * the next run reuses it. */
 const real *exec_phase_grads(const Exec *e, int p);
 
-/* Evaluates a plan made by plan_eval (batchnorm running averages, no
- * dropout). Values are read with exec_value. */
+/* A plan computing the roots in eval mode (batchnorm running averages,
+ * no dropout) at batch B, for this executor's backend. */
+Plan *exec_plan_eval(const Exec *e, int B, const int *roots, int nroots);
+/* Evaluates a plan made by exec_plan_eval. Values are read with exec_value. */
 int exec_eval(Exec *e, Plan *p, char err[EXEC_ERR_LEN]);
 /* The value of node n computed by the last run of plan p. */
 const real *exec_value(Exec *e, const Plan *p, int n);

@@ -152,27 +152,15 @@ void rng_fill_normal(Rng *r, real *x, size_t n, real mean, real std)
     }
 }
 
-static void put_u64(uint8_t *out, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const uint8_t *in)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)in[i] << (8 * i);
-    return v;
-}
-
 void rng_save(const Rng *r, uint8_t out[RNG_STATE_SIZE])
 {
-    put_u64(out, r->seed);
-    put_u64(out + 8, r->stream);
-    put_u64(out + 16, r->counter);
+    base_put_le(out, r->seed, 8);
+    base_put_le(out + 8, r->stream, 8);
+    base_put_le(out + 16, r->counter, 8);
 }
 
 Rng rng_load(const uint8_t in[RNG_STATE_SIZE])
 {
-    return (Rng){.seed = get_u64(in), .stream = get_u64(in + 8),
-                 .counter = get_u64(in + 16)};
+    return (Rng){.seed = base_get_le(in, 8), .stream = base_get_le(in + 8, 8),
+                 .counter = base_get_le(in + 16, 8)};
 }

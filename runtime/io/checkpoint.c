@@ -21,18 +21,6 @@ enum {
     CRC_SIZE = 4,
 };
 
-static void put_le(uint8_t *out, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++) out[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *in, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)in[i] << (8 * i);
-    return v;
-}
-
 /* Every message starts with the checkpoint's path. */
 static int ckpt_fail(char *err, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -69,21 +57,21 @@ static bool out_all(Out *o, uint64_t hash, const CkptSection *s, size_t n)
 {
     uint8_t head[HEADER_SIZE];
     memcpy(head, magic, 8);
-    put_le(head + 8, CKPT_VERSION, 4);
-    put_le(head + 12, hash, 8);
-    put_le(head + 20, n, 4);
+    base_put_le(head + 8, CKPT_VERSION, 4);
+    base_put_le(head + 12, hash, 8);
+    base_put_le(head + 20, n, 4);
     if (!out_put(o, head, sizeof head)) return false;
     for (size_t i = 0; i < n; i++) {
         uint8_t len[8];
         size_t k = strlen(s[i].name);
-        put_le(len, k, 4);
+        base_put_le(len, k, 4);
         if (!out_put(o, len, 4) || !out_put(o, s[i].name, k)) return false;
-        put_le(len, s[i].size, 8);
+        base_put_le(len, s[i].size, 8);
         if (!out_put(o, len, 8) || !out_put(o, s[i].data, s[i].size))
             return false;
     }
     uint8_t crc[CRC_SIZE];
-    put_le(crc, o->crc, 4);
+    base_put_le(crc, o->crc, 4);
     return fwrite(crc, 1, sizeof crc, o->f) == sizeof crc;
 }
 
@@ -274,19 +262,19 @@ static uint8_t *read_file(const char *path, size_t *size, char *err)
 static int walk(const char *path, const uint8_t *bytes, size_t size,
                 Section *table, char *err)
 {
-    uint32_t count = (uint32_t)get_le(bytes + 20, 4);
+    uint32_t count = (uint32_t)base_get_le(bytes + 20, 4);
     size_t off = HEADER_SIZE;
     for (uint32_t i = 0; i < count; i++) {
         if (size - off < 4 ||
-            size - off - 4 < (uint64_t)get_le(bytes + off, 4) + 8)
+            size - off - 4 < (uint64_t)base_get_le(bytes + off, 4) + 8)
             return ckpt_fail(err, path,
                              "truncated (%zu bytes; section %u of %u is cut "
                              "off)",
                              size, i + 1, count);
-        uint32_t k = (uint32_t)get_le(bytes + off, 4);
+        uint32_t k = (uint32_t)base_get_le(bytes + off, 4);
         const uint8_t *name = bytes + off + 4;
         off += 4 + (size_t)k;
-        uint64_t m = get_le(bytes + off, 8);
+        uint64_t m = base_get_le(bytes + off, 8);
         off += 8;
         if (size - off < m)
             return ckpt_fail(err, path,
@@ -314,7 +302,7 @@ static int walk(const char *path, const uint8_t *bytes, size_t size,
 
 /* Every check of the file in memory, in the order of checkpoint.h. */
 static int verify(const char *path, const uint8_t *bytes, size_t size,
-                  uint64_t expected, char *err)
+                  const uint64_t *hashes, int nhashes, char *err)
 {
     /* read_file refused a wrong magic */
     if (size < 12)
@@ -322,7 +310,7 @@ static int verify(const char *path, const uint8_t *bytes, size_t size,
                          "truncated (%zu bytes, a checkpoint has at least "
                          "%d)",
                          size, HEADER_SIZE + CRC_SIZE);
-    uint32_t version = (uint32_t)get_le(bytes + 8, 4);
+    uint32_t version = (uint32_t)base_get_le(bytes + 8, 4);
     if (version != CKPT_VERSION)
         return ckpt_fail(err, path,
                          "written by %s genc, format version %u (this genc "
@@ -335,7 +323,7 @@ static int verify(const char *path, const uint8_t *bytes, size_t size,
                          "%d)",
                          size, HEADER_SIZE + CRC_SIZE);
     if (walk(path, bytes, size, NULL, err) != 0) return -1;
-    uint32_t stored = (uint32_t)get_le(bytes + size - CRC_SIZE, 4);
+    uint32_t stored = (uint32_t)base_get_le(bytes + size - CRC_SIZE, 4);
     uint32_t actual = (uint32_t)crc32_z(crc32_z(0, NULL, 0), bytes,
                                         size - CRC_SIZE);
     if (stored != actual)
@@ -343,23 +331,25 @@ static int verify(const char *path, const uint8_t *bytes, size_t size,
                          "corrupted: checksum mismatch (stored %08x, "
                          "computed %08x)",
                          stored, actual);
-    uint64_t hash = get_le(bytes + 12, 8);
-    if (hash != expected)
+    uint64_t hash = base_get_le(bytes + 12, 8);
+    bool known = false;
+    for (int i = 0; i < nhashes; i++) known |= hash != 0 && hash == hashes[i];
+    if (!known)
         return ckpt_fail(err, path,
                          "was written for a different model (hash %016llx, "
                          "this model is %016llx)",
                          (unsigned long long)hash,
-                         (unsigned long long)expected);
+                         (unsigned long long)hashes[0]);
     return 0;
 }
 
-Ckpt *ckpt_read(const char *path, uint64_t expected_hash,
+Ckpt *ckpt_read(const char *path, const uint64_t *hashes, int nhashes,
                 char err[CKPT_ERR_LEN])
 {
     size_t size = 0;
     uint8_t *bytes = read_file(path, &size, err);
     if (!bytes) return NULL;
-    if (verify(path, bytes, size, expected_hash, err) != 0) {
+    if (verify(path, bytes, size, hashes, nhashes, err) != 0) {
         free(bytes);
         return NULL;
     }
@@ -368,11 +358,19 @@ Ckpt *ckpt_read(const char *path, uint64_t expected_hash,
     c->bytes = bytes;
     /* the walk succeeded, so every section has at least 13 bytes in the
      * file and the count cannot ask for an absurd table */
-    c->nsec = (uint32_t)get_le(bytes + 20, 4);
+    c->nsec = (uint32_t)base_get_le(bytes + 20, 4);
     c->sec = xcalloc(c->nsec, sizeof *c->sec);
     int again = walk(path, bytes, size, c->sec, err);
     GENC_ASSERT(again == 0);
     return c;
+}
+
+bool ckpt_has(const Ckpt *c, const char *name)
+{
+    size_t k = strlen(name);
+    for (size_t i = 0; i < c->nsec; i++)
+        if (c->sec[i].name_len == k && memcmp(c->sec[i].name, name, k) == 0) return true;
+    return false;
 }
 
 int ckpt_get(const Ckpt *c, const char *name, void *dst, size_t size,

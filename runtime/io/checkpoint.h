@@ -61,9 +61,14 @@ typedef struct Ckpt Ckpt;
 
 /* NULL with err set when the file cannot be read, is not a genc
  * checkpoint, has another format version, is truncated or corrupted, or
- * was written for a model whose hash is not expected_hash. */
-Ckpt *ckpt_read(const char *path, uint64_t expected_hash,
+ * was written for a model whose hash is none of hashes[0..nhashes) (the
+ * model's hash first, then any older form of it that is still read; 0 is
+ * never a hash). */
+Ckpt *ckpt_read(const char *path, const uint64_t *hashes, int nhashes,
                 char err[CKPT_ERR_LEN]);
+
+/* Whether the checkpoint has a section of that name. */
+bool ckpt_has(const Ckpt *c, const char *name);
 
 /* Copies section `name`, which must be exactly size bytes, into dst. 0, or
  * -1 with err naming the section when it is missing or of another size. */

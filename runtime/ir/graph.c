@@ -4,13 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const OpInfo op_info[OP_COUNT] = {
-#define GENC_OP_INFO(name, arity, kind, doc) {#name, arity, OPK_##kind, doc},
-    GENC_OPS(GENC_OP_INFO)
-#undef GENC_OP_INFO
-};
-_Static_assert(sizeof op_info / sizeof op_info[0] == OP_COUNT, "one op_info entry per op");
-
 const char *const init_name[INIT_COUNT] = {
     [INIT_DEFAULT] = "default", [INIT_NORMAL] = "normal", [INIT_UNIFORM] = "uniform",
     [INIT_XAVIER_UNIFORM] = "xavier", [INIT_XAVIER_NORMAL] = "xavier_normal",
@@ -40,8 +33,8 @@ void graph_free(Graph *g)
         free(g->params[i].owner);
     }
     free(g->params);
-    for (int i = 0; i < g->nbn; i++) free(g->bn[i].path);
-    free(g->bn);
+    for (int i = 0; i < g->nstates; i++) free(g->states[i].path);
+    free(g->states);
     for (int i = 0; i < g->nnoise; i++) free(g->noise[i].name);
     free(g->noise);
     if (g->data) {
@@ -126,18 +119,34 @@ int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init ini
     g->params[g->nparams] = (Param){xstrdup(path), xstrdup(owner), s, init, fan_in, fan_out, loc};
     int n = graph_add(g, OP_param, 0, NULL, loc, path);
     g->nodes[n].shape = s;
-    g->nodes[n].ia[0] = g->nparams++;
+    g->nodes[n].attr.param = g->nparams++;
     return n;
 }
 
 int graph_const(Graph *g, double v, SrcLoc loc, const char *path)
 {
     int n = graph_add(g, OP_const, 0, NULL, loc, path);
-    g->nodes[n].fa[0] = v;
+    g->nodes[n].attr.value = v;
     return n;
 }
 
-/* Removes dead nodes and nodes no root needs, keeping the order. */
+int graph_state(Graph *g, const char *path, const char *what, Shape shape, int parts,
+                const double *fill)
+{
+    GENC_ASSERT(parts >= 1 && parts <= GRAPH_MAXPARTS && !shape.batch);
+    g->states = xgrow(g->states, sizeof *g->states, (size_t)g->nstates);
+    LayerState *st = &g->states[g->nstates];
+    *st = (LayerState){xstrdup(path), what, shape, parts, {0}};
+    for (int k = 0; k < parts; k++) st->fill[k] = fill[k];
+    return g->nstates++;
+}
+
+int64_t graph_state_count(const Graph *g, int i)
+{
+    return g->states[i].parts * shape_count(g->states[i].shape);
+}
+
+/* Removes the nodes no root needs, keeping the order. */
 void graph_compact(Graph *g)
 {
     bool *live = xcalloc((size_t)g->nnodes + 1, sizeof *live);
@@ -153,7 +162,6 @@ void graph_compact(Graph *g)
     for (int i = 0; i < g->nnodes; i++)
         if (g->nodes[i].op == OP_param) live[i] = true;
     for (int i = g->nnodes - 1; i >= 0; i--) {
-        GENC_ASSERT(!(live[i] && g->nodes[i].dead));
         if (live[i])
             for (int j = 0; j < g->nodes[i].nin; j++) live[g->nodes[i].in[j]] = true;
     }
@@ -230,49 +238,44 @@ const char *shape_str(Shape s, char *buf, size_t n)
     return buf;
 }
 
-/* The attributes of a node that matter for its meaning, by name. */
+/* A node's attributes as `genc graph` shows them: those of its op, in
+ * GENC_ATTRS order, each as its AttrPrint says. */
 static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
 {
+    size_t k = 0;
     buf[0] = 0;
-    switch (n->op) {
-    case OP_input: snprintf(buf, len, "%s", n->ia[0] ? "labels" : "images"); break;
-    case OP_noise: snprintf(buf, len, "%s", g->noise[n->ia[0]].name); break;
-    case OP_param: snprintf(buf, len, "%s", g->params[n->ia[0]].path); break;
-    case OP_const: snprintf(buf, len, "%g", n->fa[0]); break;
-    case OP_powc: snprintf(buf, len, "exponent=%g", n->fa[0]); break;
-    case OP_leaky_relu:
-    case OP_leaky_relu_grad: snprintf(buf, len, "slope=%g", n->fa[0]); break;
-    case OP_elu:
-    case OP_elu_grad: snprintf(buf, len, "alpha=%g", n->fa[0]); break;
-    case OP_expand:
-        snprintf(buf, len, "scale=%g%s", n->fa[0], n->ia[0] ? "/B" : "");
-        break;
-    case OP_matmul:
-        snprintf(buf, len, "%s", n->ia[0] && n->ia[1] ? "ta tb" : n->ia[0] ? "ta" : n->ia[1] ? "tb" : "");
-        break;
-    case OP_conv2d:
-    case OP_conv2d_wgrad:
-        if (n->ia[2] == n->ia[3]) snprintf(buf, len, "stride=%d pad=%d", n->ia[0], n->ia[2]);
-        else snprintf(buf, len, "stride=%d pad=%d,%d", n->ia[0], n->ia[2], n->ia[3]);
-        break;
-    case OP_deconv2d:
-        snprintf(buf, len, "stride=%d pad=%d outpad=%d", n->ia[0], n->ia[2], n->ia[4]);
-        break;
-    case OP_batchnorm:
-        snprintf(buf, len, "state=%s eps=%g momentum=%g", g->bn[n->ia[0]].path, n->fa[0], n->fa[1]);
-        break;
-    case OP_layernorm: snprintf(buf, len, "eps=%g", n->fa[0]); break;
-    case OP_dropout: snprintf(buf, len, "p=%g stream=%d", n->fa[0], n->ia[0]); break;
-    case OP_maxpool:
-    case OP_avgpool:
-    case OP_maxpool_grad:
-    case OP_avgpool_grad: snprintf(buf, len, "kernel=%d stride=%d", n->ia[0], n->ia[1]); break;
-    case OP_upsample:
-    case OP_upsample_grad: snprintf(buf, len, "factor=%d", n->ia[0]); break;
-    case OP_concat: snprintf(buf, len, "axis=%d", n->ia[0]); break;
-    case OP_slice: snprintf(buf, len, "axis=%d from=%d", n->ia[0], n->ia[1]); break;
-    case OP_onehot: snprintf(buf, len, "classes=%d", n->ia[0]); break;
-    default: break;
+    for (int a = 0; a < ATTR_COUNT && k < len; a++) {
+        if (!node_has(n, (AttrId)a)) continue;
+        const AttrInfo *ai = &attr_info[a];
+        double v = attr_get(&n->attr, (AttrId)a, 0);
+        int i = (int)v;
+        const char *sep = k ? " " : "";
+        switch (ai->print) {
+        case PRINT_NAMED: {
+            char one[64];
+            int w = ai->count == 2 ? (int)attr_get(&n->attr, (AttrId)a, 1) : i;
+            if (ai->real) snprintf(one, sizeof one, "%g", v);
+            else if (w != i) snprintf(one, sizeof one, "%d,%d", i, w);
+            else snprintf(one, sizeof one, "%d", i);
+            k += (size_t)snprintf(buf + k, len - k, "%s%s=%s", sep, ai->name, one);
+            break;
+        }
+        case PRINT_BARE: k += (size_t)snprintf(buf + k, len - k, "%s%g", sep, v); break;
+        case PRINT_FLAG:
+            if (i) k += (size_t)snprintf(buf + k, len - k, "%s%s", sep, ai->name);
+            break;
+        case PRINT_PER_B:
+            if (i) k += (size_t)snprintf(buf + k, len - k, "/B");
+            break;
+        case PRINT_DATA:
+            k += (size_t)snprintf(buf + k, len - k, "%s%s", sep, i ? "labels" : "images");
+            break;
+        case PRINT_NOISE: k += (size_t)snprintf(buf + k, len - k, "%s%s", sep, g->noise[i].name); break;
+        case PRINT_PARAM: k += (size_t)snprintf(buf + k, len - k, "%s%s", sep, g->params[i].path); break;
+        case PRINT_STATE:
+            k += (size_t)snprintf(buf + k, len - k, "%sstate=%s", sep, g->states[i].path);
+            break;
+        }
     }
 }
 
@@ -318,8 +321,9 @@ void graph_print(Graph *g, FILE *f)
         print_init(f, p->init);
         fprintf(f, "\n");
     }
-    for (int i = 0; i < g->nbn; i++)
-        fprintf(f, "state %s running mean and variance [%d]\n", g->bn[i].path, g->bn[i].channels);
+    for (int i = 0; i < g->nstates; i++)
+        fprintf(f, "state %s %s %s\n", g->states[i].path, g->states[i].what,
+                shape_str(g->states[i].shape, b, sizeof b));
     for (int i = 0; i < g->nnodes; i++) {
         Node *n = &g->nodes[i];
         fprintf(f, "%%%d = %s", i, op_info[n->op].name);
@@ -390,12 +394,12 @@ int graph_number_trained(const Graph *g, int n, int *num)
     return trained;
 }
 
-/* FNV-1a over the structure only: ops, inputs, shapes, attributes and
- * parameters. Source locations, comments and train settings are left out,
- * so a checkpoint survives edits that do not change what is computed; so
- * are the nodes that only `sample` or `encode` read (what training never
- * computes), so that `--set 'sample G(0.5 * z)'` can draw from a trained
- * checkpoint. */
+/* FNV-1a over the structure only: ops, inputs, shapes, attributes,
+ * parameters and layer state. Source locations, comments and train
+ * settings are left out, so a checkpoint survives edits that do not change
+ * what is computed; so are the nodes that only `sample` or `encode` read
+ * (what training never computes), so that `--set 'sample G(0.5 * z)'` can
+ * draw from a trained checkpoint. */
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -403,7 +407,21 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-uint64_t graph_hash(Graph *g)
+static uint64_t hash_str(uint64_t h, const char *s) { return hash_bytes(h, s, strlen(s) + 1); }
+
+static uint64_t hash_ints(uint64_t h, const int32_t *v, int n)
+{
+    return hash_bytes(h, v, sizeof *v * (size_t)n);
+}
+
+static uint64_t hash_shape(uint64_t h, const Shape *s)
+{
+    int32_t v[2 + GENC_MAX_DIMS] = {s->nd, s->batch};
+    for (int j = 0; j < s->nd; j++) v[2 + j] = s->d[j];
+    return hash_ints(h, v, 2 + s->nd);
+}
+
+uint64_t graph_hash(const Graph *g)
 {
     uint64_t h = 1469598103934665603ULL;
     int nn = g->nforward > 0 ? g->nforward : g->nnodes;
@@ -411,25 +429,46 @@ uint64_t graph_hash(Graph *g)
     int trained = graph_number_trained(g, nn, num);
     for (int i = 0; i < nn; i++) {
         if (num[i] >= trained) continue;
-        Node *n = &g->nodes[i];
-        int32_t v[4 + GRAPH_MAXIN + GRAPH_MAXDIM + 6];
-        int k = 0;
-        v[k++] = n->op;
-        v[k++] = n->nin;
-        for (int j = 0; j < n->nin; j++) v[k++] = num[n->in[j]];
-        v[k++] = n->shape.nd;
-        v[k++] = n->shape.batch;
-        for (int j = 0; j < n->shape.nd; j++) v[k++] = n->shape.d[j];
-        for (int j = 0; j < 6; j++) v[k++] = n->ia[j];
-        h = hash_bytes(h, v, sizeof v[0] * (size_t)k);
-        h = hash_bytes(h, n->fa, sizeof n->fa);
+        const Node *n = &g->nodes[i];
+        h = hash_str(h, op_info[n->op].name);
+        int32_t v[1 + GRAPH_MAXIN] = {n->nin};
+        for (int j = 0; j < n->nin; j++) v[1 + j] = num[n->in[j]];
+        h = hash_ints(h, v, 1 + n->nin);
+        h = hash_shape(h, &n->shape);
+        for (int a = 0; a < ATTR_COUNT; a++) {
+            if (!node_has(n, (AttrId)a)) continue;
+            h = hash_str(h, attr_info[a].name);
+            for (int k = 0; k < attr_info[a].count; k++) {
+                double x = attr_get(&n->attr, (AttrId)a, k);
+                int32_t xi = (int32_t)x;
+                h = attr_info[a].real ? hash_bytes(h, &x, sizeof x) : hash_ints(h, &xi, 1);
+            }
+        }
     }
     free(num);
     for (int i = 0; i < g->nparams; i++) {
-        const Shape *s = &g->params[i].shape;
-        h = hash_bytes(h, g->params[i].path, strlen(g->params[i].path) + 1);
-        h = hash_bytes(h, &s->nd, sizeof s->nd);
-        h = hash_bytes(h, s->d, sizeof s->d[0] * (size_t)s->nd);
+        h = hash_str(h, g->params[i].path);
+        h = hash_shape(h, &g->params[i].shape);
+    }
+    for (int i = 0; i < g->nstates; i++) {
+        int32_t parts = g->states[i].parts;
+        h = hash_str(h, g->states[i].path);
+        h = hash_ints(h, &parts, 1);
+        h = hash_shape(h, &g->states[i].shape);
     }
     return h;
+}
+
+bool attrs_equal(const Node *a, const Node *b)
+{
+    GENC_ASSERT(a->op == b->op);
+    for (int k = 0; k < ATTR_COUNT; k++) {
+        if (!node_has(a, (AttrId)k)) continue;
+        /* bit for bit: a constant -0 is not the constant 0 */
+        for (int j = 0; j < attr_info[k].count; j++) {
+            double x = attr_get(&a->attr, (AttrId)k, j), y = attr_get(&b->attr, (AttrId)k, j);
+            if (memcmp(&x, &y, sizeof x) != 0) return false;
+        }
+    }
+    return true;
 }

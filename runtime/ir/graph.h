@@ -12,15 +12,15 @@
 #include <stdio.h>
 
 #include "core/base.h"
+#include "core/limits.h"
 #include "ir/ops.h"
 
 /* Per-example dimensions. A batched tensor is [B, d...] with B the one
  * symbolic dimension, fixed when the graph is planned; an unbatched one
  * (parameters, the scalar loss) is [d...]. nd == 0 is a scalar. */
-#define GRAPH_MAXDIM 4
 typedef struct Shape {
     int nd;
-    int d[GRAPH_MAXDIM];
+    int d[GENC_MAX_DIMS];
     bool batch;
 } Shape;
 
@@ -30,11 +30,9 @@ typedef struct Node {
     int nin;
     int in[GRAPH_MAXIN];
     Shape shape;
-    int ia[6];      /* integer attributes, see ops.h */
-    double fa[2];   /* real attributes, see ops.h */
+    Attrs attr;       /* the fields op_info[op].attrs lists (ops.h) */
     SrcLoc loc;
     const char *path; /* owner, e.g. "G.deconv2"; "" at the top level */
-    bool dead;        /* removed by a rewrite; gone after graph_compact */
 } Node;
 
 typedef enum {
@@ -64,11 +62,19 @@ typedef struct Param {
     SrcLoc loc;
 } Param;
 
-/* Running statistics of a batchnorm layer (not trained; checkpointed). */
-typedef struct BnState {
-    char *path;
-    int channels;
-} BnState;
+/* Layer state: tensors a layer keeps that the optimizer does not train
+ * (batchnorm's running statistics), in a slab of their own, checkpointed
+ * with the parameters and read according to train or eval mode by the
+ * kernels of the op that owns them. A state is `parts` tensors of `shape`
+ * back to back, part k starting filled with fill[k]. */
+#define GRAPH_MAXPARTS 4
+typedef struct LayerState {
+    char *path;       /* the layer: "G.batchnorm1" */
+    const char *what; /* for `genc graph`: "running mean and variance" */
+    Shape shape;      /* of each part, unbatched */
+    int parts;
+    double fill[GRAPH_MAXPARTS];
+} LayerState;
 
 typedef enum { NOISE_NORMAL, NOISE_UNIFORM, NOISE_CATEGORICAL } NoiseKind;
 typedef struct Noise {
@@ -122,8 +128,8 @@ typedef struct Graph {
     int nforward;  /* the nodes before autodiff's (0 until it runs) */
     Param *params;
     int nparams;
-    BnState *bn;
-    int nbn;
+    LayerState *states;
+    int nstates;
     Noise *noise;
     int nnoise;
     DataSrc *data; /* NULL: the model reads no data */
@@ -151,10 +157,16 @@ int graph_add(Graph *g, Op op, int nin, const int *in, SrcLoc loc, const char *p
 int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init init,
                 int fan_in, int fan_out, SrcLoc loc);
 int graph_const(Graph *g, double v, SrcLoc loc, const char *path);
+/* Declares a layer state and returns its index. */
+int graph_state(Graph *g, const char *path, const char *what, Shape shape, int parts,
+                const double *fill);
+/* Reals of state i, all parts. */
+int64_t graph_state_count(const Graph *g, int i);
 /* A copy of s that lives as long as the graph (equal strings shared). */
 const char *graph_intern(Graph *g, const char *s);
 
-/* Removes dead nodes, renumbering inputs and phase/sample references. */
+/* Removes the nodes no root needs (phase losses and gradients, sample,
+ * judge, encode), renumbering inputs and the roots. */
 void graph_compact(Graph *g);
 
 /* Element counts: per example, and total for a batch of b. */
@@ -182,8 +194,21 @@ int graph_number_trained(const Graph *g, int n, int *num);
 /* A stable 64-bit hash of the model (checkpoints are tied to it): the
  * forward graph and the parameters, not autodiff's nodes, so that a genc
  * that computes the same gradients differently still reads the
- * checkpoints of an earlier one. */
-uint64_t graph_hash(Graph *g);
+ * checkpoints of an earlier one. Ops are hashed by name with the
+ * attributes their row of ops.h lists, so the order of the op table
+ * changes nothing. */
+uint64_t graph_hash(const Graph *g);
+/* The hash genc 0.1.0 wrote into its checkpoints (it hashed ops by their
+ * enum number and every attribute slot), which a checkpoint of this model
+ * made by that genc holds; 0 when the model uses an op 0.1.0 did not
+ * have (legacy.c). */
+uint64_t graph_hash_legacy(const Graph *g);
+
+/* Whether node n's attribute a means something for its op. */
+static inline bool node_has(const Node *n, AttrId a) { return op_info[n->op].attrs & (1u << a); }
+/* Whether two nodes have equal values for every attribute of their op
+ * (which must be the same). */
+bool attrs_equal(const Node *a, const Node *b);
 
 extern const char *const init_name[INIT_COUNT];
 

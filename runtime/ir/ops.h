@@ -1,107 +1,236 @@
-/* ops.h: every operation of the graph IR, defined once.
+/* ops.h: every operation of the graph IR, and every attribute an operation
+ * can carry, each defined once.
  *
- * X(name, arity, kind, doc): arity is the number of inputs (-1: any number);
- * kind says how the op's shape and kernels behave:
- *   LEAF  no inputs (data, noise, parameters, constants)
- *   UNARY elementwise on one input, output shape = input shape
- *   BIN   elementwise on two inputs with broadcasting
- *   GRAD  a fused gradient op added by autodiff
- *   OTHER anything else
- * Attributes live in Node.ia[] / Node.fa[]; the doc column names them.
- * Gradient rules are in autodiff.c, kernels in kernels/, shape rules in
- * graph.c; all switch over this table, so a new op fails to compile until
- * each place knows it (-Wswitch). */
+ * The op table is one X-macro in sections, one per kind of op:
+ *   GENC_LEAF_OPS    no inputs: data, noise, parameters, constants
+ *   GENC_UNARY_OPS   elementwise on one input, output shape = input shape;
+ *                    one kernel runs them all (k_unary, kernels.h)
+ *   GENC_BINARY_OPS  elementwise on two inputs with numpy broadcasting
+ *                    (k_binary)
+ *   GENC_OTHER_OPS   everything else a model computes
+ *   GENC_GRAD_OPS    fused gradients, added by autodiff (inputs: dy first,
+ *                    then what the rule needs)
+ * A row is X(name, arity, attrs, entry, lang, doc):
+ *   arity  the number of inputs (-1: any number)
+ *   attrs  the op's attributes, A(stride) | A(pad): which fields of Attrs
+ *          (graph.h) mean something for it; they are printed by
+ *          `genc graph`, hashed for checkpoints and compared by CSE, in
+ *          GENC_ATTRS order, and only they
+ *   entry  how a backend runs it: the backends' dispatch has one function
+ *          per entry (exec/cpu.c, run_<entry>); ops that share one share
+ *          code (every unary op is run_unary)
+ *   lang   NONE, or FN(name, options, fold, shape) when a .g file calls
+ *          the op as a function: its options ("slope=0.01": the attribute
+ *          of that name, with its default), a C function of a double that
+ *          folds a call on a number (NULL: none), and its shape rule
+ *          (OpShape below). Sema makes its builtins from these.
+ *   doc    what it computes
+ * From the table come the Op enum, op_info[], the unary and binary kernel
+ * enums, the backends' dispatch tables and the language's op builtins.
+ * Gradient rules (autodiff.c) switch over Op with no default, and the
+ * build has -Werror=switch: a new op does not compile until it has one.
+ * Checkpoints hash ops by name (graph_hash), so the order of the rows is
+ * free. */
 #ifndef GENC_OPS_H
 #define GENC_OPS_H
 
-#define GENC_OPS(X)                                                                   \
-    /* leaves */                                                                      \
-    X(input, 0, LEAF, "ia0: data slot (0 images, 1 labels)")                          \
-    X(noise, 0, LEAF, "ia0: noise source index")                                      \
-    X(param, 0, LEAF, "ia0: parameter index")                                         \
-    X(const, 0, LEAF, "fa0: the value (an unbatched scalar)")                         \
-    /* elementwise, one input */                                                      \
-    X(neg, 1, UNARY, "-x")                                                            \
-    X(exp, 1, UNARY, "e^x")                                                           \
-    X(log, 1, UNARY, "natural log")                                                   \
-    X(sqrt, 1, UNARY, "square root")                                                  \
-    X(abs, 1, UNARY, "|x|")                                                           \
-    X(sign, 1, UNARY, "-1, 0 or 1")                                                   \
-    X(powc, 1, UNARY, "x^fa0 for a constant exponent fa0")                            \
-    X(relu, 1, UNARY, "max(x, 0)")                                                    \
-    X(leaky_relu, 1, UNARY, "x or fa0*x below 0")                                     \
-    X(elu, 1, UNARY, "x or fa0*(e^x - 1) below 0")                                    \
-    X(tanh, 1, UNARY, "hyperbolic tangent")                                           \
-    X(sigmoid, 1, UNARY, "1 / (1 + e^-x)")                                            \
-    X(softplus, 1, UNARY, "log(1 + e^x)")                                             \
-    X(gelu, 1, UNARY, "x * Phi(x), exact")                                            \
-    X(log_sigmoid, 1, UNARY, "log(sigmoid(x)), stable")                               \
-    /* elementwise, two inputs, numpy broadcasting */                                 \
-    X(add, 2, BIN, "a + b")                                                           \
-    X(sub, 2, BIN, "a - b")                                                           \
-    X(mul, 2, BIN, "a * b")                                                           \
-    X(div, 2, BIN, "a / b")                                                           \
-    X(bce, 2, BIN, "-(t log p + (1-t) log(1-p)), logs clamped at -100")               \
-    X(bce_logits, 2, BIN, "bce(sigmoid(a), t), stable")                               \
-    X(kl_normal, 2, BIN, "KL(N(mu, e^logvar) || N(0, 1)) per element")                \
-    /* reductions and their adjoints */                                               \
-    X(sum, 1, OTHER, "sum over each example's elements (all if unbatched)")           \
-    X(mean, 1, OTHER, "mean over each example's elements")                            \
-    X(batch_mean, 1, OTHER, "E[x]: mean over the batch of one value per example")     \
-    X(sum_to, 1, OTHER, "sum broadcast dims away, to this node's shape")              \
-    X(expand, 1, OTHER, "broadcast to this node's shape, times fa0 (/B if ia0)")      \
-    /* layers */                                                                      \
-    X(matmul, 2, OTHER, "op(a) op(b); ia0: transpose a, ia1: transpose b")            \
-    X(conv2d, 2, OTHER, "x[B,C,H,W] w[K,C,R,S]; ia0,1 stride; ia2,3 pad")             \
-    X(deconv2d, 2, OTHER, "x[B,C,H,W] w[C,K,R,S]; stride, pad, ia4,5 out pad")        \
-    X(batchnorm, 1, OTHER, "normalise per channel; ia0 state index; fa0 eps, fa1 mom") \
-    X(layernorm, 1, OTHER, "normalise each example; fa0 eps")                         \
-    X(dropout, 1, OTHER, "inverted dropout, fa0 = p, ia0 = mask stream")              \
-    X(maxpool, 1, OTHER, "ia0 kernel, ia1 stride")                                    \
-    X(avgpool, 1, OTHER, "ia0 kernel, ia1 stride")                                    \
-    X(upsample, 1, OTHER, "nearest neighbour, ia0 factor")                            \
-    X(reshape, 1, OTHER, "same elements, this node's shape")                          \
-    X(concat, -1, OTHER, "join along per-example axis ia0")                           \
-    X(slice, 1, OTHER, "per-example axis ia0, from ia1, this node's shape")           \
-    X(embedding, 2, OTHER, "ids[B] table[V,D] -> [B,D]")                              \
-    X(onehot, 1, OTHER, "ids[B] -> [B,ia0]")                                          \
-    X(softmax, 1, OTHER, "over the last axis")                                        \
-    X(log_softmax, 1, OTHER, "over the last axis, stable")                            \
-    /* fused gradients (inputs: dy first, then what the rule needs) */                \
-    X(relu_grad, 2, GRAD, "dy, y (y > 0 iff x > 0)")                                  \
-    X(leaky_relu_grad, 2, GRAD, "dy, y (slope >= 0); fa0 slope")                      \
-    X(elu_grad, 2, GRAD, "dy, x; fa0 alpha")                                          \
-    X(tanh_grad, 2, GRAD, "dy, y")                                                    \
-    X(sigmoid_grad, 2, GRAD, "dy, y")                                                 \
-    X(gelu_grad, 2, GRAD, "dy, x")                                                    \
-    X(bce_grad, 3, GRAD, "dy, p, t: d/dp")                                            \
-    X(bce_logits_grad, 3, GRAD, "dy, a, t: d/da")                                     \
-    X(conv2d_wgrad, 2, GRAD, "x, dy -> dw of this node's shape; conv attrs")          \
-    X(batchnorm_grad, 2, GRAD, "dy, the batchnorm node")                              \
-    X(layernorm_grad, 2, GRAD, "dy, the layernorm node")                              \
-    X(maxpool_grad, 3, GRAD, "dy, x, y")                                              \
-    X(avgpool_grad, 1, GRAD, "dy; shape of x")                                        \
-    X(upsample_grad, 1, GRAD, "dy; sums each factor x factor block")                  \
-    X(embedding_grad, 2, GRAD, "dy, ids -> dtable")                                   \
-    X(softmax_grad, 2, GRAD, "dy, y")                                                 \
-    X(log_softmax_grad, 2, GRAD, "dy, y")
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GENC_LEAF_OPS(X)                                                                   \
+    X(input, 0, A(data), leaf, NONE, "the batch's images or labels")                       \
+    X(noise, 0, A(noise), leaf, NONE, "a noise source, drawn each step")                   \
+    X(param, 0, A(param), leaf, NONE, "a parameter")                                       \
+    X(const, 0, A(value), constant, NONE, "an unbatched scalar")
+
+#define GENC_UNARY_OPS(X)                                                                  \
+    X(neg, 1, 0, unary, NONE, "-x")                                                        \
+    X(exp, 1, 0, unary, FN("exp", "", exp, SAME), "e^x")                                   \
+    X(log, 1, 0, unary, FN("log", "", log, SAME), "natural log")                           \
+    X(sqrt, 1, 0, unary, FN("sqrt", "", sqrt, SAME), "square root")                        \
+    X(abs, 1, 0, unary, FN("abs", "", fabs, SAME), "|x|")                                  \
+    X(sign, 1, 0, unary, NONE, "-1, 0 or 1")                                               \
+    X(powc, 1, A(exponent), unary, NONE, "x^exponent; 2 and 0.5 are fast paths")           \
+    X(relu, 1, 0, unary, FN("relu", "", NULL, SAME), "max(x, 0)")                          \
+    X(leaky_relu, 1, A(slope), unary, FN("leaky_relu", "slope=0.01", NULL, SAME),          \
+      "x, or slope*x below 0")                                                             \
+    X(elu, 1, A(alpha), unary, FN("elu", "alpha=1", NULL, SAME), "x, or alpha*(e^x - 1) below 0") \
+    X(tanh, 1, 0, unary, FN("tanh", "", NULL, SAME), "hyperbolic tangent")                 \
+    X(sigmoid, 1, 0, unary, FN("sigmoid", "", NULL, SAME), "1 / (1 + e^-x), stable")       \
+    X(softplus, 1, 0, unary, FN("softplus", "", NULL, SAME), "log(1 + e^x), stable")       \
+    X(gelu, 1, 0, unary, FN("gelu", "", NULL, SAME), "x * Phi(x), exact")                  \
+    X(log_sigmoid, 1, 0, unary, FN("log_sigmoid", "", NULL, SAME), "log(sigmoid(x)), stable")
+
+#define GENC_BINARY_OPS(X)                                                                 \
+    X(add, 2, 0, binary, NONE, "a + b")                                                    \
+    X(sub, 2, 0, binary, NONE, "a - b")                                                    \
+    X(mul, 2, 0, binary, NONE, "a * b")                                                    \
+    X(div, 2, 0, binary, NONE, "a / b")
+
+#define GENC_OTHER_OPS(X)                                                                  \
+    /* losses: elementwise on two inputs of one shape */                                   \
+    X(bce, 2, 0, bce, NONE, "-(t log p + (1-t) log(1-p)), logs clamped at -100")           \
+    X(bce_logits, 2, 0, bce_logits, NONE, "bce(sigmoid(a), t), stable")                    \
+    X(kl_normal, 2, 0, kl_normal, NONE, "KL(N(mu, e^logvar) || N(0, 1)) per element")      \
+    /* reductions and their adjoints */                                                    \
+    X(sum, 1, 0, sum, FN("sum", "", NULL, PER_EXAMPLE),                                    \
+      "sum over each example's elements (all if unbatched)")                               \
+    X(mean, 1, 0, mean, FN("mean", "", NULL, PER_EXAMPLE), "mean over each example's elements") \
+    X(batch_mean, 1, 0, batch_mean, NONE, "E[x]: mean over the batch of one value per example") \
+    X(sum_to, 1, 0, sum_to, NONE, "sum broadcast dims away, to this node's shape")         \
+    X(expand, 1, A(scale) | A(per_batch), expand, NONE,                                    \
+      "broadcast to this node's shape, times scale (divided by B if per_batch)")           \
+    /* layers */                                                                           \
+    X(matmul, 2, A(ta) | A(tb), matmul, NONE, "op(a) op(b), op transposing when ta, tb")   \
+    X(conv2d, 2, A(stride) | A(pad), conv2d, NONE, "x[B,C,H,W] * w[K,C,R,S]")              \
+    X(deconv2d, 2, A(stride) | A(pad) | A(outpad), deconv2d, NONE,                         \
+      "x[B,C,H,W] transposed-convolved with w[C,K,R,S]")                                   \
+    X(batchnorm, 1, A(state) | A(eps) | A(momentum), batchnorm, NONE,                      \
+      "normalise per channel; the running statistics are layer state")                     \
+    X(layernorm, 1, A(eps), layernorm, NONE, "normalise each example")                     \
+    X(dropout, 1, A(p) | A(stream), dropout, NONE, "inverted dropout; the mask's stream")  \
+    X(maxpool, 1, A(kernel) | A(stride), maxpool, NONE, "max over kernel x kernel windows") \
+    X(avgpool, 1, A(kernel) | A(stride), avgpool, NONE, "mean over kernel x kernel windows") \
+    X(upsample, 1, A(factor), upsample, NONE, "nearest neighbour, by factor")              \
+    X(reshape, 1, 0, reshape, NONE, "same elements, this node's shape")                    \
+    X(concat, -1, A(axis), concat, NONE, "join along a per-example axis")                  \
+    X(slice, 1, A(axis) | A(from), slice, NONE, "part of a per-example axis, from `from`") \
+    X(embedding, 2, 0, embedding, NONE, "ids[B] table[V,D] -> [B,D]")                      \
+    X(onehot, 1, A(classes), onehot, FN("onehot", "classes", NULL, ONEHOT), "ids[B] -> [B,classes]") \
+    X(softmax, 1, 0, softmax, FN("softmax", "", NULL, VECTOR), "over the last axis")       \
+    X(log_softmax, 1, 0, log_softmax, FN("log_softmax", "", NULL, VECTOR),                 \
+      "over the last axis, stable")
+
+#define GENC_GRAD_OPS(X)                                                                   \
+    X(relu_grad, 2, 0, relu_grad, NONE, "dy, y (y > 0 iff x > 0)")                         \
+    X(leaky_relu_grad, 2, A(slope), leaky_relu_grad, NONE, "dy, y (slope >= 0)")           \
+    X(elu_grad, 2, A(alpha), elu_grad, NONE, "dy, x")                                      \
+    X(tanh_grad, 2, 0, tanh_grad, NONE, "dy, y")                                           \
+    X(sigmoid_grad, 2, 0, sigmoid_grad, NONE, "dy, y")                                     \
+    X(gelu_grad, 2, 0, gelu_grad, NONE, "dy, x")                                           \
+    X(bce_grad, 3, 0, bce_grad, NONE, "dy, p, t: d/dp")                                    \
+    X(bce_logits_grad, 3, 0, bce_logits_grad, NONE, "dy, a, t: d/da")                      \
+    X(conv2d_wgrad, 2, A(stride) | A(pad), conv2d_wgrad, NONE,                             \
+      "x, dy -> dw of this node's shape")                                                  \
+    X(batchnorm_grad, 2, 0, batchnorm_grad, NONE, "dy, the batchnorm node")                \
+    X(layernorm_grad, 2, 0, layernorm_grad, NONE, "dy, the layernorm node")                \
+    X(maxpool_grad, 3, A(kernel) | A(stride), maxpool_grad, NONE, "dy, x, y")              \
+    X(avgpool_grad, 1, A(kernel) | A(stride), avgpool_grad, NONE, "dy; this node has x's shape") \
+    X(upsample_grad, 1, A(factor), upsample_grad, NONE, "dy; sums each factor x factor block") \
+    X(embedding_grad, 2, 0, embedding_grad, NONE, "dy, ids -> dtable")                     \
+    X(softmax_grad, 2, 0, softmax_grad, NONE, "dy, y")                                     \
+    X(log_softmax_grad, 2, 0, log_softmax_grad, NONE, "dy, y")
+
+#define GENC_OPS(X) GENC_LEAF_OPS(X) GENC_UNARY_OPS(X) GENC_BINARY_OPS(X) GENC_OTHER_OPS(X) \
+    GENC_GRAD_OPS(X)
+
+/* The attributes: X(type, name, dims, print, lo, hi, doc). dims is empty
+ * for one value or [2] for a (height, width) pair. print says how
+ * `genc graph` shows it (AttrPrint). lo and hi bound a real attribute
+ * given in a .g file (an op's option); whole-number options must be
+ * positive. */
+#define GENC_ATTRS(X)                                                                      \
+    X(int, data, , PRINT_DATA, 0, 0, "input: 0 the images, 1 the labels")                  \
+    X(int, noise, , PRINT_NOISE, 0, 0, "noise: the source (Graph.noise)")                  \
+    X(int, param, , PRINT_PARAM, 0, 0, "param: the parameter (Graph.params)")              \
+    X(double, value, , PRINT_BARE, 0, 0, "const: the value")                               \
+    X(double, exponent, , PRINT_NAMED, 0, 0, "powc: x^exponent")                           \
+    X(double, slope, , PRINT_NAMED, 0, 1e6, "leaky_relu: the slope below 0")               \
+    X(double, alpha, , PRINT_NAMED, 0, 1e6, "elu: the scale below 0")                      \
+    X(double, scale, , PRINT_NAMED, 0, 0, "expand: a factor")                              \
+    X(int, per_batch, , PRINT_PER_B, 0, 0, "expand: the factor is divided by B")           \
+    X(int, ta, , PRINT_FLAG, 0, 0, "matmul: the first operand transposed")                 \
+    X(int, tb, , PRINT_FLAG, 0, 0, "matmul: the second operand transposed")                \
+    X(int, kernel, , PRINT_NAMED, 0, 0, "pooling: the window's size")                      \
+    X(int, stride, [2], PRINT_NAMED, 0, 0, "convolutions, pooling: step (height, width)")  \
+    X(int, pad, [2], PRINT_NAMED, 0, 0, "convolutions: zero padding on each side")         \
+    X(int, outpad, [2], PRINT_NAMED, 0, 0, "deconv2d: extra rows and columns at the end")  \
+    X(int, state, , PRINT_STATE, 0, 0, "batchnorm: its layer state (Graph.states)")        \
+    X(double, eps, , PRINT_NAMED, 0, 0, "normalisation: added to the variance")            \
+    X(double, momentum, , PRINT_NAMED, 0, 0, "batchnorm: of the running statistics")       \
+    X(double, p, , PRINT_NAMED, 0, 0, "dropout: the probability of dropping")              \
+    X(int, stream, , PRINT_NAMED, 0, 0, "dropout: the mask's stream of random numbers")    \
+    X(int, factor, , PRINT_NAMED, 0, 0, "upsample: the factor")                            \
+    X(int, axis, , PRINT_NAMED, 0, 0, "concat, slice: the per-example axis")               \
+    X(int, from, , PRINT_NAMED, 0, 0, "slice: the first index taken")                      \
+    X(int, classes, , PRINT_NAMED, 0, 0, "onehot: the number of classes")
 
 typedef enum {
-#define GENC_OP_ENUM(name, arity, kind, doc) OP_##name,
+#define GENC_OP_ENUM(name, arity, attrs, entry, lang, doc) OP_##name,
     GENC_OPS(GENC_OP_ENUM)
 #undef GENC_OP_ENUM
     OP_COUNT
 } Op;
 
-typedef enum { OPK_LEAF, OPK_UNARY, OPK_BIN, OPK_GRAD, OPK_OTHER } OpKind;
+typedef enum {
+#define GENC_ATTR_ENUM(type, name, dims, print, lo, hi, doc) ATTR_##name,
+    GENC_ATTRS(GENC_ATTR_ENUM)
+#undef GENC_ATTR_ENUM
+    ATTR_COUNT
+} AttrId;
+_Static_assert(ATTR_COUNT <= 32, "an op's attributes are a 32-bit mask");
+
+/* An op's attributes as a mask, for the table's attrs column. */
+#define A(name) (1u << ATTR_##name)
+
+/* The named attributes of a node: an op reads the fields its row lists
+ * and leaves the others zero. */
+typedef struct Attrs {
+#define GENC_ATTR_FIELD(type, name, dims, print, lo, hi, doc) type name dims;
+    GENC_ATTRS(GENC_ATTR_FIELD)
+#undef GENC_ATTR_FIELD
+} Attrs;
+
+typedef enum { OPK_LEAF, OPK_UNARY, OPK_BINARY, OPK_OTHER, OPK_GRAD } OpKind;
+
+/* How a .g file's call of an op gets its shape (grammar/sema_shapes.c). */
+typedef enum {
+    SHAPE_NONE,        /* not a function of the language */
+    SHAPE_SAME,        /* the input's */
+    SHAPE_VECTOR,      /* the input's, which must have a per-example axis */
+    SHAPE_PER_EXAMPLE, /* one value per example: [] */
+    SHAPE_ONEHOT,      /* one class index per example -> [classes] */
+} OpShape;
 
 typedef struct OpInfo {
     const char *name;
     int arity;
     OpKind kind;
+    unsigned attrs;       /* A(...) mask */
     const char *doc;
+    /* in the language (NULL lang: not a function of .g files) */
+    const char *lang, *options;
+    double (*fold)(double); /* a call on a number, computed by sema */
+    OpShape shape;
 } OpInfo;
 
 extern const OpInfo op_info[OP_COUNT];
+
+/* How `genc graph` prints an attribute. */
+typedef enum {
+    PRINT_NAMED, /* name=value, or name=h,w for a pair that differs */
+    PRINT_BARE,  /* the value alone */
+    PRINT_FLAG,  /* the name when non-zero, else nothing */
+    PRINT_PER_B, /* "/B" right after the attribute before it, when non-zero */
+    PRINT_DATA,  /* images or labels */
+    PRINT_NOISE, /* the noise source's name */
+    PRINT_PARAM, /* the parameter's path */
+    PRINT_STATE, /* state=the layer state's path */
+} AttrPrint;
+
+typedef struct AttrInfo {
+    const char *name;
+    bool real;        /* double, else int */
+    int count;        /* 1, or 2 for a pair */
+    size_t offset;    /* in Attrs */
+    AttrPrint print;
+    double lo, hi;    /* a real option's bounds in a .g file */
+} AttrInfo;
+
+extern const AttrInfo attr_info[ATTR_COUNT];
+
+/* Component k of attribute a of x, as a double (ints are exact). */
+double attr_get(const Attrs *x, AttrId a, int k);
+void attr_set(Attrs *x, AttrId a, int k, double v);
 
 #endif

@@ -13,7 +13,11 @@
 
 #include <string.h>
 
-const char *const k_binary_names[K_BINARY_COUNT] = {"add", "sub", "mul", "div"};
+const char *const k_binary_names[K_BINARY_COUNT] = {
+#define K_BINARY_NAME(name, arity, attrs, entry, lang, doc) #name,
+    GENC_BINARY_OPS(K_BINARY_NAME)
+#undef K_BINARY_NAME
+};
 
 /* Pad a shape of rank r <= K_MAXRANK with leading 1s to K_MAXRANK. */
 static void pad_shape(int *out, const int *shape, int rank)
@@ -124,11 +128,11 @@ static void bin_inner(KBinaryOp op, real *c, const real *a, const real *b, long 
                       long sa, long sb)
 {
     switch (op) {
-    case K_ADD: BIN_INNER(x + y); break;
-    case K_SUB: BIN_INNER(x - y); break;
-    case K_MUL: BIN_INNER(x * y); break;
-    case K_DIV: BIN_INNER(x / y); break;
-    default: GENC_ASSERT(!"bad binary op");
+    case K_add: BIN_INNER(x + y); break;
+    case K_sub: BIN_INNER(x - y); break;
+    case K_mul: BIN_INNER(x * y); break;
+    case K_div: BIN_INNER(x / y); break;
+    case K_BINARY_COUNT: GENC_ASSERT(!"not a binary op");
     }
 }
 
@@ -189,7 +193,7 @@ void k_binary(KBinaryOp op, real *c, const real *a, const int *ashape, int arank
 void k_expand(real *y, const int *yshape, int yrank,
               const real *x, const int *xshape, int xrank, real scale)
 {
-    binary_to(K_MUL, y, yshape, yrank, x, xshape, xrank, &scale, NULL, 0);
+    binary_to(K_mul, y, yshape, yrank, x, xshape, xrank, &scale, NULL, 0);
 }
 
 /* ---- sum_to ------------------------------------------------------------ */

@@ -72,9 +72,9 @@ double k_sum_d(const real *x, long n)
 /* ---- unary ops ------------------------------------------------------ */
 
 const char *const k_unary_names[K_UNARY_COUNT] = {
-#define K_X(e, s) s,
-    K_UNARY_OPS(K_X)
-#undef K_X
+#define K_UNARY_NAME(name, arity, attrs, entry, lang, doc) #name,
+    GENC_UNARY_OPS(K_UNARY_NAME)
+#undef K_UNARY_NAME
 };
 
 /* sigmoid without overflow: with e = exp(-|x|) <= 1, 1/(1+e) for x >= 0
@@ -106,15 +106,15 @@ static void unary_range(void *vj, long lo, long hi)
     long n = hi - lo;
     real a = j->a;
     switch (j->op) {
-    case K_NEG: for (long i = 0; i < n; i++) y[i] = -x[i]; break;
-    case K_EXP: for (long i = 0; i < n; i++) y[i] = exp(x[i]); break;
-    case K_LOG: for (long i = 0; i < n; i++) y[i] = log(x[i]); break;
-    case K_SQRT: for (long i = 0; i < n; i++) y[i] = sqrt(x[i]); break;
-    case K_ABS: for (long i = 0; i < n; i++) y[i] = fabs(x[i]); break;
-    case K_SIGN:
+    case K_neg: for (long i = 0; i < n; i++) y[i] = -x[i]; break;
+    case K_exp: for (long i = 0; i < n; i++) y[i] = exp(x[i]); break;
+    case K_log: for (long i = 0; i < n; i++) y[i] = log(x[i]); break;
+    case K_sqrt: for (long i = 0; i < n; i++) y[i] = sqrt(x[i]); break;
+    case K_abs: for (long i = 0; i < n; i++) y[i] = fabs(x[i]); break;
+    case K_sign:
         for (long i = 0; i < n; i++) y[i] = (real)((x[i] > 0) - (x[i] < 0));
         break;
-    case K_POWC:
+    case K_powc:
         if (a == 2)
             for (long i = 0; i < n; i++) y[i] = x[i] * x[i];
         else if (a == (real)0.5)
@@ -124,21 +124,21 @@ static void unary_range(void *vj, long lo, long hi)
         else
             for (long i = 0; i < n; i++) y[i] = pow(x[i], a);
         break;
-    case K_RELU: for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
-    case K_LEAKY_RELU:
+    case K_relu: for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
+    case K_leaky_relu:
         for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
         break;
-    case K_ELU:
+    case K_elu:
         for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : a * expm1(x[i]);
         break;
-    case K_TANH: for (long i = 0; i < n; i++) y[i] = tanh(x[i]); break;
-    case K_SIGMOID: for (long i = 0; i < n; i++) y[i] = k_sigmoid1(x[i]); break;
-    case K_SOFTPLUS:
+    case K_tanh: for (long i = 0; i < n; i++) y[i] = tanh(x[i]); break;
+    case K_sigmoid: for (long i = 0; i < n; i++) y[i] = k_sigmoid1(x[i]); break;
+    case K_softplus:
         for (long i = 0; i < n; i++)
             y[i] = fmax(x[i], (real)0) + log1p(exp(-fabs(x[i])));
         break;
-    case K_GELU: for (long i = 0; i < n; i++) y[i] = k_gelu1(x[i]); break;
-    case K_LOG_SIGMOID:
+    case K_gelu: for (long i = 0; i < n; i++) y[i] = k_gelu1(x[i]); break;
+    case K_log_sigmoid:
         for (long i = 0; i < n; i++)
             y[i] = fmin(x[i], (real)0) - log1p(exp(-fabs(x[i])));
         break;
@@ -149,8 +149,8 @@ static void unary_range(void *vj, long lo, long hi)
 void k_unary(KUnaryOp op, real *y, const real *x, int n, real param)
 {
     GENC_ASSERT(op >= 0 && op < K_UNARY_COUNT);
-    bool cheap = op == K_NEG || op == K_ABS || op == K_SIGN || op == K_RELU ||
-                 op == K_LEAKY_RELU || (op == K_POWC && param == 2);
+    bool cheap = op == K_neg || op == K_abs || op == K_sign || op == K_relu ||
+                 op == K_leaky_relu || (op == K_powc && param == 2);
     UnaryJob j = {op, y, x, param};
     k_par_range(n, cheap ? 0.5 : 8, unary_range, &j);
 }
@@ -172,20 +172,20 @@ static void grad_range(void *vj, long lo, long hi)
     long n = hi - lo;
     real a = j->a;
     switch (j->op) {
-    case K_RELU: for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : 0; break;
-    case K_LEAKY_RELU:
+    case K_relu: for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : 0; break;
+    case K_leaky_relu:
         for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : a * dy[i];
         break;
-    case K_ELU:
+    case K_elu:
         for (long i = 0; i < n; i++) dx[i] = v[i] > 0 ? dy[i] : dy[i] * a * exp(v[i]);
         break;
-    case K_TANH:
+    case K_tanh:
         for (long i = 0; i < n; i++) dx[i] = dy[i] * ((real)1 - v[i] * v[i]);
         break;
-    case K_SIGMOID:
+    case K_sigmoid:
         for (long i = 0; i < n; i++) dx[i] = dy[i] * v[i] * ((real)1 - v[i]);
         break;
-    case K_GELU:
+    case K_gelu:
         /* d/dx x*Phi(x) = Phi(x) + x*phi(x) */
         for (long i = 0; i < n; i++) {
             real x = v[i];
@@ -207,27 +207,27 @@ static void k_grad(int op, real *dx, const real *dy, const real *v, int n, real 
 
 void k_relu_grad(real *dx, const real *dy, const real *x, int n)
 {
-    k_grad(K_RELU, dx, dy, x, n, 0, 0.5);
+    k_grad(K_relu, dx, dy, x, n, 0, 0.5);
 }
 void k_leaky_relu_grad(real *dx, const real *dy, const real *x, int n, real alpha)
 {
-    k_grad(K_LEAKY_RELU, dx, dy, x, n, alpha, 0.5);
+    k_grad(K_leaky_relu, dx, dy, x, n, alpha, 0.5);
 }
 void k_elu_grad(real *dx, const real *dy, const real *x, int n, real alpha)
 {
-    k_grad(K_ELU, dx, dy, x, n, alpha, 5);
+    k_grad(K_elu, dx, dy, x, n, alpha, 5);
 }
 void k_tanh_grad(real *dx, const real *dy, const real *y, int n)
 {
-    k_grad(K_TANH, dx, dy, y, n, 0, 0.5);
+    k_grad(K_tanh, dx, dy, y, n, 0, 0.5);
 }
 void k_sigmoid_grad(real *dx, const real *dy, const real *y, int n)
 {
-    k_grad(K_SIGMOID, dx, dy, y, n, 0, 0.5);
+    k_grad(K_sigmoid, dx, dy, y, n, 0, 0.5);
 }
 void k_gelu_grad(real *dx, const real *dy, const real *x, int n)
 {
-    k_grad(K_GELU, dx, dy, x, n, 0, 12);
+    k_grad(K_gelu, dx, dy, x, n, 0, 12);
 }
 
 /* ---- scale, fill, copy ---------------------------------------------- */

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/base.h"
+#include "ir/ops.h"
 
 /* Run fn(ctx, lo, hi) over [0, n) on the thread pool, split into ranges
  * when the work (about ns_per_item nanoseconds of one thread per item) is
@@ -47,29 +48,13 @@ void k_par_range(long n, double ns_per_item, KRangeFn fn, void *ctx);
  * 1. Unary elementwise: y[i] = f(x[i]), x, y [n]
  * ------------------------------------------------------------------ */
 
-/* X(ENUM, name): the unary ops, once. `param` of k_unary is c for POWC,
- * alpha for LEAKY_RELU and ELU, and ignored by the others. */
-#define K_UNARY_OPS(X)                                                        \
-    X(NEG, "neg")               /* -x */                                      \
-    X(EXP, "exp")                                                             \
-    X(LOG, "log")                                                             \
-    X(SQRT, "sqrt")                                                           \
-    X(ABS, "abs")                                                             \
-    X(SIGN, "sign")             /* -1, 0 or 1 */                              \
-    X(POWC, "powc")             /* x^c; c = 2 and c = 0.5 are fast paths */   \
-    X(RELU, "relu")                                                           \
-    X(LEAKY_RELU, "leaky_relu") /* x > 0 ? x : alpha*x */                     \
-    X(ELU, "elu")               /* x > 0 ? x : alpha*(exp(x)-1) */            \
-    X(TANH, "tanh")                                                           \
-    X(SIGMOID, "sigmoid")       /* stable for large |x| */                    \
-    X(SOFTPLUS, "softplus")     /* max(x,0) + log1p(exp(-|x|)) */             \
-    X(GELU, "gelu")             /* exact: x/2 * (1 + erf(x/sqrt 2)) */        \
-    X(LOG_SIGMOID, "log_sigmoid") /* min(x,0) - log1p(exp(-|x|)) */
-
+/* The unary ops are the IR's (ir/ops.h, GENC_UNARY_OPS): K_neg, K_exp ...
+ * `param` of k_unary is the op's one real attribute (powc's exponent,
+ * leaky_relu's slope, elu's alpha); the others ignore it. */
 typedef enum KUnaryOp {
-#define K_X(e, s) K_##e,
-    K_UNARY_OPS(K_X)
-#undef K_X
+#define K_UNARY_ENUM(name, arity, attrs, entry, lang, doc) K_##name,
+    GENC_UNARY_OPS(K_UNARY_ENUM)
+#undef K_UNARY_ENUM
     K_UNARY_COUNT
 } KUnaryOp;
 
@@ -103,7 +88,13 @@ void k_copy(real *y, const real *x, int n);
 
 #define K_MAXRANK 5
 
-typedef enum KBinaryOp { K_ADD, K_SUB, K_MUL, K_DIV, K_BINARY_COUNT } KBinaryOp;
+/* The IR's binary ops (ir/ops.h, GENC_BINARY_OPS): K_add, K_sub ... */
+typedef enum KBinaryOp {
+#define K_BINARY_ENUM(name, arity, attrs, entry, lang, doc) K_##name,
+    GENC_BINARY_OPS(K_BINARY_ENUM)
+#undef K_BINARY_ENUM
+    K_BINARY_COUNT
+} KBinaryOp;
 
 extern const char *const k_binary_names[K_BINARY_COUNT];
 
@@ -420,7 +411,7 @@ int k_onehot(real *y, const real *ids, int n, int classes);
 void k_set_par_min_work(double ns);
 
 /* ---------------------------------------------------------------------
- * Naive references, for the tests only (ref.c). Same shapes and argument
+ * Naive references (ref.c), for the tests and the reference backend. Same shapes and argument
  * order as the kernel of the same name; written for obviousness: direct
  * loops from the definitions, double accumulators, one thread. The conv
  * and deconv references use the plain dims. They may allocate.
@@ -472,6 +463,15 @@ void ref_bce(real *l, const real *p, const real *t, int n);
 void ref_bce_logits(real *l, const real *a, const real *t, int n);
 void ref_bce_logits_grad(real *da, const real *dy, const real *a, const real *t, int n);
 void ref_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream);
-void ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D);
+int ref_embedding(real *y, const real *ids, const real *table, int n, int V, int D);
+int ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D);
+int ref_onehot(real *y, const real *ids, int n, int classes);
+void ref_bce_grad(real *dp, const real *dy, const real *p, const real *t, int n);
+void ref_kl_normal(real *l, const real *mu, const real *logvar, int n);
+void ref_mean_batch(real *y, const real *x, int B);
+void ref_bn_forward_eval(real *y, const real *x, const real *running_mean,
+                         const real *running_var, int B, int C, int S, real eps);
+void ref_concat(real *y, const real *const *xs, const int *sizes, int nx, int outer, int inner);
+void ref_slice(real *y, const real *x, int outer, int total, int start, int len, int inner);
 
 #endif

@@ -1,4 +1,5 @@
-/* ref.c: naive reference kernels, for the tests only. Each is the
+/* ref.c: naive reference kernels, for the tests and the reference backend
+ * (genc run --backend ref, exec/cpu.c). Each is the
  * definition written as directly as possible: loops over the output (or a
  * scatter over the input where that is the definition, as for
  * deconvolution), double accumulators, one thread, no fast paths. Speed
@@ -14,23 +15,24 @@
 static double ref_unary1(KUnaryOp op, double x, double a)
 {
     switch (op) {
-    case K_NEG: return -x;
-    case K_EXP: return exp(x);
-    case K_LOG: return log(x);
-    case K_SQRT: return sqrt(x);
-    case K_ABS: return fabs(x);
-    case K_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case K_POWC: return pow(x, a);
-    case K_RELU: return x > 0 ? x : 0;
-    case K_LEAKY_RELU: return x > 0 ? x : a * x;
-    case K_ELU: return x > 0 ? x : a * (exp(x) - 1);
-    case K_TANH: return tanh(x);
-    case K_SIGMOID: return 1 / (1 + exp(-x));
-    case K_SOFTPLUS: return log(1 + exp(x));
-    case K_GELU: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
-    case K_LOG_SIGMOID: return -log(1 + exp(-x));
-    default: GENC_ASSERT(!"bad op");
+    case K_neg: return -x;
+    case K_exp: return exp(x);
+    case K_log: return log(x);
+    case K_sqrt: return sqrt(x);
+    case K_abs: return fabs(x);
+    case K_sign: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case K_powc: return pow(x, a);
+    case K_relu: return x > 0 ? x : 0;
+    case K_leaky_relu: return x > 0 ? x : a * x;
+    case K_elu: return x > 0 ? x : a * (exp(x) - 1);
+    case K_tanh: return tanh(x);
+    case K_sigmoid: return 1 / (1 + exp(-x));
+    case K_softplus: return log(1 + exp(x));
+    case K_gelu: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case K_log_sigmoid: return -log(1 + exp(-x));
+    case K_UNARY_COUNT: break;
     }
+    GENC_ASSERT(!"not a unary op");
 }
 
 void ref_unary(KUnaryOp op, real *y, const real *x, int n, real param)
@@ -115,7 +117,7 @@ void ref_binary(KBinaryOp op, real *c, const real *a, const int *ashape, int ara
     do {
         real x = a[ref_bcast_off(idx, cr, ashape, arank)];
         real y = b[ref_bcast_off(idx, cr, bshape, brank)];
-        c[i++] = op == K_ADD ? x + y : op == K_SUB ? x - y : op == K_MUL ? x * y : x / y;
+        c[i++] = op == K_add ? x + y : op == K_sub ? x - y : op == K_mul ? x * y : x / y;
     } while (ref_next(idx, cs, cr));
 }
 
@@ -509,8 +511,29 @@ void ref_dropout(real *y, const real *x, int n, real p, uint64_t seed, uint64_t 
         y[i] = k_dropout_keep(key, (uint64_t)i, thr) ? x[i] * ((real)1 / ((real)1 - p)) : 0;
 }
 
-void ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D)
+/* The class held by v, or -1 when v is not a whole number in [0, n). */
+static int ref_id(real v, int n)
 {
+    for (int k = 0; k < n; k++)
+        if (v == (real)k) return k;
+    return -1;
+}
+
+int ref_embedding(real *y, const real *ids, const real *table, int n, int V, int D)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ref_id(ids[i], V);
+        bad += id < 0;
+        for (int d = 0; d < D; d++) y[(size_t)i * D + d] = id < 0 ? 0 : table[(size_t)id * D + d];
+    }
+    return bad;
+}
+
+int ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n, int V, int D)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) bad += ref_id(ids[i], V) < 0;
     for (int v = 0; v < V; v++)
         for (int d = 0; d < D; d++) {
             double s = 0;
@@ -518,4 +541,70 @@ void ref_embedding_backward(real *dtable, const real *dy, const real *ids, int n
                 if (ids[i] == (real)v) s += dy[(size_t)i * D + d];
             dtable[(size_t)v * D + d] = (real)s;
         }
+    return bad;
+}
+
+int ref_onehot(real *y, const real *ids, int n, int classes)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ref_id(ids[i], classes);
+        bad += id < 0;
+        for (int c = 0; c < classes; c++) y[(size_t)i * classes + c] = c == id;
+    }
+    return bad;
+}
+
+void ref_bce_grad(real *dp, const real *dy, const real *p, const real *t, int n)
+{
+    /* d/dp of -(t log p + (1-t) log(1-p)), p clamped as K_BCE_EPS says */
+    for (int i = 0; i < n; i++) {
+        double q = fmin(fmax((double)p[i], K_BCE_EPS), 1 - K_BCE_EPS);
+        dp[i] = (real)(dy[i] * (-t[i] / q + (1 - t[i]) / (1 - q)));
+    }
+}
+
+void ref_kl_normal(real *l, const real *mu, const real *logvar, int n)
+{
+    for (int i = 0; i < n; i++)
+        l[i] = (real)(-0.5 * (1 + logvar[i] - (double)mu[i] * mu[i] - exp((double)logvar[i])));
+}
+
+void ref_mean_batch(real *y, const real *x, int B)
+{
+    double s = 0;
+    for (int b = 0; b < B; b++) s += x[b];
+    y[0] = B > 0 ? (real)(s / B) : 0;
+}
+
+void ref_bn_forward_eval(real *y, const real *x, const real *running_mean,
+                         const real *running_var, int B, int C, int S, real eps)
+{
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < S; k++) {
+                size_t i = ((size_t)b * C + c) * S + k;
+                y[i] = (real)((x[i] - (double)running_mean[c]) / sqrt((double)running_var[c] + eps));
+            }
+}
+
+void ref_concat(real *y, const real *const *xs, const int *sizes, int nx, int outer, int inner)
+{
+    int total = 0;
+    for (int j = 0; j < nx; j++) total += sizes[j];
+    for (int o = 0; o < outer; o++)
+        for (int a = 0, j = 0, at = 0; a < total; a++) {
+            while (a - at >= sizes[j]) at += sizes[j++];
+            for (int k = 0; k < inner; k++)
+                y[((size_t)o * total + a) * inner + k] =
+                    xs[j][((size_t)o * sizes[j] + (a - at)) * inner + k];
+        }
+}
+
+void ref_slice(real *y, const real *x, int outer, int total, int start, int len, int inner)
+{
+    for (int o = 0; o < outer; o++)
+        for (int a = 0; a < len; a++)
+            for (int k = 0; k < inner; k++)
+                y[((size_t)o * len + a) * inner + k] = x[((size_t)o * total + start + a) * inner + k];
 }

@@ -51,9 +51,7 @@ static int binary(Ad *a, Op op, int x, int y)
 static int reduce_to(Ad *a, int dy, Shape target)
 {
     if (shape_eq(shape_of(a, dy), target)) return dy;
-    int n = mk(a, OP_sum_to, dy, -1, -1, target);
-    a->g->nodes[n].fa[0] = 1;
-    return n;
+    return mk(a, OP_sum_to, dy, -1, -1, target);
 }
 
 static void accumulate(Ad *a, int x, int contrib)
@@ -88,7 +86,7 @@ static void backward(Ad *a, int i, int dy)
         return;
     case OP_abs: accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_sign, x))); return;
     case OP_powc: {
-        double c = n.fa[0];
+        double c = n.attr.exponent;
         if (c == 1) {
             accumulate(a, x, dy);
             return;
@@ -96,7 +94,7 @@ static void backward(Ad *a, int i, int dy)
         int p = x;
         if (c != 2) {
             p = unary(a, OP_powc, x);
-            g->nodes[p].fa[0] = c - 1;
+            g->nodes[p].attr.exponent = c - 1;
         }
         accumulate(a, x, binary(a, OP_mul, dy, binary(a, OP_mul, cnst(a, c), p)));
         return;
@@ -113,7 +111,8 @@ static void backward(Ad *a, int i, int dy)
          * the input (after batchnorm, a tensor of its own) is freed at once */
         bool from_y = n.op == OP_relu || n.op == OP_leaky_relu;
         d = mk(a, op, dy, from_y ? i : x, -1, sx);
-        g->nodes[d].fa[0] = n.fa[0];
+        g->nodes[d].attr.slope = n.attr.slope;
+        g->nodes[d].attr.alpha = n.attr.alpha;
         accumulate(a, x, d);
         return;
     }
@@ -167,31 +166,34 @@ static void backward(Ad *a, int i, int dy)
     case OP_batch_mean:
     case OP_sum_to:
         d = mk(a, OP_expand, dy, -1, -1, sx);
-        g->nodes[d].fa[0] = n.op == OP_mean ? 1.0 / (double)shape_count(sx)
-                            : n.op == OP_sum_to ? n.fa[0] : 1;
-        g->nodes[d].ia[0] = n.op == OP_batch_mean || (n.op == OP_sum_to && n.ia[0]);
+        g->nodes[d].attr.scale = n.op == OP_mean ? 1.0 / (double)shape_count(sx) : 1;
+        g->nodes[d].attr.per_batch = n.op == OP_batch_mean;
         accumulate(a, x, d);
         return;
     case OP_expand:
-        d = mk(a, OP_sum_to, dy, -1, -1, sx);
-        g->nodes[d].fa[0] = n.fa[0];
-        g->nodes[d].ia[0] = n.ia[0];
+        /* sum back what was broadcast, then the same factor */
+        d = reduce_to(a, dy, sx);
+        if (n.attr.scale != 1 || n.attr.per_batch) {
+            d = mk(a, OP_expand, d, -1, -1, sx);
+            g->nodes[d].attr.scale = n.attr.scale;
+            g->nodes[d].attr.per_batch = n.attr.per_batch;
+        }
         accumulate(a, x, d);
         return;
     case OP_matmul: {
         /* C = op(A) op(B); the four transpose cases of dA and dB */
-        bool ta = n.ia[0], tb = n.ia[1];
+        bool ta = n.attr.ta, tb = n.attr.tb;
         if (a->needs[x]) {
             d = ta ? mk(a, OP_matmul, y, dy, -1, sx) : mk(a, OP_matmul, dy, y, -1, sx);
-            g->nodes[d].ia[0] = ta ? tb : 0;
-            g->nodes[d].ia[1] = ta ? 1 : !tb;
+            g->nodes[d].attr.ta = ta ? tb : 0;
+            g->nodes[d].attr.tb = ta ? 1 : !tb;
             accumulate(a, x, d);
         }
         if (a->needs[y]) {
             Shape sy = shape_of(a, y);
             d = tb ? mk(a, OP_matmul, dy, x, -1, sy) : mk(a, OP_matmul, x, dy, -1, sy);
-            g->nodes[d].ia[0] = tb ? 1 : !ta;
-            g->nodes[d].ia[1] = tb ? ta : 0;
+            g->nodes[d].attr.ta = tb ? 1 : !ta;
+            g->nodes[d].attr.tb = tb ? ta : 0;
             accumulate(a, y, d);
         }
         return;
@@ -202,24 +204,20 @@ static void backward(Ad *a, int i, int dy)
         if (a->needs[x]) {
             /* the input gradient of a conv is a deconv and vice versa */
             d = mk(a, conv ? OP_deconv2d : OP_conv2d, dy, y, -1, sx);
-            memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
-            if (conv) {
-                /* output padding that restores the input's size */
-                for (int k = 0; k < 2; k++) {
-                    int kk = shape_of(a, y).d[2 + k];
-                    int back = (n.shape.d[1 + k] - 1) * n.ia[k] - 2 * n.ia[2 + k] + kk;
-                    g->nodes[d].ia[4 + k] = sx.d[1 + k] - back;
-                }
-            } else {
-                g->nodes[d].ia[4] = g->nodes[d].ia[5] = 0;
+            g->nodes[d].attr = n.attr; /* the same stride and padding */
+            /* a conv's input gradient: the output padding that restores
+             * the input's size */
+            for (int k = 0; conv && k < 2; k++) {
+                int kk = shape_of(a, y).d[2 + k];
+                int back = (n.shape.d[1 + k] - 1) * n.attr.stride[k] - 2 * n.attr.pad[k] + kk;
+                g->nodes[d].attr.outpad[k] = sx.d[1 + k] - back;
             }
             accumulate(a, x, d);
         }
         if (a->needs[y]) {
             d = conv ? mk(a, OP_conv2d_wgrad, x, dy, -1, shape_of(a, y))
                      : mk(a, OP_conv2d_wgrad, dy, x, -1, shape_of(a, y));
-            memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
-            g->nodes[d].ia[4] = g->nodes[d].ia[5] = 0;
+            g->nodes[d].attr = n.attr;
             accumulate(a, y, d);
         }
         return;
@@ -229,8 +227,8 @@ static void backward(Ad *a, int i, int dy)
     case OP_dropout:
         /* the same mask (same stream) applied to the gradient */
         d = unary(a, OP_dropout, dy);
-        g->nodes[d].fa[0] = n.fa[0];
-        g->nodes[d].ia[0] = n.ia[0];
+        g->nodes[d].attr.p = n.attr.p;
+        g->nodes[d].attr.stream = n.attr.stream;
         accumulate(a, x, d);
         return;
     case OP_maxpool:
@@ -238,18 +236,18 @@ static void backward(Ad *a, int i, int dy)
     case OP_upsample:
         d = n.op == OP_maxpool ? mk(a, OP_maxpool_grad, dy, x, i, sx)
             : mk(a, n.op == OP_avgpool ? OP_avgpool_grad : OP_upsample_grad, dy, -1, -1, sx);
-        memcpy(g->nodes[d].ia, n.ia, sizeof n.ia);
+        g->nodes[d].attr = n.attr; /* the window, or the factor */
         accumulate(a, x, d);
         return;
     case OP_reshape: accumulate(a, x, mk(a, OP_reshape, dy, -1, -1, sx)); return;
     case OP_concat: {
-        int axis = n.ia[0];
+        int axis = n.attr.axis;
         for (int k = 0; k < 2; k++) {
             int in = n.in[k];
             if (!a->needs[in]) continue;
             d = mk(a, OP_slice, dy, -1, -1, shape_of(a, in));
-            g->nodes[d].ia[0] = axis;
-            g->nodes[d].ia[1] = k ? shape_of(a, x).d[axis] : 0;
+            g->nodes[d].attr.axis = axis;
+            g->nodes[d].attr.from = k ? shape_of(a, x).d[axis] : 0;
             accumulate(a, in, d);
         }
         return;
@@ -297,8 +295,8 @@ static void autodiff_phase(Graph *g, Phase *p)
         Node *n = &g->nodes[i];
         a.grad[i] = -1;
         if (n->op == OP_param) {
-            pnode[n->ia[0]] = i;
-            a.needs[i] = mine[n->ia[0]];
+            pnode[n->attr.param] = i;
+            a.needs[i] = mine[n->attr.param];
         }
         for (int j = 0; j < n->nin; j++) a.needs[i] |= a.needs[n->in[j]];
     }

@@ -14,9 +14,8 @@
 #include "grammar/rewrite.h"
 #include "grammar/sema.h"
 
-/* The source files genc reads are small; anything above this is not a
- * model and is refused before it is read into memory. */
-#define COMPILE_MAX_SOURCE (64L << 20)
+/* A file above GENC_MAX_SOURCE_BYTES is not a model and is refused before
+ * it is read into memory. */
 
 static char *read_source(const char *path, size_t *len, FILE *err)
 {
@@ -30,9 +29,9 @@ static char *read_source(const char *path, size_t *len, FILE *err)
     for (;;) {
         if (n == cap) {
             cap = cap ? cap * 2 : 65536;
-            if ((long)cap > COMPILE_MAX_SOURCE + 65536) {
+            if ((long)cap > GENC_MAX_SOURCE_BYTES + 65536) {
                 fprintf(err, "genc: error: %s is larger than %ld MB; it is not a model file\n",
-                        path, COMPILE_MAX_SOURCE >> 20);
+                        path, GENC_MAX_SOURCE_BYTES >> 20);
                 free(buf);
                 fclose(f);
                 return NULL;

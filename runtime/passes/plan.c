@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/kernels.h"
-
 int64_t plan_count(const Graph *g, int n, int B)
 {
     const Node *nd = &g->nodes[n];
@@ -62,6 +60,7 @@ typedef struct Builder {
     bool *is_view; /* per node: a reshape of data, noise or a parameter */
     int *gblock;   /* per phase: the instance of its gradient block, or -1 */
     int64_t *poff, *pstart, *plen; /* plan_param_layout's, for the blocks */
+    PlanWorkFn work_fn;
     int64_t work;
 } Builder;
 
@@ -95,9 +94,9 @@ static Slot read_slot(Builder *b, int n, int at)
     n = view_root(b, n);
     const Node *nd = &b->g->nodes[n];
     switch (nd->op) {
-    case OP_param: return (Slot){SLOT_PARAM, nd->ia[0]};
-    case OP_input: return (Slot){SLOT_INPUT, nd->ia[0]};
-    case OP_noise: return (Slot){SLOT_NOISE, nd->ia[0]};
+    case OP_param: return (Slot){SLOT_PARAM, nd->attr.param};
+    case OP_input: return (Slot){SLOT_INPUT, nd->attr.data};
+    case OP_noise: return (Slot){SLOT_NOISE, nd->attr.noise};
     default: break;
     }
     int i = b->cur[n];
@@ -117,36 +116,6 @@ static int new_inst(Builder *b, int n, int64_t size, int last)
     }
     b->inst[b->ninst] = (Inst){n, size, b->nins, last, -1};
     return b->ninst++;
-}
-
-KConv plan_conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind)
-{
-    const Shape *x = &g->nodes[n->in[0]].shape, *w = &g->nodes[n->in[1]].shape;
-    switch (n->op) {
-    case OP_deconv2d:
-        *kind = K_CONV_BWD_DATA;
-        return k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3], n->ia[0],
-                             n->ia[1], n->ia[2], n->ia[3], n->ia[4], n->ia[5]);
-    case OP_conv2d_wgrad:
-        /* in[0] is the conv's input, in[1] its output gradient, the node
-         * the weight's shape */
-        *kind = K_CONV_BWD_FILTER;
-        return k_conv_geom(B, x->d[0], x->d[1], x->d[2], n->shape.d[0], n->shape.d[2],
-                           n->shape.d[3], n->ia[0], n->ia[1], n->ia[2], n->ia[3]);
-    default:
-        GENC_ASSERT(n->op == OP_conv2d);
-        *kind = K_CONV_FORWARD;
-        return k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], n->ia[0],
-                           n->ia[1], n->ia[2], n->ia[3]);
-    }
-}
-
-static int64_t conv_work(const Graph *g, const Node *n, int B)
-{
-    if (n->op != OP_conv2d && n->op != OP_deconv2d && n->op != OP_conv2d_wgrad) return 0;
-    KConvKind kind;
-    KConv c = plan_conv_geom(g, n, B, &kind);
-    return (int64_t)k_conv_work_size(&c, kind);
 }
 
 static void compute(Builder *b, int n, int phase)
@@ -177,7 +146,7 @@ static void compute(Builder *b, int n, int phase)
     }
     /* scratch: born and dead with this instruction, so it reuses the
      * space of values that are dead by then */
-    int64_t w = conv_work(g, nd, b->B);
+    int64_t w = b->work_fn(g, nd, b->B);
     if (w > 0) {
         in.work = new_inst(b, n, w, b->nins);
         in.work_size = w;
@@ -320,18 +289,18 @@ static Plan *finish(Builder *b, int B, bool train, unsigned mask)
     return p;
 }
 
-static Builder builder(const Graph *g, int B)
+static Builder builder(const Graph *g, int B, PlanWorkFn work)
 {
-    Builder b = {.g = g, .B = B};
+    Builder b = {.g = g, .B = B, .work_fn = work};
     b.cur = xcalloc((size_t)g->nnodes + 1, sizeof *b.cur);
     for (int i = 0; i < g->nnodes; i++) b.cur[i] = CUR_NONE;
     b.is_view = xcalloc((size_t)g->nnodes + 1, sizeof *b.is_view);
     return b;
 }
 
-Plan *plan_step(const Graph *g, int B, unsigned mask)
+Plan *plan_step(const Graph *g, int B, unsigned mask, PlanWorkFn work)
 {
-    Builder b = builder(g, B);
+    Builder b = builder(g, B, work);
     /* dep[n]: the phases whose parameters node n depends on */
     unsigned *dep = xcalloc((size_t)g->nnodes + 1, sizeof *dep);
     unsigned *owner = xcalloc((size_t)g->nparams + 1, sizeof *owner);
@@ -339,7 +308,7 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
         for (int j = 0; j < g->phases[p].nparams; j++) owner[g->phases[p].params[j]] |= 1u << p;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
-        if (n->op == OP_param) dep[i] = owner[n->ia[0]];
+        if (n->op == OP_param) dep[i] = owner[n->attr.param];
         for (int j = 0; j < n->nin; j++) dep[i] |= dep[n->in[j]];
     }
     bool *need = xcalloc((size_t)g->nnodes + 1, sizeof *need);
@@ -388,9 +357,9 @@ Plan *plan_step(const Graph *g, int B, unsigned mask)
     return finish(&b, B, true, mask);
 }
 
-Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots)
+Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots, PlanWorkFn work)
 {
-    Builder b = builder(g, B);
+    Builder b = builder(g, B, work);
     bool *need = xcalloc((size_t)g->nnodes + 1, sizeof *need);
     mark_needed(g, roots, nroots, need);
     for (int i = 0; i < g->nnodes; i++)
@@ -422,7 +391,7 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
         /* 2 M N K: the inner size is the reduced one */
         const Node *a = &g->nodes[n->in[0]];
         double asz = (double)plan_count(g, n->in[0], p->B);
-        double rows = n->ia[0] ? (double)asz / (a->shape.batch ? B : a->shape.d[0])
+        double rows = n->attr.ta ? (double)asz / (a->shape.batch ? B : a->shape.d[0])
                                : (a->shape.batch ? B : a->shape.d[0]);
         return 2 * out * (asz / rows);
     }

@@ -19,7 +19,6 @@
 #include <stdio.h>
 
 #include "ir/graph.h"
-#include "kernels/kernels.h"
 
 /* Where a value lives. A gradient that a phase's update reads is
  * computed straight into its place in the phase's gradient block
@@ -72,14 +71,14 @@ int64_t plan_count(const Graph *g, int n, int B);
 /* Extra reals a node keeps beside its value (batchnorm's inverse std). */
 int64_t plan_aux(const Graph *g, int n, int B);
 
-/* The kernel geometry at batch B of a conv2d, deconv2d or conv2d_wgrad
- * node, and which convolution kernel computes it (kind). */
-KConv plan_conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind);
+/* Reals of scratch node n needs at batch B, as the backend that will run
+ * the plan says (exec/backend.h). */
+typedef int64_t (*PlanWorkFn)(const Graph *g, const Node *n, int B);
 
 /* A training step that runs the phases in mask, in graph order. */
-Plan *plan_step(const Graph *g, int B, unsigned mask);
+Plan *plan_step(const Graph *g, int B, unsigned mask, PlanWorkFn work);
 /* Computing the given nodes only, in eval mode (sampling, test losses). */
-Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots);
+Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots, PlanWorkFn work);
 void plan_free(Plan *p);
 
 /* The instructions, one a line, with where each value lives. */

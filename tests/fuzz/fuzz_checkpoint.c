@@ -53,7 +53,7 @@ static void check_refusal(const char *err)
 static void probe(const Ckpt *c)
 {
     static const char *const names[] = {
-        "run", "params", "batchnorm", "optim0.step", "optim0.m", "optim0.v",
+        "run", "params", "state", "optim0.step", "optim0.m", "optim0.v",
         "optim1.step", "", "absent",
     };
     static const size_t sizes[] = {0, 4, 8, 16, 56, 64, 256, 4096};
@@ -69,7 +69,7 @@ static void read_one(const uint8_t *p, size_t n)
 {
     put_file(p, n);
     char err[CKPT_ERR_LEN] = "";
-    Ckpt *c = ckpt_read(path, FUZZ_CKPT_HASH, err);
+    Ckpt *c = ckpt_read(path, &(uint64_t){FUZZ_CKPT_HASH}, 1, err);
     if (!c) {
         check_refusal(err);
         return;

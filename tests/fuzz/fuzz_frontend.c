@@ -31,7 +31,7 @@ static void bad(const char *what, int i)
 
 static bool shape_ok(Shape s)
 {
-    if (s.nd < 0 || s.nd > GRAPH_MAXDIM) return false;
+    if (s.nd < 0 || s.nd > GENC_MAX_DIMS) return false;
     for (int i = 0; i < s.nd; i++)
         if (s.d[i] < 1) return false;
     return true;
@@ -43,7 +43,6 @@ static void check_graph(const Graph *g)
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
         if ((unsigned)n->op >= OP_COUNT) bad("an op out of range", i);
-        if (n->dead) bad("a dead node left after the rewrites", i);
         int arity = op_info[n->op].arity;
         if (n->nin < 0 || n->nin > GRAPH_MAXIN || (arity >= 0 && n->nin != arity))
             bad("an input count unlike the op's arity", i);
@@ -51,13 +50,15 @@ static void check_graph(const Graph *g)
             if (n->in[j] < 0 || n->in[j] >= i) bad("an input that is not an earlier node", i);
         if (!shape_ok(n->shape)) bad("a shape with a dimension out of range", i);
         if (n->op == OP_param &&
-            (n->ia[0] < 0 || n->ia[0] >= g->nparams ||
-             !shape_eq(n->shape, g->params[n->ia[0]].shape)))
+            (n->attr.param < 0 || n->attr.param >= g->nparams ||
+             !shape_eq(n->shape, g->params[n->attr.param].shape)))
             bad("a parameter node unlike its parameter", i);
-        if (n->op == OP_noise && (n->ia[0] < 0 || n->ia[0] >= g->nnoise))
+        if (n->op == OP_noise && (n->attr.noise < 0 || n->attr.noise >= g->nnoise))
             bad("a noise node without its source", i);
         if (op_info[n->op].kind == OPK_UNARY && !shape_eq(n->shape, g->nodes[n->in[0]].shape))
             bad("an elementwise op that changes its input's shape", i);
+        if (node_has(n, ATTR_state) && (n->attr.state < 0 || n->attr.state >= g->nstates))
+            bad("a node without its layer state", i);
     }
     for (int p = 0; p < g->nparams; p++)
         if (!shape_ok(g->params[p].shape) || g->params[p].shape.batch)

@@ -156,7 +156,7 @@ static void ckpt_seeds(void)
     for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
     CkptSection run_like[] = {
         {"run", run, sizeof run},       {"params", params, sizeof params},
-        {"batchnorm", NULL, 0},         {"optim0.step", step, 8},
+        {"state", NULL, 0},             {"optim0.step", step, 8},
         {"optim0.m", m, sizeof m},      {"optim0.v", v, sizeof v},
     };
     ckpt_seed("like_a_run", FUZZ_CKPT_HASH, run_like, 6);

@@ -115,17 +115,17 @@ static void check_unary(void)
     for (size_t si = 0; si < GENC_COUNT(sizes); si++) {
         int n = sizes[si];
         real *x = rnd_away0(n), *y = zeros(n), *r = rnd(n, -1, 1), *dx = zeros(n);
-        const KUnaryOp ops[] = {K_RELU, K_LEAKY_RELU, K_ELU, K_ELU, K_TANH, K_SIGMOID, K_GELU};
+        const KUnaryOp ops[] = {K_relu, K_leaky_relu, K_elu, K_elu, K_tanh, K_sigmoid, K_gelu};
         for (size_t oi = 0; oi < GENC_COUNT(ops); oi++) {
             UnCtx c = {ops[oi], oi == 2 ? 1.0 : oi == 3 ? 0.7 : 0.2, x, y, n};
             un_fwd(&c);
             switch (c.op) {
-            case K_RELU: k_relu_grad(dx, r, x, n); break;
-            case K_LEAKY_RELU: k_leaky_relu_grad(dx, r, x, n, c.param); break;
-            case K_ELU: k_elu_grad(dx, r, x, n, c.param); break;
-            case K_TANH: k_tanh_grad(dx, r, y, n); break;
-            case K_SIGMOID: k_sigmoid_grad(dx, r, y, n); break;
-            case K_GELU: k_gelu_grad(dx, r, x, n); break;
+            case K_relu: k_relu_grad(dx, r, x, n); break;
+            case K_leaky_relu: k_leaky_relu_grad(dx, r, x, n, c.param); break;
+            case K_elu: k_elu_grad(dx, r, x, n, c.param); break;
+            case K_tanh: k_tanh_grad(dx, r, y, n); break;
+            case K_sigmoid: k_sigmoid_grad(dx, r, y, n); break;
+            case K_gelu: k_gelu_grad(dx, r, x, n); break;
             default: break;
             }
             char *what = xsprintf("%s(%g)_grad n=%d", k_unary_names[c.op], c.param, n);
@@ -187,18 +187,18 @@ static void check_binary(void)
             bin_fwd(&ctx);
             /* t = dc/da * r and t2 = dc/db * r, at the broadcast shape */
             switch (op) {
-            case K_ADD:
-            case K_SUB:
+            case K_add:
+            case K_sub:
                 memcpy(t, r, sizeof(real) * nc);
-                k_scale(t2, r, (int)nc, op == K_ADD ? 1 : -1);
+                k_scale(t2, r, (int)nc, op == K_add ? 1 : -1);
                 break;
-            case K_MUL:
-                k_binary(K_MUL, t, r, cs, cr, b, sp->b, sp->br);
-                k_binary(K_MUL, t2, r, cs, cr, a, sp->a, sp->ar);
+            case K_mul:
+                k_binary(K_mul, t, r, cs, cr, b, sp->b, sp->br);
+                k_binary(K_mul, t2, r, cs, cr, a, sp->a, sp->ar);
                 break;
-            case K_DIV: /* d(a/b)/da = 1/b, d(a/b)/db = -c/b */
-                k_binary(K_DIV, t, r, cs, cr, b, sp->b, sp->br);
-                k_binary(K_MUL, t2, t, cs, cr, c, cs, cr);
+            case K_div: /* d(a/b)/da = 1/b, d(a/b)/db = -c/b */
+                k_binary(K_div, t, r, cs, cr, b, sp->b, sp->br);
+                k_binary(K_mul, t2, t, cs, cr, c, cs, cr);
                 k_scale(t2, t2, (int)nc, -1);
                 break;
             }

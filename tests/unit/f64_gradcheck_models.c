@@ -31,7 +31,7 @@ static void check_model(const char *path, int B, int samples)
     CHECKF(g != NULL, "%s does not compile", path);
     if (!g) return;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, B, 7, err);
+    Exec *e = exec_new(g, &backend_cpu, B, 7, err);
     CHECKF(e != NULL, "%s", err);
     if (!e) {
         graph_free(g);

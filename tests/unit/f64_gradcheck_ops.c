@@ -132,7 +132,7 @@ static void check_case(const Case *c, int B)
     CHECKF(g != NULL, "%s does not compile", c->name);
     if (!g) return;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, B, 11, err);
+    Exec *e = exec_new(g, &backend_cpu, B, 11, err);
     CHECKF(e != NULL, "%s: %s", c->name, err);
     if (!e) {
         graph_free(g);

@@ -108,7 +108,7 @@ static void no_allocation(const char *path)
     Graph *g = compile(path);
     if (!g) return;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, 8, 1, err);
+    Exec *e = exec_new(g, &backend_cpu, 8, 1, err);
     CHECKF(e != NULL, "%s", err);
     Rng r = rng_init(1);
     /* the first steps make each kind of step's plan */
@@ -133,21 +133,21 @@ static void no_allocation(const char *path)
     graph_free(g);
 }
 
-/* parameters and batchnorm statistics after 20 steps from seed */
+/* parameters and layer state (batchnorm's statistics) after 20 steps from seed */
 static real *train20(Graph *g, uint64_t seed, int64_t *n)
 {
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, 16, seed, err);
+    Exec *e = exec_new(g, &backend_cpu, 16, seed, err);
     CHECKF(e != NULL, "%s", err);
     Rng r = rng_stream(seed, 99);
     for (uint64_t s = 0; s < 20; s++) {
         fill_batch(e, &r);
         CHECKF(exec_step(e, step_mask(g, s), err) == 0, "%s", err);
     }
-    *n = e->nparams + e->nbn;
+    *n = e->nparams + e->nstate;
     real *out = malloc(sizeof(real) * (size_t)*n);
     memcpy(out, e->params, sizeof(real) * (size_t)e->nparams);
-    memcpy(out + e->nparams, e->bn, sizeof(real) * (size_t)e->nbn);
+    memcpy(out + e->nparams, e->state, sizeof(real) * (size_t)e->nstate);
     exec_free(e);
     return out;
 }
@@ -168,15 +168,35 @@ static void hash_of_the_model(const char *path, bool sample_trained)
     CHECKF(g->nnodes > fwd->nnodes, "%s: autodiff added no nodes", path);
     uint64_t h = graph_hash(g);
     CHECKF(graph_hash(fwd) == h, "%s: the hash depends on autodiff's nodes", path);
+    /* an attribute of the first trained node that has one (a dense
+     * layer's transposed weight, a noise source) */
+    int with = 0;
+    while (with < g->nforward && op_info[g->nodes[with].op].attrs == 0) with++;
+    CHECKF(with < g->nforward, "%s: no node with an attribute", path);
+    Attrs saved = g->nodes[with].attr;
+    g->nodes[with].attr = (Attrs){0};
+    attr_set(&g->nodes[with].attr, (AttrId)__builtin_ctz(op_info[g->nodes[with].op].attrs), 0, 3);
+    CHECKF(graph_hash(g) != h, "%s: an attribute of %%%d does not change the hash", path, with);
+    g->nodes[with].attr = saved;
+    /* an attribute the op does not have means nothing */
+    int other = 0;
+    while (node_has(&g->nodes[with], (AttrId)other)) other++;
+    attr_set(&g->nodes[with].attr, (AttrId)other, 0, 5);
+    CHECKF(graph_hash(g) == h, "%s: an attribute %%%d does not have changes the hash", path, with);
+    g->nodes[with].attr = saved;
     int loss = g->phases[g->nphases - 1].loss;
-    g->nodes[loss].fa[0] += 1;
-    CHECKF(graph_hash(g) != h, "%s: an attribute of a loss does not change the hash", path);
-    g->nodes[loss].fa[0] -= 1;
+    Op op = g->nodes[loss].op;
+    g->nodes[loss].op = op == OP_neg ? OP_abs : OP_neg;
+    CHECKF(graph_hash(g) != h, "%s: the op of a loss does not change the hash", path);
+    g->nodes[loss].op = op;
     if (g->sample >= 0) {
-        g->nodes[g->sample].ia[5] += 1;
+        op = g->nodes[g->sample].op;
+        g->nodes[g->sample].op = op == OP_neg ? OP_abs : OP_neg;
         CHECKF((graph_hash(g) != h) == sample_trained, "%s: the sample node %s the hash", path,
                sample_trained ? "does not change" : "changes");
+        g->nodes[g->sample].op = op;
     }
+    CHECKF(graph_hash(g) == h, "%s: the hash changed back and forth", path);
     graph_free(fwd);
     graph_free(g);
 }

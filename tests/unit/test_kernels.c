@@ -76,10 +76,10 @@ static void test_unary(void)
         }
         for (int op = 0; op < K_UNARY_COUNT; op++) {
             const real params[] = {2, 0.5, 3, -1.5};
-            int np = op == K_POWC ? 4 : 1;
+            int np = op == K_powc ? 4 : 1;
             for (int pi = 0; pi < np; pi++) {
-                real param = op == K_POWC ? params[pi] : op == K_ELU ? 0.7 : 0.2;
-                bool pos = op == K_LOG || op == K_SQRT || (op == K_POWC && pi != 0 && pi != 2);
+                real param = op == K_powc ? params[pi] : op == K_elu ? 0.7 : 0.2;
+                bool pos = op == K_log || op == K_sqrt || (op == K_powc && pi != 0 && pi != 2);
                 const real *in = pos ? xp : x;
                 k_unary(op, y, in, n, param);
                 ref_unary(op, yr, in, n, param);
@@ -97,11 +97,11 @@ static void test_unary(void)
         k_elu_grad(dx, dy, x, n, 0.7);
         ref_elu_grad(dxr, dy, x, n, 0.7);
         CHECK_CLOSE(dx, dxr, n, 1e-6, "elu_grad n=%d", n);
-        k_unary(K_TANH, t, x, n, 0);
+        k_unary(K_tanh, t, x, n, 0);
         k_tanh_grad(dx, dy, t, n);
         ref_tanh_grad(dxr, dy, t, n);
         CHECK_CLOSE(dx, dxr, n, 1e-6, "tanh_grad n=%d", n);
-        k_unary(K_SIGMOID, t, x, n, 0);
+        k_unary(K_sigmoid, t, x, n, 0);
         k_sigmoid_grad(dx, dy, t, n);
         ref_sigmoid_grad(dxr, dy, t, n);
         CHECK_CLOSE(dx, dxr, n, 1e-6, "sigmoid_grad n=%d", n);
@@ -110,8 +110,8 @@ static void test_unary(void)
         CHECK_CLOSE(dx, dxr, n, 2e-6, "gelu_grad n=%d", n);
         /* in place is allowed for elementwise kernels */
         memcpy(t, x, sizeof(real) * n);
-        k_unary(K_TANH, t, t, n, 0);
-        ref_unary(K_TANH, yr, x, n, 0);
+        k_unary(K_tanh, t, t, n, 0);
+        ref_unary(K_tanh, yr, x, n, 0);
         CHECK_CLOSE(t, yr, n, 2e-6, "tanh in place n=%d", n);
         k_scale(t, x, n, 3);
         for (int i = 0; i < n; i++) yr[i] = 3 * x[i];

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "passes/compile.h"
+#include "exec/backend.h"
 #include "passes/plan.h"
 #include "core/pool.h"
 
@@ -121,7 +122,7 @@ int main(void)
         if (!g) continue;
         unsigned all = (1u << g->nphases) - 1;
         for (unsigned mask = 1; mask <= all; mask++) {
-            Plan *p = plan_step(g, 64, mask);
+            Plan *p = plan_step(g, 64, mask, backend_cpu.work_size);
             char what[128];
             snprintf(what, sizeof what, "%s, step of phases 0x%x", path, mask);
             check_plan(g, p, what);

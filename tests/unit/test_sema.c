@@ -302,9 +302,11 @@ static void check_conv_case(bool deconv, int h, int w, int k, int s, const char 
                    "%s on %dx%d: node %s, want [B, %d, %d, %d]", layer, h, w, shape_s(nd->shape),
                    f, oh, ow);
             /* the attributes reproduce the shape through PyTorch's formula:
-             * ia0,1 stride, ia2,3 padding, ia4,5 output padding (h, w) */
-            int ph = nd->ia[2], pw = nd->ia[3], oph = nd->ia[4], opw = nd->ia[5];
-            CHECKF(nd->ia[0] == s && nd->ia[1] == s, "%s: strides %d %d", layer, nd->ia[0], nd->ia[1]);
+             * stride, padding and output padding, each (h, w) */
+            const Attrs *a = &nd->attr;
+            int ph = a->pad[0], pw = a->pad[1], oph = a->outpad[0], opw = a->outpad[1];
+            CHECKF(a->stride[0] == s && a->stride[1] == s, "%s: strides %d %d", layer, a->stride[0],
+                   a->stride[1]);
             if (!deconv) {
                 CHECKF(ph == pad_h && pw == pad_w, "%s on %dx%d: padding %d, %d, want %d, %d", layer,
                        h, w, ph, pw, pad_h, pad_w);
@@ -374,7 +376,7 @@ static void test_conv_examples(void)
     if (r.g) {
         int i = last_at_line(r.g, 3);
         CHECK_STR(shape_s(r.g->nodes[i].shape), "[B, 64, 14, 14]");
-        CHECK(r.g->nodes[first_op(r.g, OP_conv2d)].ia[2] == 2);
+        CHECK(r.g->nodes[first_op(r.g, OP_conv2d)].attr.pad[0] == 2);
     }
     res_free(&r);
     /* 7 -> 7 -> 14 -> 28 with kernel 5, strides 1, 2, 2 same */
@@ -392,9 +394,9 @@ static void test_conv_examples(void)
         CHECK_STR(shape_s(r.g->nodes[last_at_line(r.g, 4)].shape), "[B, 64, 14, 14]");
         CHECK(find_param(r.g, "G.deconv1.b") < 0); /* bias: false */
         int i = first_op(r.g, OP_deconv2d);
-        CHECK(r.g->nodes[i].ia[2] == 2 && r.g->nodes[i].ia[4] == 0);
+        CHECK(r.g->nodes[i].attr.pad[0] == 2 && r.g->nodes[i].attr.outpad[0] == 0);
         for (i++; i < r.g->nnodes && r.g->nodes[i].op != OP_deconv2d; i++) {}
-        CHECK(i < r.g->nnodes && r.g->nodes[i].ia[2] == 2 && r.g->nodes[i].ia[4] == 1);
+        CHECK(i < r.g->nnodes && r.g->nodes[i].attr.pad[0] == 2 && r.g->nodes[i].attr.outpad[0] == 1);
     }
     res_free(&r);
     /* output_padding given with padding same replaces the computed one */
@@ -739,7 +741,7 @@ static void test_flow(void)
     if (r.g) {
         int c = first_op(r.g, OP_concat);
         CHECK(c >= 0 && r.g->nodes[r.g->nodes[c].in[0]].op == OP_noise &&
-              r.g->nodes[r.g->nodes[c].in[0]].ia[0] == 0);
+              r.g->nodes[r.g->nodes[c].in[0]].attr.noise == 0);
         CHECK_STR(shape_s(r.g->nodes[c].shape), "[B, 7]");
     }
     res_free(&r);
@@ -855,7 +857,7 @@ static void test_rewrites(void)
         const Node *l = &rw.g->nodes[first_op(rw.g, OP_log)];
         const Node *sub = &rw.g->nodes[l->in[0]];
         CHECK(sub->op == OP_sub && rw.g->nodes[sub->in[0]].op == OP_const &&
-              rw.g->nodes[sub->in[0]].fa[0] == 2 && rw.g->nodes[sub->in[1]].op == OP_sigmoid);
+              rw.g->nodes[sub->in[0]].attr.value == 2 && rw.g->nodes[sub->in[1]].op == OP_sigmoid);
     }
     res_free(&rw);
 
@@ -910,7 +912,7 @@ static int dense_forwards(const Graph *g, const char *path)
 {
     int n = 0;
     for (int i = 0; i < g->nnodes; i++)
-        if (g->nodes[i].op == OP_matmul && g->nodes[i].ia[1] == 1 && strcmp(g->nodes[i].path, path) == 0)
+        if (g->nodes[i].op == OP_matmul && g->nodes[i].attr.tb && strcmp(g->nodes[i].path, path) == 0)
             n++;
     return n;
 }
@@ -1152,8 +1154,9 @@ static void test_gan_phases(void)
     CHECK(lr && beta1 && wd);
     CHECK(g->batch == 32 && g->epochs == 3 && g->seed == 7);
     CHECK(g->sample >= 0 && strcmp(shape_s(g->nodes[g->sample].shape), "[B, 1, 28, 28]") == 0);
-    /* batchnorm keeps running statistics per channel */
-    CHECK(g->nbn == 2 && g->bn[0].channels == 392 && g->bn[1].channels == 4);
+    /* batchnorm keeps running statistics per channel: a mean and a variance */
+    CHECK(g->nstates == 2 && g->states[0].shape.d[0] == 392 && g->states[1].shape.d[0] == 4);
+    CHECK(g->states[0].parts == 2 && g->states[0].fill[0] == 0 && g->states[0].fill[1] == 1);
     res_free(&r);
 
     /* without nonsaturating, G minimises E[log(1 - D(G(z)))] =

@@ -1,0 +1,29 @@
+/* limits.h: the limits a user can meet, in one place.
+ *
+ * Each is checked where a model file or a command could go past it, with a
+ * message that names it (for a .g file, at the line that does): none is a
+ * crash. Most are far beyond any model a CPU trains; they exist so that a
+ * hostile or generated file costs bounded time, stack and memory. */
+#ifndef GENC_LIMITS_H
+#define GENC_LIMITS_H
+
+/* ---- a .g file (the front end) ---- */
+#define GENC_MAX_SOURCE_BYTES (64L << 20) /* a model file; larger is not a model */
+#define GENC_MAX_ERRORS 50         /* diagnostics before the compiler stops */
+#define GENC_MAX_DEPTH 200         /* operations nested in one expression */
+#define GENC_MAX_STATEMENTS 10000  /* declarations and statements */
+#define GENC_MAX_OPERATIONS 10000  /* typed operations, blocks expanded */
+#define GENC_MAX_BLOCK_DEPTH 64    /* blocks used inside blocks */
+#define GENC_MAX_ARGS 32           /* arguments of one call */
+#define GENC_MAX_LIST 8            /* numbers in a list [a, b, ...] */
+#define GENC_MAX_NET_INPUTS 16     /* inputs of a net */
+#define GENC_MAX_DIMS 4            /* per-example dimensions of a tensor */
+#define GENC_MAX_SIZE 1000000000   /* one dimension, one size or count */
+#define GENC_MAX_COUNT 2000000000  /* values of one example, or of one weight tensor */
+#define GENC_MAX_PHASES 8          /* phases of training: one per side of each objective */
+#define GENC_MAX_STEPS 1000        /* a player's steps in `steps D: 5, G: 1` */
+
+/* ---- the command line ---- */
+#define GENC_MAX_SETS 64           /* --set options */
+
+#endif
