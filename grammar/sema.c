@@ -61,6 +61,7 @@ typedef struct Sema {
     bool *block_bad;    /* per block: a use of it had errors; later uses fail quietly */
     bool block_loop;    /* a loop was reported: the enclosing uses fail quietly */
     bool too_big;       /* GENC_MAX_OPERATIONS reached: evaluation stops */
+    bool too_many_phases; /* GENC_MAX_PHASES passed, and said */
     int block_uses;     /* block instantiations so far, bounded like the nodes */
     Decl **netdecl;     /* per net */
     int *sig_state;     /* per net: 0 not yet, 1 in progress, 2 done, 3 failed */
@@ -1953,6 +1954,19 @@ static void check_objective(Sema *s, Decl *d)
         free(seen);
     }
     if (!ok) {
+        free(o.min);
+        free(o.max);
+        return;
+    }
+    /* each side of an objective is a phase of training */
+    int phases = (o.nmin > 0) + (o.nmax > 0);
+    for (int i = 0; i < m->nobjs; i++) phases += (m->objs[i].nmin > 0) + (m->objs[i].nmax > 0);
+    if (phases > GENC_MAX_PHASES) {
+        if (!s->too_many_phases)
+            diag_error(s->diag, d->loc, "too many objectives: genc trains at most %d phases (one "
+                       "for each side of an objective), and with this one there are %d",
+                       GENC_MAX_PHASES, phases);
+        s->too_many_phases = true;
         free(o.min);
         free(o.max);
         return;

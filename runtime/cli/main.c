@@ -103,10 +103,10 @@ static void print_stats(Graph *g, int B)
     unsigned all = 0;
     for (int p = 0; p < g->nphases; p++) all |= 1u << p;
     Plan *step = plan_step(g, B, all, backend_cpu.work_size);
-    double flops[32] = {0}, total = 0;
+    double flops[GENC_MAX_PHASES] = {0}, total = 0;
     for (int t = 0; t < step->nins; t++) {
         double f = plan_flops(g, step, &step->ins[t]);
-        if (step->ins[t].phase >= 0 && step->ins[t].phase < 32) flops[step->ins[t].phase] += f;
+        if (step->ins[t].phase >= 0) flops[step->ins[t].phase] += f;
         total += f;
     }
     printf("a step of every phase at batch %d: arena %.2f MB (largest kernel scratch %.2f MB), "

@@ -122,7 +122,8 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
 
 /* ---- checkpoints ------------------------------------------------------- */
 
-#define CKPT_MAX_SECTIONS 64
+/* run, params, state, and per phase its step and optimizer slabs */
+#define CKPT_MAX_SECTIONS (3 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
 int run_save_checkpoint(Run *r, const RunState *st)
 {
     Exec *e = r->e;
@@ -134,18 +135,18 @@ int run_save_checkpoint(Run *r, const RunState *st)
     memcpy(meta + 32, st->noise_rng, RNG_STATE_SIZE);
     CkptSection s[CKPT_MAX_SECTIONS];
     char names[CKPT_MAX_SECTIONS][48];
-    uint8_t steps[16][8];
+    uint8_t steps[GENC_MAX_PHASES][8];
     size_t n = 0;
     s[n++] = (CkptSection){"run", meta, sizeof meta};
     s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
     s[n++] = (CkptSection){"state", e->state, sizeof(real) * (size_t)e->nstate};
-    for (int p = 0; p < r->g->nphases && p < 16; p++) {
+    for (int p = 0; p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         base_put_le(steps[p], o->step, 8);
         snprintf(names[n], sizeof names[n], "optim%d.step", p);
         s[n] = (CkptSection){names[n], steps[p], 8};
         n++;
-        for (int k = 0; k < o->nslabs && n < CKPT_MAX_SECTIONS; k++) {
+        for (int k = 0; k < o->nslabs; k++) {
             snprintf(names[n], sizeof names[n], "optim%d.%s", p, o->slab[k].name);
             s[n] = (CkptSection){names[n], o->slab[k].x, sizeof(real) * o->n};
             n++;

@@ -39,8 +39,8 @@ static void fmt_time(double s, char *buf, size_t n)
 
 typedef struct Progress {
     bool tty, quiet;
-    double avg[16]; /* moving averages of the phases' losses */
-    bool seen[16];
+    double avg[GENC_MAX_PHASES]; /* moving averages of the phases' losses */
+    bool seen[GENC_MAX_PHASES];
     double t0, last_print;
     int64_t step0;
 } Progress;
@@ -57,7 +57,7 @@ static void progress(Run *r, Progress *pr, int64_t step, int64_t total, int epoc
     fmt_time((double)(total - step) * r->g->batch / fmax(rate, 1e-9), eta, sizeof eta);
     int len = snprintf(line, sizeof line, "epoch %d/%d  step %lld/%lld", epoch + 1, r->g->epochs,
                        (long long)step, (long long)total);
-    for (int p = 0; p < r->g->nphases && p < 16; p++)
+    for (int p = 0; p < r->g->nphases; p++)
         if (pr->seen[p])
             len += snprintf(line + len, sizeof line - (size_t)len, "  %s %.4f", r->g->phases[p].name,
                             pr->avg[p]);
@@ -221,7 +221,7 @@ int train_run(RunOpts *o)
                 break;
             }
             st.step++;
-            for (int p = 0; p < g->nphases && p < 16; p++) {
+            for (int p = 0; p < g->nphases; p++) {
                 if (!(mask & (1u << p))) continue;
                 pr.avg[p] = pr.seen[p] ? 0.98 * pr.avg[p] + 0.02 * e->loss[p] : e->loss[p];
                 pr.seen[p] = true;

@@ -6,7 +6,9 @@
  *   every model and every kind of step it has (phase ratios); inside
  *   oneDNN's calls only what is freed again before the call returns.
  * - 20 steps of dcgan_mnist from the same seed give bit-identical
- *   parameters and batchnorm statistics; another seed gives other ones. */
+ *   parameters and batchnorm statistics; another seed gives other ones.
+ * - The update hook sees each phase's gradients before its update, and
+ *   what it does to them is what the optimizer gets. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +203,60 @@ static void hash_of_the_model(const char *path, bool sample_trained)
     graph_free(g);
 }
 
+/* counts its calls and zeroes the gradients; fails when told to */
+typedef struct Hooked {
+    int calls, phases_seen;
+    bool fail;
+} Hooked;
+
+static int zero_grads(void *ctx, int phase, real *grads, int64_t n, char err[EXEC_ERR_LEN])
+{
+    Hooked *h = ctx;
+    h->calls++;
+    h->phases_seen |= 1 << phase;
+    if (h->fail) {
+        snprintf(err, EXEC_ERR_LEN, "the hook failed in phase %d", phase);
+        return -1;
+    }
+    memset(grads, 0, sizeof *grads * (size_t)n);
+    return 0;
+}
+
+static void update_hook(void)
+{
+    int code;
+    const char *sgd[] = {"optimizer sgd(lr: 0.1)"};
+    Graph *g = compile_file_set("models/gan_mlp_mnist.g", sgd, 1, STOP_AUTODIFF, stderr, &code);
+    CHECK(g != NULL);
+    if (!g) return;
+    char err[EXEC_ERR_LEN];
+    Exec *e = exec_new(g, &backend_cpu, 8, 1, err);
+    CHECKF(e != NULL, "%s", err);
+    if (!e) return;
+    Hooked h = {0};
+    e->hook = zero_grads;
+    e->hook_ctx = &h;
+    real *before = malloc(sizeof(real) * (size_t)e->nparams);
+    memcpy(before, e->params, sizeof(real) * (size_t)e->nparams);
+    Rng r = rng_init(3);
+    fill_batch(e, &r);
+    CHECKF(exec_step(e, 3, err) == 0, "%s", err);
+    CHECK(h.calls == 2 && h.phases_seen == 3);
+    /* plain SGD with zero gradients leaves every parameter as it was */
+    CHECK(memcmp(before, e->params, sizeof(real) * (size_t)e->nparams) == 0);
+    /* without the hook, the step moves them */
+    e->hook = NULL;
+    CHECK(exec_step(e, 3, err) == 0 && memcmp(before, e->params, sizeof(real) * (size_t)e->nparams) != 0);
+    /* a failing hook stops the step with its message */
+    e->hook = zero_grads;
+    h.fail = true;
+    CHECK(exec_step(e, 3, err) == -1);
+    CHECK_STR(err, "the hook failed in phase 0");
+    free(before);
+    exec_free(e);
+    graph_free(g);
+}
+
 int main(void)
 {
     pool_init(2);
@@ -208,6 +264,7 @@ int main(void)
                             "models/conv_vae_mnist.g", "models/cgan_mnist.g", "models/wgan_mnist.g",
                             "models/classifier_mnist.g"};
     for (size_t i = 0; i < GENC_COUNT(models); i++) no_allocation(models[i]);
+    update_hook();
     for (size_t i = 0; i < GENC_COUNT(models); i++)
         hash_of_the_model(models[i], strstr(models[i], "vae") == NULL);
     if (!COUNTING) printf("test_exec: allocations not counted under ASan\n");
