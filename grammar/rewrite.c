@@ -98,8 +98,7 @@ static int rewrite_node(Rw *r, Node n)
 {
     Graph *g = r->g;
     const Node *x = n.nin > 0 ? &g->nodes[n.in[0]] : NULL;
-    switch (n.op) {
-    case OP_log:
+    if (n.op == OP_log) {
         if (x->op == OP_sigmoid) {
             n.op = OP_log_sigmoid;
             n.in[0] = x->in[0];
@@ -112,17 +111,11 @@ static int rewrite_node(Rw *r, Node n)
             n.op = OP_log_sigmoid;
             n.in[0] = emit1(r, &n, OP_neg, g->nodes[x->in[1]].in[0]);
         }
-        break;
-    case OP_bce:
-        if (x->op == OP_sigmoid && shape_eq(x->shape, n.shape)) {
-            n.op = OP_bce_logits;
-            n.in[0] = x->in[0];
-        }
-        break;
-    case OP_neg:
-        if (x->op == OP_neg) return x->in[0];
-        break;
-    default: break;
+    } else if (n.op == OP_bce && x->op == OP_sigmoid && shape_eq(x->shape, n.shape)) {
+        n.op = OP_bce_logits;
+        n.in[0] = x->in[0];
+    } else if (n.op == OP_neg && x->op == OP_neg) {
+        return x->in[0];
     }
     return emit(r, &n);
 }

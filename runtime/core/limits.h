@@ -11,13 +11,19 @@
 #define GENC_MAX_SOURCE_BYTES (64L << 20) /* a model file; larger is not a model */
 #define GENC_MAX_ERRORS 50         /* diagnostics before the compiler stops */
 #define GENC_MAX_DEPTH 200         /* operations nested in one expression */
+/* Names are looked up in lists, quick for any model a person writes; this
+ * bounds the time a generated file of a million lines takes. */
 #define GENC_MAX_STATEMENTS 10000  /* declarations and statements */
+/* Lowering recurses along chains of operations, so this also bounds its
+ * stack depth; blocks using blocks stop here, not after exponential work. */
 #define GENC_MAX_OPERATIONS 10000  /* typed operations, blocks expanded */
 #define GENC_MAX_BLOCK_DEPTH 64    /* blocks used inside blocks */
 #define GENC_MAX_ARGS 32           /* arguments of one call */
 #define GENC_MAX_LIST 8            /* numbers in a list [a, b, ...] */
 #define GENC_MAX_NET_INPUTS 16     /* inputs of a net */
 #define GENC_MAX_DIMS 4            /* per-example dimensions of a tensor */
+/* Large enough for any model a CPU trains, small enough that every product
+ * of sizes fits an int64 without overflow. */
 #define GENC_MAX_SIZE 1000000000   /* one dimension, one size or count */
 #define GENC_MAX_COUNT 2000000000  /* values of one example, or of one weight tensor */
 #define GENC_MAX_PHASES 8          /* phases of training: one per side of each objective */

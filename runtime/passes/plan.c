@@ -93,12 +93,9 @@ static Slot read_slot(Builder *b, int n, int at)
 {
     n = view_root(b, n);
     const Node *nd = &b->g->nodes[n];
-    switch (nd->op) {
-    case OP_param: return (Slot){SLOT_PARAM, nd->attr.param};
-    case OP_input: return (Slot){SLOT_INPUT, nd->attr.data};
-    case OP_noise: return (Slot){SLOT_NOISE, nd->attr.noise};
-    default: break;
-    }
+    if (nd->op == OP_param) return (Slot){SLOT_PARAM, nd->attr.param};
+    if (nd->op == OP_input) return (Slot){SLOT_INPUT, nd->attr.data};
+    if (nd->op == OP_noise) return (Slot){SLOT_NOISE, nd->attr.noise};
     int i = b->cur[n];
     if (i == CUR_GRAD) return (Slot){SLOT_GRAD, b->grad_of[n]};
     GENC_ASSERT(i >= 0);
@@ -386,8 +383,7 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
     if (in->kind != INS_COMPUTE) return 0;
     const Node *n = &g->nodes[in->node];
     double B = p->B, out = (double)plan_count(g, in->node, p->B);
-    switch (n->op) {
-    case OP_matmul: {
+    if (n->op == OP_matmul) {
         /* 2 M N K: the inner size is the reduced one */
         const Node *a = &g->nodes[n->in[0]];
         double asz = (double)plan_count(g, n->in[0], p->B);
@@ -395,18 +391,14 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
                                : (a->shape.batch ? B : a->shape.d[0]);
         return 2 * out * (asz / rows);
     }
-    case OP_conv2d:
-    case OP_deconv2d:
-    case OP_conv2d_wgrad: {
+    if (n->op == OP_conv2d || n->op == OP_deconv2d || n->op == OP_conv2d_wgrad) {
         /* 2 x (every output of the convolution) x (its inputs) */
         const Shape *w = &g->nodes[n->op == OP_conv2d_wgrad ? in->node : n->in[1]].shape;
         double big = (double)plan_count(g, n->op == OP_deconv2d ? n->in[0] : in->node, p->B);
         if (n->op == OP_conv2d_wgrad) big = (double)plan_count(g, n->in[1], p->B);
-        double per = (double)(n->op == OP_deconv2d ? w->d[1] : w->d[1]) * w->d[2] * w->d[3];
-        return 2 * big * per;
+        return 2 * big * w->d[1] * w->d[2] * w->d[3];
     }
-    default: return out;
-    }
+    return out; /* elementwise and the like: one per output */
 }
 
 static const char *slot_name(const Graph *g, Slot s, char *buf, size_t n)

@@ -1,0 +1,444 @@
+/* sema_shapes.c: what each layer and function of the language makes of
+ * its inputs: its checks, its output shape, its TExpr. */
+#include "grammar/sema_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "G.deconv2": the next name for a layer of this kind in the current net */
+const char *sema_layer_path(Sema *s, const char *kind)
+{
+    PathCtx *p = s->path;
+    int i = 0;
+    while (i < p->nnames && strcmp(p->names[i], kind) != 0) i++;
+    if (i == p->nnames && i < 32) p->names[p->nnames++] = kind, p->counts[i] = 0;
+    int n = i < 32 ? ++p->counts[i] : 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s.%s%d", p->prefix, kind, n);
+    return sema_str(s, buf);
+}
+
+static TExpr *new_layer(Sema *s, LayerKind lk, const char *kind, SrcLoc loc, Shape out, TExpr *in)
+{
+    TExpr *t = sema_tx_new(s, TX_LAYER, loc, out);
+    t->layer = lk;
+    sema_tx_kid(t, in);
+    Model *m = s->m;
+    m->layers = xgrow(m->layers, sizeof *m->layers, (size_t)m->nlayers);
+    t->path = sema_layer_path(s, kind);
+    m->layers[m->nlayers] = (Layer){xstrdup(t->path), s->net};
+    t->layer_id = m->nlayers++;
+    s->m->nets[s->net].nlayers++;
+    return t;
+}
+
+/* conv/deconv padding: `same` (the default), `valid`, or a number. */
+static bool padding_of(Sema *s, Args *ar, int *pad, bool *same)
+{
+    Val *v = sema_opt(ar, "padding");
+    *same = false;
+    if (v->kind == V_WORD && strcmp(v->str, "same") == 0) return *same = true;
+    if (v->kind == V_WORD && strcmp(v->str, "valid") == 0) return *pad = 0, true;
+    if (v->kind == V_NUM) return sema_size_ok(s, *v, "'padding'", v->loc, pad, true);
+    diag_error(s->diag, v->loc, "'padding' must be same, valid or a number");
+    return false;
+}
+
+Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
+{
+    Builtin this = sema_builtin(id), *bi = &this;
+    char b1[64], b2[64];
+    if (s->net < 0 && (id == B_DENSE || id == B_CONV || id == B_DECONV || id == B_BATCHNORM ||
+                       id == B_LAYERNORM || id == B_EMBEDDING)) {
+        diag_error(s->diag, loc, "'%s' has weights, so it belongs inside a net", bi->name);
+        return val_err;
+    }
+    TExpr *x = ar->tensors[0].t; /* match_args gives a layer tensors only */
+    Shape in = x->shape, out = in;
+    Init init = {INIT_DEFAULT, 0, 0};
+    Ast *init_ast = NULL;
+    for (int i = 0; call && i < call->nkids; i++)
+        if (call->kids[i]->kind == AST_KW && strcmp(call->kids[i]->name, "init") == 0)
+            init_ast = call->kids[i]->kids[0];
+    if (init_ast && !sema_init_of(s, init_ast, &init)) return val_err;
+    if (!in.batch && id != B_CONCAT) {
+        diag_error(s->diag, loc, "'%s' needs a batched tensor (one value per example), got %s",
+                   bi->name, shp(in, b1));
+        return val_err;
+    }
+    switch ((BuiltinId)id) {
+    case B_DENSE: {
+        int units;
+        if (!sema_opt_int(s, ar, "units", &units, false)) return val_err;
+        if (in.nd != 1) {
+            diag_error(s->diag, loc, "'dense' expects a flat input, got %s; add flatten before it",
+                       shp(in, b1));
+            return val_err;
+        }
+        out = (Shape){.nd = 1, .d = {units}, .batch = true};
+        if (!sema_weights_fit(s, "dense", loc, 2, (int[]){units, in.d[0]})) return val_err;
+        TExpr *t = new_layer(s, LAYER_DENSE, "dense", loc, out, x);
+        t->spec.units = units;
+        t->spec.bias = sema_opt(ar, "bias")->num != 0;
+        t->init = init;
+        return val_tensor(t, loc);
+    }
+    case B_CONV:
+    case B_DECONV: {
+        int f, k, st, pad = 0, op = 0;
+        bool same;
+        if (!sema_opt_int(s, ar, "filters", &f, false) || !sema_opt_int(s, ar, "kernel", &k, false) ||
+            !sema_opt_int(s, ar, "stride", &st, false) || !padding_of(s, ar, &pad, &same))
+            return val_err;
+        if (in.nd != 3) {
+            diag_error(s->diag, loc, "'%s' expects [channels, height, width], got %s", bi->name,
+                       shp(in, b1));
+            return val_err;
+        }
+        int o[2], pads[2] = {pad, pad};
+        if (id == B_CONV) {
+            for (int i = 0; i < 2 && same; i++) {
+                /* output ceil(size / stride), with the same padding on both
+                 * sides of each dimension (rounded up; the floor of the
+                 * output formula absorbs the extra row when stride > 1) */
+                int want = (in.d[1 + i] + st - 1) / st, tot = (want - 1) * st + k - in.d[1 + i];
+                pads[i] = tot > 0 ? (tot + 1) / 2 : 0;
+                if ((in.d[1 + i] + 2 * pads[i] - k) / st + 1 != want) {
+                    diag_error(s->diag, loc, "'conv' cannot keep the size (padding: same) with an "
+                               "even kernel (%d) and stride 1: the padding would differ between "
+                               "the sides; use an odd kernel or a padding number",
+                               k);
+                    return val_err;
+                }
+            }
+            for (int i = 0; i < 2; i++) {
+                int64_t num = (int64_t)in.d[1 + i] + 2 * (int64_t)pads[i] - k;
+                o[i] = num < 0 ? 0 : (int)(num / st + 1);
+            }
+            pad = pads[0];
+            if (o[0] <= 0 || o[1] <= 0) {
+                diag_error(s->diag, loc,
+                           "'conv' output would be empty: input %dx%d, kernel %d, stride %d, "
+                           "padding %d",
+                           in.d[1], in.d[2], k, st, pad);
+                return val_err;
+            }
+        } else {
+            if (same) {
+                /* output H * stride: 2*pad - output_padding = kernel - stride */
+                pad = k > st ? (k - st + 1) / 2 : 0;
+                op = 2 * pad - (k - st);
+            }
+            if (sema_given(ar, "output_padding") && !sema_opt_int(s, ar, "output_padding", &op, true))
+                return val_err;
+            if (op >= st && op > 0) {
+                if (sema_given(ar, "output_padding"))
+                    diag_error(s->diag, sema_opt(ar, "output_padding")->loc,
+                               "'output_padding' must be smaller than the stride (%d), got %d", st,
+                               op);
+                else /* computed for padding: same, which the user did not write */
+                    diag_error(s->diag, loc, "'deconv' cannot keep the size (padding: same) with "
+                               "an even kernel (%d) and stride 1; use an odd kernel or a "
+                               "padding number", k);
+                return val_err;
+            }
+            for (int i = 0; i < 2; i++) {
+                int64_t v = ((int64_t)in.d[1 + i] - 1) * st - 2 * (int64_t)pad + k + op;
+                o[i] = v > GENC_MAX_SIZE ? -1 : (int)v;
+            }
+            if (o[0] <= 0 || o[1] <= 0) {
+                diag_error(s->diag, loc,
+                           "'deconv' output size is not positive: input %dx%d, kernel %d, "
+                           "stride %d, padding %d",
+                           in.d[1], in.d[2], k, st, pad);
+                return val_err;
+            }
+        }
+        out = (Shape){.nd = 3, .d = {f, o[0], o[1]}, .batch = true};
+        if (!sema_shape_fits(s, out, loc)) return val_err;
+        if (!sema_weights_fit(s, bi->name, loc, 4, (int[]){f, in.d[0], k, k})) return val_err;
+        TExpr *t = new_layer(s, id == B_CONV ? LAYER_CONV : LAYER_DECONV, bi->name, loc, out, x);
+        t->spec.units = f;
+        t->spec.bias = sema_opt(ar, "bias")->num != 0;
+        t->spec.kernel = k;
+        t->attr.stride[0] = t->attr.stride[1] = st;
+        t->attr.pad[0] = pad;
+        t->attr.pad[1] = id == B_CONV ? pads[1] : pad;
+        if (id == B_DECONV) t->attr.outpad[0] = t->attr.outpad[1] = op;
+        t->init = init;
+        return val_tensor(t, loc);
+    }
+    case B_BATCHNORM:
+    case B_LAYERNORM: {
+        double eps, mom = 0;
+        if (!sema_opt_real(s, ar, "eps", 0, 1, &eps)) return val_err;
+        if (id == B_BATCHNORM && !sema_opt_real(s, ar, "momentum", 0, 1, &mom)) return val_err;
+        if (in.nd == 0) {
+            diag_error(s->diag, loc, "'%s' needs features to normalise, got %s", bi->name,
+                       shp(in, b1));
+            return val_err;
+        }
+        bool bn = id == B_BATCHNORM;
+        TExpr *t = new_layer(s, bn ? LAYER_BATCHNORM : LAYER_LAYERNORM, bi->name, loc, in, x);
+        t->attr.eps = eps;
+        t->attr.momentum = mom;
+        return val_tensor(t, loc);
+    }
+    case B_EMBEDDING: {
+        int v, d;
+        if (!sema_opt_int(s, ar, "vocabulary", &v, false) || !sema_opt_int(s, ar, "dimension", &d, false))
+            return val_err;
+        if (in.nd != 0) {
+            diag_error(s->diag, loc, "'embedding' takes one class index per example, got %s",
+                       shp(in, b1));
+            return val_err;
+        }
+        out = (Shape){.nd = 1, .d = {d}, .batch = true};
+        if (!sema_weights_fit(s, "embedding", loc, 2, (int[]){v, d})) return val_err;
+        TExpr *t = new_layer(s, LAYER_EMBEDDING, "embedding", loc, out, x);
+        t->spec.vocabulary = v;
+        t->spec.dimension = d;
+        t->init = init;
+        return val_tensor(t, loc);
+    }
+    case B_DROPOUT: {
+        double p;
+        if (!sema_opt_real(s, ar, "p", 0, 0.999, &p)) return val_err;
+        TExpr *t = sema_tx_op(s, OP_dropout, loc, in, x, NULL);
+        t->attr.p = p;
+        /* each dropout written draws its own mask: the site number keeps
+         * CSE from merging two of them on the same input (rewrite.c then
+         * numbers the masks by node) */
+        t->attr.stream = ++s->dropouts;
+        return val_tensor(t, loc);
+    }
+    case B_FLATTEN:
+    case B_RESHAPE: {
+        out = (Shape){.batch = true};
+        if (id == B_FLATTEN) {
+            out.nd = 1;
+            out.d[0] = (int)shape_count(in);
+        } else {
+            if (ar->nrest == 1 && ar->rest[0].kind == V_LIST) {
+                if (!sema_shape_of(s, ar->rest[0], &out, true)) return val_err;
+            } else {
+                if (ar->nrest == 0) {
+                    diag_error(s->diag, loc, "'reshape' needs the new shape, e.g. reshape(256, 7, 7)");
+                    return val_err;
+                }
+                for (int i = 0; i < ar->nrest; i++)
+                    if (!sema_size_ok(s, ar->rest[i], "a size", ar->rest[i].loc, &out.d[out.nd++], false))
+                        return val_err;
+                if (!sema_shape_fits(s, out, loc)) return val_err;
+            }
+            if (shape_count(out) != shape_count(in)) {
+                diag_error(s->diag, loc, "'reshape' to %s needs %lld values per example, but its "
+                           "input %s has %lld",
+                           shp(out, b1), (long long)shape_count(out), shp(in, b2),
+                           (long long)shape_count(in));
+                return val_err;
+            }
+        }
+        return val_tensor(sema_tx_op(s, OP_reshape, loc, out, x, NULL), loc);
+    }
+    case B_UPSAMPLE: {
+        int f;
+        if (!sema_opt_int(s, ar, "factor", &f, false)) return val_err;
+        if (in.nd != 3) {
+            diag_error(s->diag, loc, "'upsample' expects [channels, height, width], got %s",
+                       shp(in, b1));
+            return val_err;
+        }
+        out.d[1] = (int)fmin((double)in.d[1] * f, GENC_MAX_SIZE);
+        out.d[2] = (int)fmin((double)in.d[2] * f, GENC_MAX_SIZE);
+        if (!sema_shape_fits(s, out, loc)) return val_err;
+        TExpr *t = sema_tx_op(s, OP_upsample, loc, out, x, NULL);
+        t->attr.factor = f;
+        return val_tensor(t, loc);
+    }
+    case B_MAXPOOL:
+    case B_AVGPOOL: {
+        int k, st;
+        if (!sema_opt_int(s, ar, "kernel", &k, false)) return val_err;
+        st = k;
+        if (sema_given(ar, "stride") && !sema_opt_int(s, ar, "stride", &st, false)) return val_err;
+        if (in.nd != 3) {
+            diag_error(s->diag, loc, "'%s' expects [channels, height, width], got %s", bi->name,
+                       shp(in, b1));
+            return val_err;
+        }
+        if (in.d[1] < k || in.d[2] < k) {
+            diag_error(s->diag, loc, "'%s' kernel %d is larger than its input %dx%d", bi->name, k,
+                       in.d[1], in.d[2]);
+            return val_err;
+        }
+        out.d[1] = (in.d[1] - k) / st + 1;
+        out.d[2] = (in.d[2] - k) / st + 1;
+        TExpr *t = sema_tx_op(s, id == B_MAXPOOL ? OP_maxpool : OP_avgpool, loc, out, x, NULL);
+        t->attr.kernel = k;
+        t->attr.stride[0] = t->attr.stride[1] = st;
+        return val_tensor(t, loc);
+    }
+    case B_CONCAT: {
+        int axis;
+        if (!sema_opt_int(s, ar, "axis", &axis, true)) return val_err;
+        TExpr *acc = x;
+        for (int i = 1; i < ar->ntensors; i++) {
+            Shape a = acc->shape, b = ar->tensors[i].t->shape;
+            bool ok = a.batch && b.batch && a.nd == b.nd && axis < a.nd;
+            for (int d = 0; ok && d < a.nd; d++)
+                if (d != axis && a.d[d] != b.d[d]) ok = false;
+            if (!ok) {
+                diag_error(s->diag, ar->tensors[i].loc,
+                           "'concat' along axis %d cannot join %s and %s", axis, shp(a, b1),
+                           shp(b, b2));
+                return val_err;
+            }
+            Shape o = a;
+            int64_t joined = (int64_t)a.d[axis] + b.d[axis];
+            if (joined > GENC_MAX_SIZE) {
+                diag_error(s->diag, loc, "'concat' would make axis %d %lld long (the limit is %d)",
+                           axis, (long long)joined, GENC_MAX_SIZE);
+                return val_err;
+            }
+            o.d[axis] = (int)joined;
+            if (!sema_shape_fits(s, o, loc)) return val_err;
+            acc = sema_tx_op(s, OP_concat, loc, o, acc, ar->tensors[i].t);
+            acc->attr.axis = axis;
+        }
+        return val_tensor(acc, loc);
+    }
+    default:
+        GENC_ASSERT(!"not a layer");
+    }
+}
+
+/* sum over each example's elements; a batched result has shape [] */
+static TExpr *per_example(Sema *s, Op op, TExpr *x, SrcLoc loc)
+{
+    return sema_tx_op(s, op, loc, (Shape){.batch = x->shape.batch}, x, NULL);
+}
+
+TExpr *sema_binop(Sema *s, Op op, TExpr *a, TExpr *b, SrcLoc loc)
+{
+    Shape out;
+    if (!sema_broadcast(s, a->shape, b->shape, &out, loc)) return NULL;
+    return sema_tx_op(s, op, loc, out, a, b);
+}
+
+/* A call of an op of the table by its name (ops.h, FN): the options are
+ * the attributes of the same names; a number is folded when the op says
+ * how; the shape follows the op's rule. */
+Val sema_apply_op(Sema *s, Op op, Args *ar, SrcLoc loc)
+{
+    const OpInfo *oi = &op_info[op];
+    if (ar->ntensors == 1 && ar->tensors[0].kind == V_NUM && oi->fold) {
+        double v = ar->tensors[0].num, r = oi->fold(v);
+        if (!isfinite(r)) {
+            diag_error(s->diag, loc, "%s(%g) is not a finite number", oi->lang, v);
+            return val_err;
+        }
+        return val_num(r, false, loc);
+    }
+    Attrs at = {0};
+    for (int i = 0; i < ar->n; i++) {
+        int a = 0;
+        while (a < ATTR_COUNT && strcmp(attr_info[a].name, ar->name[i]) != 0) a++;
+        GENC_ASSERT(a < ATTR_COUNT && (oi->attrs & (1u << a))); /* the table's promise */
+        const AttrInfo *ai = &attr_info[a];
+        double v;
+        int n;
+        if (ai->real ? !sema_opt_real(s, ar, ai->name, ai->lo, ai->hi, &v)
+                     : !sema_opt_int(s, ar, ai->name, &n, false))
+            return val_err;
+        attr_set(&at, (AttrId)a, 0, ai->real ? v : n);
+    }
+    TExpr *x = sema_as_tensor(s, ar->tensors[0]);
+    Shape in = x->shape, out = in;
+    char b1[64];
+    switch (oi->shape) {
+    case SHAPE_NONE: GENC_ASSERT(!"not a function of the language");
+    case SHAPE_SAME: break;
+    case SHAPE_VECTOR:
+        if (in.nd == 0) {
+            diag_error(s->diag, loc, "'%s' needs a vector per example, got %s", oi->lang,
+                       shp(in, b1));
+            return val_err;
+        }
+        break;
+    case SHAPE_PER_EXAMPLE: out = (Shape){.batch = in.batch}; break;
+    case SHAPE_ONEHOT:
+        if (in.nd != 0 || !in.batch) {
+            diag_error(s->diag, loc, "'%s' takes one class index per example, got %s", oi->lang,
+                       shp(in, b1));
+            return val_err;
+        }
+        out = (Shape){.nd = 1, .d = {at.classes}, .batch = true};
+        break;
+    }
+    TExpr *t = sema_tx_op(s, op, loc, out, x, NULL);
+    t->attr = at;
+    return val_tensor(t, loc);
+}
+
+/* The functions made of several ops: the losses. */
+Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
+{
+    TExpr *t[2]; /* match_args gives a function tensors and numbers only */
+    for (int i = 0; i < ar->ntensors; i++) t[i] = sema_as_tensor(s, ar->tensors[i]);
+    char b1[64], b2[64];
+    switch ((BuiltinId)id) {
+    case B_BCE:
+    case B_MSE:
+    case B_L1:
+    case B_KL_NORMAL: {
+        Op op = id == B_BCE ? OP_bce : id == B_KL_NORMAL ? OP_kl_normal : OP_sub;
+        if (op != OP_sub) {
+            /* the loss kernels take equal shapes: broadcast explicitly */
+            Shape o;
+            if (!sema_broadcast(s, t[0]->shape, t[1]->shape, &o, loc)) return val_err;
+            for (int i = 0; i < 2; i++)
+                if (!shape_eq(t[i]->shape, o)) {
+                    t[i] = sema_tx_op(s, OP_expand, loc, o, t[i], NULL);
+                    t[i]->attr.scale = 1;
+                }
+        }
+        TExpr *e = sema_binop(s, op, t[0], t[1], loc);
+        if (!e) return val_err;
+        if (id == B_MSE) {
+            e = sema_tx_op(s, OP_powc, loc, e->shape, e, NULL);
+            e->attr.exponent = 2;
+        } else if (id == B_L1) {
+            e = sema_tx_op(s, OP_abs, loc, e->shape, e, NULL);
+        }
+        return val_tensor(per_example(s, OP_sum, e, loc), loc);
+    }
+    case B_CROSS_ENTROPY: {
+        /* -sum(t * log(p)); class indices become one-hot rows */
+        TExpr *p = t[0], *y = t[1];
+        if (p->shape.nd != 1 || !p->shape.batch) {
+            diag_error(s->diag, loc, "'cross_entropy' needs class probabilities [classes] per "
+                       "example, got %s", shp(p->shape, b1));
+            return val_err;
+        }
+        if (y->shape.nd == 0 && y->shape.batch) {
+            y = sema_tx_op(s, OP_onehot, loc, p->shape, y, NULL);
+            y->attr.classes = p->shape.d[0];
+        } else if (!shape_eq(y->shape, p->shape)) {
+            diag_error(s->diag, loc, "'cross_entropy' targets must be class indices or %s, got %s",
+                       shp(p->shape, b1), shp(y->shape, b2));
+            return val_err;
+        }
+        /* only at the top level: inside a net body p is made of the net's
+         * inputs, which have no value outside a call */
+        if (!s->m->judge && s->net < 0) s->m->judge = p;
+        TExpr *lp = sema_tx_op(s, OP_log, loc, p->shape, p, NULL);
+        TExpr *e = sema_tx_op(s, OP_mul, loc, p->shape, y, lp);
+        e = per_example(s, OP_sum, e, loc);
+        return val_tensor(sema_tx_op(s, OP_neg, loc, e->shape, e, NULL), loc);
+    }
+    default: break;
+    }
+    GENC_ASSERT(!"not a function");
+}

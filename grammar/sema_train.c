@@ -1,0 +1,476 @@
+/* sema_train.c: objectives (players, phases, the nonsaturating game) and
+ * the train block (settings, initialisers, optimizers). */
+#include "grammar/sema_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Names the init: option and the train block's init setting accept. */
+static const struct {
+    const char *name;
+    InitKind kind;
+} init_words[] = {
+    {"normal", INIT_NORMAL}, {"uniform", INIT_UNIFORM}, {"xavier", INIT_XAVIER_UNIFORM},
+    {"xavier_normal", INIT_XAVIER_NORMAL}, {"kaiming", INIT_KAIMING_UNIFORM},
+    {"kaiming_normal", INIT_KAIMING_NORMAL}, {"zeros", INIT_ZEROS}, {"ones", INIT_ONES},
+};
+
+static bool net_has_weights(Sema *s, int n) { return s->m->nets[n].nlayers > 0; }
+
+static int player_of(Sema *s, Ident *id)
+{
+    int n = sema_find_net(s, id->name);
+    if (n < 0) {
+        Binding *b = sema_lookup(s->globals, id->name);
+        if (b) diag_error(s->diag, id->loc, "'%s' is not a net; only nets can be players",
+                          id->name);
+        else sema_unknown_net(s, id->name, id->loc);
+        return -1;
+    }
+    return n;
+}
+
+/* log(1 - X) with X depending on a min player: the term nonsaturating
+ * replaces. Found here so a missing one is an error at compile time. */
+static bool has_saturating_term(Sema *s, TExpr *t, Objective *o, bool *seen)
+{
+    if (seen[t->id]) return false;
+    seen[t->id] = true;
+    if (t->kind == TX_OP && t->op == OP_log && t->kids[0]->kind == TX_OP &&
+        t->kids[0]->op == OP_sub && t->kids[0]->kids[0]->kind == TX_NUM &&
+        t->kids[0]->kids[0]->attr.value == 1) {
+        for (int i = 0; i < o->nmin; i++)
+            if (texpr_uses_net(s->m, t->kids[0]->kids[1], o->min[i])) return true;
+    }
+    if (t->kind == TX_CALL) return false;
+    for (int i = 0; i < t->nkids; i++)
+        if (has_saturating_term(s, t->kids[i], o, seen)) return true;
+    return false;
+}
+
+void sema_check_objective(Sema *s, Decl *d)
+{
+    Model *m = s->m;
+    Objective o = {.loc = d->loc};
+    bool ok = true;
+    o.min = xcalloc((size_t)d->names.n + 1, sizeof *o.min);
+    o.max = xcalloc((size_t)d->maxes.n + 1, sizeof *o.max);
+    for (int side = 0; side < 2; side++) {
+        IdentList *l = side ? &d->maxes : &d->names;
+        for (int i = 0; i < l->n; i++) {
+            int n = player_of(s, &l->v[i]);
+            if (n < 0) {
+                ok = false;
+                continue;
+            }
+            if (!net_has_weights(s, n)) {
+                /* a body with errors may have lost its layers: no second error */
+                if (!s->net_bad[n])
+                    diag_error(s->diag, l->v[i].loc, "net '%s' has no weights to train",
+                               l->v[i].name);
+                ok = false;
+                continue;
+            }
+            if (m->nets[n].player >= 0) {
+                diag_error(s->diag, l->v[i].loc, "net '%s' is already a player (line %d); each "
+                           "net's weights belong to one player",
+                           l->v[i].name, m->players[m->nets[n].player].optim.loc.line);
+                ok = false;
+                continue;
+            }
+            m->players = xgrow(m->players, sizeof *m->players, (size_t)m->nplayers);
+            m->players[m->nplayers] = (Player){.net = n, .every = 1, .optim.loc = l->v[i].loc};
+            m->nets[n].player = m->nplayers++;
+            if (side) o.max[o.nmax++] = n;
+            else o.min[o.nmin++] = n;
+        }
+    }
+    for (int i = 0; i < d->flags.n; i++) {
+        if (strcmp(d->flags.v[i].name, "nonsaturating") == 0 && d->maxes.n && d->names.n) {
+            o.nonsaturating = true;
+        } else if (strcmp(d->flags.v[i].name, "nonsaturating") == 0) {
+            diag_error(s->diag, d->flags.v[i].loc, "'nonsaturating' applies to a game: min G max D");
+            ok = false;
+        } else {
+            static const char *const words[] = {"nonsaturating"};
+            const char *hint = diag_suggest(d->flags.v[i].name, words, 1);
+            if (hint)
+                diag_error(s->diag, d->flags.v[i].loc,
+                           "unknown objective option '%s'; did you mean '%s'?",
+                           d->flags.v[i].name, hint);
+            else
+                diag_error(s->diag, d->flags.v[i].loc, "unknown objective option '%s' (the only "
+                           "option is nonsaturating)", d->flags.v[i].name);
+            ok = false;
+        }
+    }
+    Val v = sema_eval(s, d->value, FLOW_NONE, NULL);
+    char b1[64];
+    if (v.kind == V_NUM) {
+        diag_error(s->diag, d->value->loc, "the objective is a constant; it must depend on the "
+                   "players' nets");
+        ok = false;
+    } else if (v.kind == V_TENSOR && (v.t->shape.batch || shape_count(v.t->shape) != 1)) {
+        diag_error(s->diag, d->value->loc, "the objective must be a single number, but this is "
+                   "%s; average over the batch with E[...]",
+                   shp(v.t->shape, b1));
+        ok = false;
+    } else if (v.kind != V_TENSOR) {
+        if (v.kind == V_WORD) sema_unknown_name(s, v.str, v.loc, "name");
+        else if (v.kind != V_ERR)
+            diag_error(s->diag, d->value->loc, "the objective must be a number computed from "
+                       "the nets, not %s", sema_vkind_name(v.kind));
+        ok = false;
+    }
+    if (ok) {
+        o.value = v.t;
+        /* after any error (a net may have lost the layers its output
+         * reads) the weights check would only repeat it */
+        bool nets_ok = s->diag->nerrors == 0;
+        for (int side = 0; side < 2; side++)
+            for (int i = 0; i < (side ? o.nmax : o.nmin); i++) {
+                int n = side ? o.max[i] : o.min[i];
+                if (!texpr_uses_net(m, o.value, n)) {
+                    diag_error(s->diag, d->loc, "the objective does not depend on net '%s'",
+                               m->nets[n].name);
+                    ok = false;
+                } else if (nets_ok && !texpr_uses_weights(m, o.value, n)) {
+                    diag_error(s->diag, d->loc, "the objective does not depend on the weights "
+                               "of net '%s': nothing would train them", m->nets[n].name);
+                    ok = false;
+                }
+            }
+        bool *seen = xcalloc((size_t)m->nall + 1, sizeof *seen);
+        if (ok && o.nonsaturating && !has_saturating_term(s, o.value, &o, seen)) {
+            diag_error(s->diag, d->flags.v[0].loc, "'nonsaturating' needs a term log(1 - D(G(...))) "
+                       "in the objective");
+            ok = false;
+        }
+        free(seen);
+    }
+    if (!ok) {
+        free(o.min);
+        free(o.max);
+        return;
+    }
+    /* each side of an objective is a phase of training */
+    int phases = (o.nmin > 0) + (o.nmax > 0);
+    for (int i = 0; i < m->nobjs; i++) phases += (m->objs[i].nmin > 0) + (m->objs[i].nmax > 0);
+    if (phases > GENC_MAX_PHASES) {
+        if (!s->too_many_phases)
+            diag_error(s->diag, d->loc, "too many objectives: genc trains at most %d phases (one "
+                       "for each side of an objective), and with this one there are %d",
+                       GENC_MAX_PHASES, phases);
+        s->too_many_phases = true;
+        free(o.min);
+        free(o.max);
+        return;
+    }
+    m->objs = xgrow(m->objs, sizeof *m->objs, (size_t)m->nobjs);
+    m->objs[m->nobjs++] = o;
+}
+
+/* init: normal(0, 0.02), xavier, kaiming(slope: 0.2), zeros ... */
+bool sema_init_of(Sema *s, Ast *a, Init *out)
+{
+    if (a->kind != AST_CALL && a->kind != AST_NAME) {
+        diag_error(s->diag, a->loc, "expected an initialiser like normal(0, 0.02) or xavier");
+        return false;
+    }
+    int k = -1;
+    for (int i = 0; i < (int)GENC_COUNT(init_words); i++)
+        if (strcmp(init_words[i].name, a->name) == 0) k = i;
+    if (k < 0) {
+        const char *cand[GENC_COUNT(init_words)];
+        for (int i = 0; i < (int)GENC_COUNT(init_words); i++) cand[i] = init_words[i].name;
+        const char *hint = diag_suggest(a->name, cand, (int)GENC_COUNT(init_words));
+        if (hint)
+            diag_error(s->diag, a->loc, "unknown initialiser '%s'; did you mean '%s'?", a->name, hint);
+        else
+            diag_error(s->diag, a->loc, "unknown initialiser '%s' (normal, uniform, xavier, "
+                       "xavier_normal, kaiming, kaiming_normal, zeros, ones)", a->name);
+        return false;
+    }
+    InitKind kind = init_words[k].kind;
+    Ast *call = a->kind == AST_CALL ? a : NULL;
+    /* normal and uniform are noise builtins; as initialisers they take
+     * their two parameters, in order or by name: normal(mean, std),
+     * uniform(low, high) */
+    if (kind == INIT_NORMAL || kind == INIT_UNIFORM) {
+        double v[2] = {kind == INIT_NORMAL ? 0 : -0.1, kind == INIT_NORMAL ? 0.02 : 0.1};
+        const char *names[2] = {kind == INIT_NORMAL ? "mean" : "low",
+                                kind == INIT_NORMAL ? "std" : "high"};
+        int n = call ? call->nkids : 0;
+        if (n > 2) {
+            diag_error(s->diag, a->loc, "'%s' as an initialiser takes 2 numbers", a->name);
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            Ast *k2 = call->kids[i];
+            int slot = i;
+            if (k2->kind == AST_KW) {
+                slot = strcmp(k2->name, names[0]) == 0 ? 0 : strcmp(k2->name, names[1]) == 0 ? 1 : -1;
+                if (slot < 0) {
+                    diag_error(s->diag, k2->loc, "'%s' as an initialiser has no option '%s' (it "
+                               "has: %s, %s)",
+                               a->name, k2->name, names[0], names[1]);
+                    return false;
+                }
+            }
+            Val x = sema_eval(s, k2->kind == AST_KW ? k2->kids[0] : k2, FLOW_NONE, NULL);
+            if (x.kind != V_NUM) {
+                if (x.kind != V_ERR)
+                    diag_error(s->diag, k2->loc, "'%s' takes numbers", a->name);
+                return false;
+            }
+            v[slot] = x.num;
+        }
+        if ((kind == INIT_NORMAL && v[1] < 0) || (kind == INIT_UNIFORM && v[1] < v[0])) {
+            diag_error(s->diag, a->loc, "%s", kind == INIT_NORMAL ? "the std of normal(mean, std) "
+                       "cannot be negative" : "uniform(low, high) needs low <= high");
+            return false;
+        }
+        *out = (Init){kind, v[0], v[1]};
+        return true;
+    }
+    int id = sema_find_builtin(a->name);
+    Args ar;
+    if (!sema_match_args(s, id, call, FLOW_NONE, NULL, &ar, a->loc)) return false;
+    *out = (Init){kind, 1, 0};
+    if (kind == INIT_XAVIER_UNIFORM || kind == INIT_XAVIER_NORMAL)
+        return sema_opt_real(s, &ar, "gain", 0, 1e6, &out->a);
+    if (kind == INIT_KAIMING_UNIFORM || kind == INIT_KAIMING_NORMAL)
+        return sema_opt_real(s, &ar, "slope", 0, 1e6, &out->a);
+    return true;
+}
+
+/* optimizer adam(lr: 2e-4, beta1: 0.5) */
+static bool optim_of(Sema *s, Ast *a, Setting *out)
+{
+    static const char *const kinds[] = {"sgd", "adam", "adamw", "rmsprop"};
+    int id = a->kind == AST_CALL || a->kind == AST_NAME ? sema_find_builtin(a->name) : -1;
+    if (id < B_SGD || id > B_RMSPROP) {
+        const char *hint = a->name ? diag_suggest(a->name, kinds, 4) : NULL;
+        if (hint)
+            diag_error(s->diag, a->loc, "unknown optimizer '%s'; did you mean '%s'?", a->name, hint);
+        else if (a->name)
+            diag_error(s->diag, a->loc, "unknown optimizer '%s' (sgd, adam, adamw or rmsprop)",
+                       a->name);
+        else
+            diag_error(s->diag, a->loc, "expected an optimizer: sgd, adam, adamw or rmsprop");
+        return false;
+    }
+    Args ar;
+    if (!sema_match_args(s, id, a->kind == AST_CALL ? a : NULL, FLOW_NONE, NULL, &ar, a->loc))
+        return false;
+    Setting st = {.name = xstrdup(sema_builtin(id).name), .loc = a->loc};
+    bool ok = true;
+    for (int i = 0; i < ar.n; i++) {
+        double v;
+        const char *n = ar.name[i];
+        bool flag = strcmp(n, "nesterov") == 0 || strcmp(n, "centered") == 0;
+        if (!sema_opt_real(s, &ar, n, 0, flag ? 1 : 1e9, &v)) {
+            ok = false;
+            continue;
+        }
+        if ((strncmp(n, "beta", 4) == 0 || strcmp(n, "alpha") == 0) && v >= 1) {
+            diag_error(s->diag, ar.v[i].loc, "'%s' must be below 1, got %g", n, v);
+            ok = false;
+        }
+        if (strcmp(n, "lr") == 0 && v <= 0) {
+            diag_error(s->diag, ar.v[i].loc, "'lr' must be positive");
+            ok = false;
+        }
+        st.kw[st.nkw] = xstrdup(n);
+        st.val[st.nkw++] = v;
+    }
+    if (!ok) {
+        free(st.name);
+        for (int i = 0; i < st.nkw; i++) free(st.kw[i]);
+        return false;
+    }
+    *out = st;
+    return true;
+}
+
+void sema_setting_free(Setting *st)
+{
+    free(st->name);
+    for (int i = 0; i < st->nkw; i++) free(st->kw[i]);
+    memset(st, 0, sizeof *st);
+}
+
+static void set_optim(Player *p, Setting *st)
+{
+    sema_setting_free(&p->optim);
+    p->optim = *st;
+    p->optim.name = xstrdup(st->name);
+    for (int i = 0; i < st->nkw; i++) p->optim.kw[i] = xstrdup(st->kw[i]);
+}
+
+/* For settings given per player (steps D: 5, G: 1): the players named. */
+static Player *named_player(Sema *s, Ast *kw)
+{
+    int n = sema_find_net(s, kw->name);
+    if (n < 0 || s->m->nets[n].player < 0) {
+        if (n < 0) sema_unknown_net(s, kw->name, kw->loc);
+        else diag_error(s->diag, kw->loc, "net '%s' is not a player of any objective", kw->name);
+        return NULL;
+    }
+    return &s->m->players[s->m->nets[n].player];
+}
+
+void sema_check_train(Sema *s, Decl *d)
+{
+    static const char *const keys[] = {"batch", "epochs", "seed", "optimizer", "init", "steps",
+                                       "clip", "grad_clip", "sample", "encode"};
+    Model *m = s->m;
+    SrcLoc encode_loc = {0};
+    if (strcmp(d->name.name, "train") != 0) {
+        diag_error(s->diag, d->name.loc, "unknown block '%s {'; the settings block is 'train {'",
+                   d->name.name);
+        return;
+    }
+    /* per player: its steps and where they were given */
+    int *steps = xcalloc((size_t)m->nplayers + 1, sizeof *steps);
+    SrcLoc *steps_loc = xcalloc((size_t)m->nplayers + 1, sizeof *steps_loc);
+    bool have_steps = false;
+    for (int i = 0; i < d->body.n; i++) {
+        Stmt *st = &d->body.v[i];
+        const char *key = st->names.v[0].name;
+        SrcLoc kl = st->names.v[0].loc;
+        Ast *a = st->value;
+        bool per_player = a->kind == AST_LIST && a->nkids && a->kids[0]->kind == AST_KW;
+        int k = 0;
+        while (k < (int)GENC_COUNT(keys) && strcmp(keys[k], key) != 0) k++;
+        if (k == (int)GENC_COUNT(keys)) {
+            const char *hint = diag_suggest(key, keys, (int)GENC_COUNT(keys));
+            if (hint)
+                diag_error(s->diag, kl, "unknown train setting '%s'; did you mean '%s'?", key, hint);
+            else
+                diag_error(s->diag, kl, "unknown train setting '%s'", key);
+            continue;
+        }
+        if (per_player && strcmp(key, "optimizer") && strcmp(key, "steps") &&
+            strcmp(key, "clip") && strcmp(key, "grad_clip")) {
+            diag_error(s->diag, kl, "'%s' is set for the whole model, not per player", key);
+            continue;
+        }
+        if (strcmp(key, "optimizer") == 0) {
+            Setting opt_set;
+            if (!per_player) {
+                if (optim_of(s, a, &opt_set)) {
+                    for (int p = 0; p < m->nplayers; p++) set_optim(&m->players[p], &opt_set);
+                    sema_setting_free(&opt_set);
+                }
+                continue;
+            }
+            for (int j = 0; j < a->nkids; j++) {
+                Player *p = named_player(s, a->kids[j]);
+                if (p && optim_of(s, a->kids[j]->kids[0], &opt_set)) {
+                    set_optim(p, &opt_set);
+                    sema_setting_free(&opt_set);
+                }
+            }
+            continue;
+        }
+        if (strcmp(key, "init") == 0) {
+            sema_init_of(s, a, &m->init);
+            continue;
+        }
+        if (strcmp(key, "sample") == 0 || strcmp(key, "encode") == 0) {
+            bool enc = key[0] == 'e';
+            Val v = sema_eval(s, a, FLOW_NONE, NULL);
+            if (v.kind == V_TENSOR && v.t->shape.batch) {
+                if (enc) m->encode = v.t, encode_loc = a->loc;
+                else m->sample = v.t;
+            } else if (v.kind == V_WORD) {
+                sema_unknown_name(s, v.str, v.loc, "name");
+            } else if (v.kind != V_ERR) {
+                diag_error(s->diag, a->loc, enc ? "'encode' needs a batched tensor, like mu"
+                                                : "'sample' needs a batched tensor, like G(z)");
+            }
+            continue;
+        }
+        if (per_player) {
+            for (int j = 0; j < a->nkids; j++) {
+                Player *p = named_player(s, a->kids[j]);
+                Val v = sema_eval(s, a->kids[j]->kids[0], FLOW_NONE, NULL);
+                if (!p || v.kind == V_ERR) continue;
+                int n;
+                if (strcmp(key, "steps") == 0) {
+                    if (sema_size_ok(s, v, "'steps'", v.loc, &n, false)) {
+                        if (n > GENC_MAX_STEPS)
+                            diag_error(s->diag, v.loc, "'steps' is at most %d", GENC_MAX_STEPS);
+                        else {
+                            steps[p - m->players] = n, have_steps = true;
+                            steps_loc[p - m->players] = v.loc;
+                        }
+                    }
+                } else if (v.kind != V_NUM || !(v.num > 0)) {
+                    diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
+                } else {
+                    *(strcmp(key, "clip") == 0 ? &p->clip : &p->grad_clip) = v.num;
+                }
+            }
+            continue;
+        }
+        Val v = sema_eval(s, a, FLOW_NONE, NULL);
+        if (v.kind == V_ERR) continue;
+        if (strcmp(key, "steps") == 0) {
+            diag_error(s->diag, a->loc, "'steps' names the players, like steps D: 5, G: 1");
+        } else if (strcmp(key, "clip") == 0 || strcmp(key, "grad_clip") == 0) {
+            if (v.kind != V_NUM || !(v.num > 0)) {
+                diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
+                continue;
+            }
+            for (int p = 0; p < m->nplayers; p++)
+                *(key[0] == 'c' ? &m->players[p].clip : &m->players[p].grad_clip) = v.num;
+        } else {
+            int n;
+            bool seed = strcmp(key, "seed") == 0;
+            if (!sema_size_ok(s, v, key[0] == 'b' ? "'batch'" : seed ? "'seed'" : "'epochs'", v.loc, &n,
+                         seed))
+                continue;
+            if (key[0] == 'b') m->batch = n;
+            else if (seed) m->seed = (uint64_t)n;
+            else m->epochs = n;
+        }
+    }
+    if (m->encode) {
+        /* genc sample --interpolate decodes the codes of test images: the
+         * code must fit the noise source the sample is drawn from */
+        int k = 0;
+        while (k < m->nnoise && !shape_eq(m->noise[k].shape, m->encode->shape)) k++;
+        char b1[64];
+        if (!m->sample) {
+            diag_error(s->diag, encode_loc, "'encode' needs a 'sample' setting to decode with");
+            m->encode = NULL;
+        } else if (k == m->nnoise) {
+            diag_error(s->diag, encode_loc, "'encode' gives %s per example, but no noise source "
+                       "has that shape for 'sample' to decode",
+                       shp(m->encode->shape, b1));
+            m->encode = NULL;
+        }
+    }
+    if (have_steps) {
+        /* steps D: 5, G: 1: in every 5 steps D updates 5 times, G once; a
+         * player not named takes one step per period (steps D: 5 alone
+         * means the same) */
+        int period = 1;
+        for (int p = 0; p < m->nplayers; p++)
+            if (steps[p] > period) period = steps[p];
+        for (int p = 0; p < m->nplayers; p++) {
+            int n = steps[p] ? steps[p] : 1;
+            if (period % n) {
+                diag_error(s->diag, steps_loc[p], "'steps' must divide evenly: %s's %d is not a "
+                           "divisor of %d", m->nets[m->players[p].net].name, n, period);
+                break;
+            }
+            m->players[p].every = period / n;
+        }
+    }
+    free(steps);
+    free(steps_loc);
+}
