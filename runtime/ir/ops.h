@@ -49,6 +49,8 @@
     X(log, 1, 0, unary, FN("log", "", log, SAME), "natural log")                           \
     X(sqrt, 1, 0, unary, FN("sqrt", "", sqrt, SAME), "square root")                        \
     X(abs, 1, 0, unary, FN("abs", "", fabs, SAME), "|x|")                                  \
+    X(sin, 1, 0, unary, FN("sin", "", sin, SAME), "sine")                                  \
+    X(cos, 1, 0, unary, FN("cos", "", cos, SAME), "cosine")                                \
     X(sign, 1, 0, unary, NONE, "-1, 0 or 1")                                               \
     X(powc, 1, A(exponent), unary, NONE, "x^exponent; 2 and 0.5 are fast paths")           \
     X(relu, 1, 0, unary, FN("relu", "", NULL, SAME), "max(x, 0)")                          \

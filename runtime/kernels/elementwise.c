@@ -111,6 +111,8 @@ static void unary_range(void *vj, long lo, long hi)
     case K_log: for (long i = 0; i < n; i++) y[i] = log(x[i]); break;
     case K_sqrt: for (long i = 0; i < n; i++) y[i] = sqrt(x[i]); break;
     case K_abs: for (long i = 0; i < n; i++) y[i] = fabs(x[i]); break;
+    case K_sin: for (long i = 0; i < n; i++) y[i] = sin(x[i]); break;
+    case K_cos: for (long i = 0; i < n; i++) y[i] = cos(x[i]); break;
     case K_sign:
         for (long i = 0; i < n; i++) y[i] = (real)((x[i] > 0) - (x[i] < 0));
         break;

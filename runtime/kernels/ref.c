@@ -20,6 +20,8 @@ static double ref_unary1(KUnaryOp op, double x, double a)
     case K_log: return log(x);
     case K_sqrt: return sqrt(x);
     case K_abs: return fabs(x);
+    case K_sin: return sin(x);
+    case K_cos: return cos(x);
     case K_sign: return x > 0 ? 1 : x < 0 ? -1 : 0;
     case K_powc: return pow(x, a);
     case K_relu: return x > 0 ? x : 0;

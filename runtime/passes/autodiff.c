@@ -85,6 +85,10 @@ static void backward(Ad *a, int i, int dy)
         accumulate(a, x, binary(a, OP_div, dy, binary(a, OP_mul, cnst(a, 2), i)));
         return;
     case OP_abs: accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_sign, x))); return;
+    case OP_sin: accumulate(a, x, binary(a, OP_mul, dy, unary(a, OP_cos, x))); return;
+    case OP_cos:
+        accumulate(a, x, unary(a, OP_neg, binary(a, OP_mul, dy, unary(a, OP_sin, x))));
+        return;
     case OP_powc: {
         double c = n.attr.exponent;
         if (c == 1) {
