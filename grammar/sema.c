@@ -188,6 +188,15 @@ static Val resolve(Sema *s, const char *name, SrcLoc loc)
 
 bool sema_size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool zero_ok)
 {
+    int64_t n;
+    if (!sema_whole_ok(s, v, what, loc, zero_ok, GENC_MAX_SIZE, &n)) return false;
+    *out = (int)n;
+    return true;
+}
+
+bool sema_whole_ok(Sema *s, Val v, const char *what, SrcLoc loc, bool zero_ok, int64_t max,
+                   int64_t *out)
+{
     if (v.kind == V_ERR) return false;
     if (v.kind == V_WORD) {
         sema_unknown_name(s, v.str, v.loc, "name");
@@ -206,12 +215,12 @@ bool sema_size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool z
                    v.num);
         return false;
     }
-    if (v.num > GENC_MAX_SIZE) {
-        diag_error(s->diag, loc, "%s is too large: %.15g (the limit is %d)", what, v.num,
-                   GENC_MAX_SIZE);
+    if (v.num > (double)max) {
+        diag_error(s->diag, loc, "%s is too large: %.15g (the limit is %lld)", what, v.num,
+                   (long long)max);
         return false;
     }
-    *out = (int)v.num;
+    *out = (int64_t)v.num;
     return true;
 }
 

@@ -156,6 +156,9 @@ bool sema_kind_reported(Sema *s, Val v);
 /* A whole number in 1..GENC_MAX_SIZE (0.. when zero_ok), into *out;
  * false after reporting why not. what names it in the message. */
 bool sema_size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool zero_ok);
+/* The same up to max. */
+bool sema_whole_ok(Sema *s, Val v, const char *what, SrcLoc loc, bool zero_ok, int64_t max,
+                   int64_t *out);
 bool sema_shape_fits(Sema *s, Shape sh, SrcLoc loc);
 bool sema_weights_fit(Sema *s, const char *layer, SrcLoc loc, int n, const int *dims);
 /* A shape written as [a, b, c] (or a single number for a vector). */

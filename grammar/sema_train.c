@@ -321,27 +321,193 @@ static Player *named_player(Sema *s, Ast *kw)
     return &s->m->players[s->m->nets[n].player];
 }
 
+/* ---- the train block ------------------------------------------------- */
+
+/* What the settings of a train block leave for the end: steps are checked
+ * together, encode against sample. */
+typedef struct Train {
+    int *steps;         /* per player, 0 if not given */
+    SrcLoc *steps_loc;
+    bool have_steps;
+    SrcLoc encode_loc;
+} Train;
+
+/* A setting's handler: value for the whole model (named false), or, in
+ * `key D: value, G: value`, for the player p named (NULL when the name
+ * was wrong, already reported). */
+typedef void (*SettingFn)(Sema *s, Train *t, const char *key, Ast *value, bool named,
+                          Player *p);
+
+/* optimizer adam(lr: 2e-4, beta1: 0.5) */
+static void set_optimizer(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Setting st;
+    if ((named && !p) || !optim_of(s, a, &st)) return;
+    for (int i = 0; i < s->m->nplayers; i++)
+        if (!named || p == &s->m->players[i]) set_optim(&s->m->players[i], &st);
+    sema_setting_free(&st);
+}
+
+/* batch, epochs: whole numbers; seed: from 0 */
+static void set_count(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Model *m = s->m;
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    bool seed = strcmp(key, "seed") == 0;
+    char what[32];
+    snprintf(what, sizeof what, "'%s'", key);
+    int64_t n;
+    if (v.kind == V_ERR ||
+        !sema_whole_ok(s, v, what, v.loc, seed, seed ? GENC_MAX_SEED : GENC_MAX_SIZE, &n))
+        return;
+    if (seed) m->seed = (uint64_t)n;
+    else if (strcmp(key, "batch") == 0) m->batch = (int)n;
+    else m->epochs = (int)n;
+}
+
+static void set_init(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    sema_init_of(s, a, &s->m->init);
+}
+
+/* sample G(z), encode mu */
+static void set_tensor(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Model *m = s->m;
+    bool enc = strcmp(key, "encode") == 0;
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    if (v.kind == V_TENSOR && v.t->shape.batch) {
+        if (enc) m->encode = v.t, t->encode_loc = a->loc;
+        else m->sample = v.t;
+    } else if (v.kind == V_WORD) {
+        sema_unknown_name(s, v.str, v.loc, "name");
+    } else if (v.kind != V_ERR) {
+        diag_error(s->diag, a->loc, enc ? "'encode' needs a batched tensor, like mu"
+                                        : "'sample' needs a batched tensor, like G(z)");
+    }
+}
+
+/* steps D: 5, G: 1 */
+static void set_steps(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    if (v.kind == V_ERR || (named && !p)) return;
+    int n;
+    if (!named) {
+        diag_error(s->diag, a->loc, "'steps' names the players, like steps D: 5, G: 1");
+    } else if (sema_size_ok(s, v, "'steps'", v.loc, &n, false)) {
+        if (n > GENC_MAX_STEPS) {
+            diag_error(s->diag, v.loc, "'steps' is at most %d", GENC_MAX_STEPS);
+        } else {
+            t->steps[p - s->m->players] = n, t->have_steps = true;
+            t->steps_loc[p - s->m->players] = v.loc;
+        }
+    }
+}
+
+/* Player p's optimizer with its learning rate set: the optimizer given
+ * before, else the default one (adam), which sema_check names later. */
+static void set_player_lr(Player *p, double lr)
+{
+    Setting *o = &p->optim;
+    int i = 0;
+    while (i < o->nkw && strcmp(o->kw[i], "lr") != 0) i++;
+    if (i == o->nkw) {
+        GENC_ASSERT(o->nkw < GRAPH_MAXKW); /* the optimizers have at most 6 options */
+        o->kw[o->nkw++] = xstrdup("lr");
+    }
+    o->val[i] = lr;
+}
+
+/* clip, grad_clip, lr: a positive number, per player or for all */
+static void set_positive(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    if (v.kind == V_ERR || (named && !p)) return;
+    if (v.kind != V_NUM || !(v.num > 0)) {
+        diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
+        return;
+    }
+    for (int i = 0; i < s->m->nplayers; i++) {
+        Player *q = &s->m->players[i];
+        if (named && q != p) continue;
+        if (strcmp(key, "lr") == 0) set_player_lr(q, v.num);
+        else *(strcmp(key, "clip") == 0 ? &q->clip : &q->grad_clip) = v.num;
+    }
+}
+
+/* Every train setting; per_player ones may be written `key D: v, G: w`. */
+static const struct {
+    const char *key;
+    bool per_player;
+    SettingFn fn;
+} train_settings[] = {
+    {"batch", false, set_count},     {"epochs", false, set_count},
+    {"seed", false, set_count},      {"optimizer", true, set_optimizer},
+    {"init", false, set_init},       {"steps", true, set_steps},
+    {"clip", true, set_positive},    {"grad_clip", true, set_positive},
+    {"sample", false, set_tensor},   {"encode", false, set_tensor},
+    {"lr", true, set_positive},
+};
+
+/* After the settings: encode against sample, and steps made into each
+ * player's `every`. */
+static void finish_train(Sema *s, Train *t)
+{
+    Model *m = s->m;
+    if (m->encode) {
+        /* genc sample --interpolate decodes the codes of test images: the
+         * code must fit the noise source the sample is drawn from */
+        int k = 0;
+        while (k < m->nnoise && !shape_eq(m->noise[k].shape, m->encode->shape)) k++;
+        char b1[64];
+        if (!m->sample) {
+            diag_error(s->diag, t->encode_loc, "'encode' needs a 'sample' setting to decode with");
+            m->encode = NULL;
+        } else if (k == m->nnoise) {
+            diag_error(s->diag, t->encode_loc, "'encode' gives %s per example, but no noise source "
+                       "has that shape for 'sample' to decode",
+                       shp(m->encode->shape, b1));
+            m->encode = NULL;
+        }
+    }
+    if (t->have_steps) {
+        /* steps D: 5, G: 1: in every 5 steps D updates 5 times, G once; a
+         * player not named takes one step per period (steps D: 5 alone
+         * means the same) */
+        int period = 1;
+        for (int p = 0; p < m->nplayers; p++)
+            if (t->steps[p] > period) period = t->steps[p];
+        for (int p = 0; p < m->nplayers; p++) {
+            int n = t->steps[p] ? t->steps[p] : 1;
+            if (period % n) {
+                diag_error(s->diag, t->steps_loc[p], "'steps' must divide evenly: %s's %d is not a "
+                           "divisor of %d", m->nets[m->players[p].net].name, n, period);
+                break;
+            }
+            m->players[p].every = period / n;
+        }
+    }
+}
+
 void sema_check_train(Sema *s, Decl *d)
 {
-    static const char *const keys[] = {"batch", "epochs", "seed", "optimizer", "init", "steps",
-                                       "clip", "grad_clip", "sample", "encode"};
     Model *m = s->m;
-    SrcLoc encode_loc = {0};
     if (strcmp(d->name.name, "train") != 0) {
         diag_error(s->diag, d->name.loc, "unknown block '%s {'; the settings block is 'train {'",
                    d->name.name);
         return;
     }
-    /* per player: its steps and where they were given */
-    int *steps = xcalloc((size_t)m->nplayers + 1, sizeof *steps);
-    SrcLoc *steps_loc = xcalloc((size_t)m->nplayers + 1, sizeof *steps_loc);
-    bool have_steps = false;
+    Train t = {xcalloc((size_t)m->nplayers + 1, sizeof *t.steps),
+               xcalloc((size_t)m->nplayers + 1, sizeof *t.steps_loc), false, {0}};
+    const char *keys[GENC_COUNT(train_settings)];
+    for (size_t k = 0; k < GENC_COUNT(train_settings); k++) keys[k] = train_settings[k].key;
     for (int i = 0; i < d->body.n; i++) {
         Stmt *st = &d->body.v[i];
         const char *key = st->names.v[0].name;
         SrcLoc kl = st->names.v[0].loc;
         Ast *a = st->value;
-        bool per_player = a->kind == AST_LIST && a->nkids && a->kids[0]->kind == AST_KW;
+        bool named = a->kind == AST_LIST && a->nkids && a->kids[0]->kind == AST_KW;
         int k = 0;
         while (k < (int)GENC_COUNT(keys) && strcmp(keys[k], key) != 0) k++;
         if (k == (int)GENC_COUNT(keys)) {
@@ -352,125 +518,19 @@ void sema_check_train(Sema *s, Decl *d)
                 diag_error(s->diag, kl, "unknown train setting '%s'", key);
             continue;
         }
-        if (per_player && strcmp(key, "optimizer") && strcmp(key, "steps") &&
-            strcmp(key, "clip") && strcmp(key, "grad_clip")) {
+        if (named && !train_settings[k].per_player) {
             diag_error(s->diag, kl, "'%s' is set for the whole model, not per player", key);
             continue;
         }
-        if (strcmp(key, "optimizer") == 0) {
-            Setting opt_set;
-            if (!per_player) {
-                if (optim_of(s, a, &opt_set)) {
-                    for (int p = 0; p < m->nplayers; p++) set_optim(&m->players[p], &opt_set);
-                    sema_setting_free(&opt_set);
-                }
-                continue;
-            }
-            for (int j = 0; j < a->nkids; j++) {
-                Player *p = named_player(s, a->kids[j]);
-                if (p && optim_of(s, a->kids[j]->kids[0], &opt_set)) {
-                    set_optim(p, &opt_set);
-                    sema_setting_free(&opt_set);
-                }
-            }
+        if (!named) {
+            train_settings[k].fn(s, &t, key, a, false, NULL);
             continue;
         }
-        if (strcmp(key, "init") == 0) {
-            sema_init_of(s, a, &m->init);
-            continue;
-        }
-        if (strcmp(key, "sample") == 0 || strcmp(key, "encode") == 0) {
-            bool enc = key[0] == 'e';
-            Val v = sema_eval(s, a, FLOW_NONE, NULL);
-            if (v.kind == V_TENSOR && v.t->shape.batch) {
-                if (enc) m->encode = v.t, encode_loc = a->loc;
-                else m->sample = v.t;
-            } else if (v.kind == V_WORD) {
-                sema_unknown_name(s, v.str, v.loc, "name");
-            } else if (v.kind != V_ERR) {
-                diag_error(s->diag, a->loc, enc ? "'encode' needs a batched tensor, like mu"
-                                                : "'sample' needs a batched tensor, like G(z)");
-            }
-            continue;
-        }
-        if (per_player) {
-            for (int j = 0; j < a->nkids; j++) {
-                Player *p = named_player(s, a->kids[j]);
-                Val v = sema_eval(s, a->kids[j]->kids[0], FLOW_NONE, NULL);
-                if (!p || v.kind == V_ERR) continue;
-                int n;
-                if (strcmp(key, "steps") == 0) {
-                    if (sema_size_ok(s, v, "'steps'", v.loc, &n, false)) {
-                        if (n > GENC_MAX_STEPS)
-                            diag_error(s->diag, v.loc, "'steps' is at most %d", GENC_MAX_STEPS);
-                        else {
-                            steps[p - m->players] = n, have_steps = true;
-                            steps_loc[p - m->players] = v.loc;
-                        }
-                    }
-                } else if (v.kind != V_NUM || !(v.num > 0)) {
-                    diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
-                } else {
-                    *(strcmp(key, "clip") == 0 ? &p->clip : &p->grad_clip) = v.num;
-                }
-            }
-            continue;
-        }
-        Val v = sema_eval(s, a, FLOW_NONE, NULL);
-        if (v.kind == V_ERR) continue;
-        if (strcmp(key, "steps") == 0) {
-            diag_error(s->diag, a->loc, "'steps' names the players, like steps D: 5, G: 1");
-        } else if (strcmp(key, "clip") == 0 || strcmp(key, "grad_clip") == 0) {
-            if (v.kind != V_NUM || !(v.num > 0)) {
-                diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
-                continue;
-            }
-            for (int p = 0; p < m->nplayers; p++)
-                *(key[0] == 'c' ? &m->players[p].clip : &m->players[p].grad_clip) = v.num;
-        } else {
-            int n;
-            bool seed = strcmp(key, "seed") == 0;
-            if (!sema_size_ok(s, v, key[0] == 'b' ? "'batch'" : seed ? "'seed'" : "'epochs'", v.loc, &n,
-                         seed))
-                continue;
-            if (key[0] == 'b') m->batch = n;
-            else if (seed) m->seed = (uint64_t)n;
-            else m->epochs = n;
-        }
+        for (int j = 0; j < a->nkids; j++)
+            train_settings[k].fn(s, &t, key, a->kids[j]->kids[0], true,
+                                 named_player(s, a->kids[j]));
     }
-    if (m->encode) {
-        /* genc sample --interpolate decodes the codes of test images: the
-         * code must fit the noise source the sample is drawn from */
-        int k = 0;
-        while (k < m->nnoise && !shape_eq(m->noise[k].shape, m->encode->shape)) k++;
-        char b1[64];
-        if (!m->sample) {
-            diag_error(s->diag, encode_loc, "'encode' needs a 'sample' setting to decode with");
-            m->encode = NULL;
-        } else if (k == m->nnoise) {
-            diag_error(s->diag, encode_loc, "'encode' gives %s per example, but no noise source "
-                       "has that shape for 'sample' to decode",
-                       shp(m->encode->shape, b1));
-            m->encode = NULL;
-        }
-    }
-    if (have_steps) {
-        /* steps D: 5, G: 1: in every 5 steps D updates 5 times, G once; a
-         * player not named takes one step per period (steps D: 5 alone
-         * means the same) */
-        int period = 1;
-        for (int p = 0; p < m->nplayers; p++)
-            if (steps[p] > period) period = steps[p];
-        for (int p = 0; p < m->nplayers; p++) {
-            int n = steps[p] ? steps[p] : 1;
-            if (period % n) {
-                diag_error(s->diag, steps_loc[p], "'steps' must divide evenly: %s's %d is not a "
-                           "divisor of %d", m->nets[m->players[p].net].name, n, period);
-                break;
-            }
-            m->players[p].every = period / n;
-        }
-    }
-    free(steps);
-    free(steps_loc);
+    finish_train(s, &t);
+    free(t.steps);
+    free(t.steps_loc);
 }

@@ -43,9 +43,7 @@ static void print_profile(Exec *e, double total, int steps)
                100 * kind[i][0] / total, 1e3 * kind[i][0] / steps);
     printf("  %-18s %6.1f%%  %8.2f ms/step\n", "(optimizer)", 100 * upd / total, 1e3 * upd / steps);
     /* the costliest nodes, with their speed: the next thing to optimise */
-    unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
-    const Plan *p = e->plans[all];
-    if (!p) return;
+    const Plan *p = e->steps[(1u << g->nphases) - 1]; /* the step of every phase */
     double (*node)[2] = xcalloc((size_t)g->nnodes, sizeof *node);
     for (int n = 0; n < g->nnodes; n++) node[n][0] = e->prof[n], node[n][1] = n;
     qsort(node, (size_t)g->nnodes, sizeof node[0], by_time_desc);
@@ -94,16 +92,24 @@ int bench_run(const BenchOpts *o)
         pool_shutdown();
         return 0;
     }
-    int code;
-    Graph *g = compile_file(o->file, STOP_AUTODIFF, stderr, &code);
-    if (!g) return code;
-    if (o->batch > 0) g->batch = o->batch;
+    const Backend *be = o->backend ? o->backend : &backend_cpu;
     pool_init(o->threads);
+    char batch[32];
+    const char *sets[] = {batch};
+    snprintf(batch, sizeof batch, "batch %d", o->batch);
+    int code;
+    Compiled *c = compile(o->file, sets, o->batch > 0, STOP_PLAN, be->work_size, stderr, &code);
+    if (!c) {
+        pool_shutdown();
+        return code;
+    }
+    Graph *g = c->g;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, o->backend ? o->backend : &backend_cpu, g->batch, g->seed, err);
+    Exec *e = exec_new(c, be, g->seed, err);
     if (!e) {
         fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
-        graph_free(g);
+        compiled_free(c);
+        pool_shutdown();
         return 1;
     }
     Rng r = rng_init(1);
@@ -115,23 +121,19 @@ int bench_run(const BenchOpts *o)
     }
     int status = 0;
     double flops = 0, t0 = 0;
-    unsigned all = 0;
-    for (int p = 0; p < g->nphases; p++) all |= 1u << p;
     for (int s = 0; s < o->warmup + o->steps && status == 0; s++) {
         if (s == o->warmup) {
             if (o->profile) exec_profile(e);
             t0 = base_seconds();
         }
         exec_draw_noise(e, &r, B);
-        unsigned mask = 0;
-        for (int p = 0; p < g->nphases; p++)
-            if ((s + 1) % g->phases[p].every == 0) mask |= 1u << p;
+        unsigned mask = plan_mask(g, (uint64_t)s);
         if (exec_step(e, mask, err)) {
             fprintf(stderr, "genc: error: %s\n", err);
             status = 1;
         }
         if (s >= o->warmup) {
-            const Plan *p = e->plans[mask];
+            const Plan *p = e->steps[mask];
             for (int t = 0; t < p->nins; t++) flops += plan_flops(g, p, &p->ins[t]);
         }
     }
@@ -147,7 +149,7 @@ int bench_run(const BenchOpts *o)
         if (o->profile) print_profile(e, dt, o->steps);
     }
     exec_free(e);
-    graph_free(g);
+    compiled_free(c);
     pool_shutdown();
     return status;
 }

@@ -91,18 +91,16 @@ static bool int_arg(const char *s, long long lo, long long hi, long long *out)
     return true;
 }
 
-/* --stats: what a training step costs, per phase, from the plan. */
-static void print_stats(Graph *g, int B)
+/* --stats: what a training step costs, per phase, from its plan. */
+static void print_stats(const Graph *g, const Plan *step)
 {
+    int B = step->B;
     int64_t np = 0;
     for (int i = 0; i < g->nparams; i++) np += shape_count(g->params[i].shape);
     int64_t nstate = 0;
     for (int i = 0; i < g->nstates; i++) nstate += graph_state_count(g, i);
     printf("%s: %lld parameters (%.2f MB), %lld batchnorm statistics\n", g->file, (long long)np,
            (double)np * sizeof(real) / 1e6, (long long)nstate);
-    unsigned all = 0;
-    for (int p = 0; p < g->nphases; p++) all |= 1u << p;
-    Plan *step = plan_step(g, B, all, backend_cpu.work_size);
     double flops[GENC_MAX_PHASES] = {0}, total = 0;
     for (int t = 0; t < step->nins; t++) {
         double f = plan_flops(g, step, &step->ins[t]);
@@ -124,7 +122,6 @@ static void print_stats(Graph *g, int B)
                (double)alone->arena * sizeof(real) / 1e6);
         plan_free(alone);
     }
-    plan_free(step);
 }
 
 static int cmd_graph(int argc, char **argv)
@@ -151,27 +148,32 @@ static int cmd_graph(int argc, char **argv)
         else file = argv[i];
     }
     if (!file) return usage_error("graph needs a file%s", "");
+    /* the plan and the stats are of the training step of every phase, at
+     * --batch if given */
+    bool planned = plan || (stats && stop == STOP_AUTODIFF);
+    char text[32];
+    const char *sets[] = {text};
+    snprintf(text, sizeof text, "batch %lld", batch);
     int code;
-    Graph *g = compile_file(file, stop, stderr, &code);
-    if (!g) return code;
+    Compiled *c = compile(file, sets, planned && batch > 0, planned ? STOP_PLAN : stop,
+                          backend_cpu.work_size, stderr, &code);
+    if (!c) return code;
+    const Graph *g = c->g;
+    const Plan *all = planned ? c->steps[(1u << g->nphases) - 1] : NULL;
     if (plan) {
-        /* the training step that runs every phase */
-        unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
-        Plan *p = plan_step(g, batch ? (int)batch : g->batch, all, backend_cpu.work_size);
-        plan_print(g, p, stdout);
-        plan_free(p);
+        plan_print(g, all, stdout);
     } else if (stats) {
         if (stop != STOP_AUTODIFF) {
-            graph_free(g);
+            compiled_free(c);
             return usage_error("--stats needs the whole graph; drop --after%s", "");
         }
-        print_stats(g, batch ? (int)batch : g->batch);
+        print_stats(g, all);
     } else if (dot) {
-        graph_print_dot(g, stdout);
+        graph_print_dot(c->g, stdout);
     } else {
-        graph_print(g, stdout);
+        graph_print(c->g, stdout);
     }
-    graph_free(g);
+    compiled_free(c);
     return EXIT_OK;
 }
 

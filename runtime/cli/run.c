@@ -38,15 +38,34 @@ int run_open(Run *r, RunOpts *o, bool need_data)
     return code;
 }
 
-/* Compiles the model, applies the command line's train settings, creates
- * the run state; run_open closes what was opened when this fails. */
+/* --epochs, --batch, --seed and --lr as the train settings they stand
+ * for, after --set's: the one way settings reach a model. */
+static int overrides(const RunOpts *o, char text[4][64])
+{
+    int n = 0;
+    if (o->epochs > 0) snprintf(text[n++], 64, "epochs %d", o->epochs);
+    if (o->batch > 0) snprintf(text[n++], 64, "batch %d", o->batch);
+    if (o->seed >= 0) snprintf(text[n++], 64, "seed %lld", (long long)o->seed);
+    if (o->lr > 0) snprintf(text[n++], 64, "lr %.17g", o->lr);
+    return n;
+}
+
+/* Compiles the model with the command line's train settings, creates the
+ * run state; run_open closes what was opened when this fails. */
 static int run_open_state(Run *r, RunOpts *o, bool need_data)
 {
     r->o = o;
-    int code;
-    r->g = compile_file_set(o->file, o->sets, o->nsets, STOP_AUTODIFF, stderr, &code);
-    if (!r->g) return code;
-    Graph *g = r->g;
+    const Backend *be = o->backend ? o->backend : &backend_cpu;
+    /* the kernels' scratch, planned by the compiler, depends on the threads */
+    pool_init(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+    char text[4][64];
+    const char *sets[GENC_MAX_SETS + 4];
+    int nsets = o->nsets, code;
+    memcpy(sets, o->sets, sizeof *sets * (size_t)o->nsets);
+    for (int i = 0, n = overrides(o, text); i < n; i++) sets[nsets++] = text[i];
+    r->c = compile(o->file, sets, nsets, STOP_PLAN, be->work_size, stderr, &code);
+    if (!r->c) return code;
+    Graph *g = r->g = r->c->g;
     const char *base = strrchr(o->file, '/');
     snprintf(r->name, sizeof r->name, "%s", base ? base + 1 : o->file);
     char *dot = strrchr(r->name, '.');
@@ -55,25 +74,13 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
     else snprintf(r->dir, sizeof r->dir, "runs/%s", r->name);
     snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.genc",
              r->dir);
-    if (o->epochs > 0) g->epochs = o->epochs;
-    if (o->batch > 0) g->batch = o->batch;
-    if (o->seed >= 0) g->seed = (uint64_t)o->seed;
-    if (o->lr > 0)
-        for (int p = 0; p < g->nphases; p++) {
-            Setting *s = &g->phases[p].optim;
-            int i = 0;
-            while (i < s->nkw && strcmp(s->kw[i], "lr")) i++;
-            if (i == s->nkw && s->nkw < GRAPH_MAXKW) s->kw[s->nkw++] = xstrdup("lr");
-            s->val[i] = o->lr;
-        }
     if (need_data && !g->data) {
         fprintf(stderr, "genc: error: %s reads no data (it has no 'data' declaration)\n", o->file);
         return EXIT_USAGE;
     }
-    pool_init(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
     r->hash = graph_hash(g);
     char err[EXEC_ERR_LEN];
-    r->e = exec_new(g, o->backend ? o->backend : &backend_cpu, g->batch, g->seed, err);
+    r->e = exec_new(r->c, be, g->seed, err);
     if (!r->e) {
         fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
         return EXIT_RUNTIME;
@@ -83,11 +90,11 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
 
 void run_close(Run *r)
 {
-    if (!r->g) return;
     exec_free(r->e);
-    graph_free(r->g);
+    compiled_free(r->c);
     pool_shutdown();
     r->e = NULL;
+    r->c = NULL;
     r->g = NULL;
 }
 

@@ -24,7 +24,7 @@ typedef struct RunOpts {
     const char *file;
     const char *out;        /* run directory; default runs/<model> */
     const char *data_dir;   /* --data: IDX files instead of the dataset's own */
-    int epochs, batch;      /* 0: the model's */
+    int epochs, batch;      /* 0: the model's; these four become train settings */
     int64_t steps;          /* stop after this many steps (0: no limit) */
     int64_t seed;           /* -1: the model's */
     double lr;              /* > 0: every optimizer's learning rate */
@@ -46,7 +46,8 @@ typedef struct RunOpts {
 
 typedef struct Run {
     RunOpts *o;
-    Graph *g;
+    Compiled *c;
+    Graph *g;       /* c's */
     Exec *e;
     char name[256]; /* the model file's base name, without .g */
     char dir[1024]; /* the run directory */

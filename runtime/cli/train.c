@@ -210,9 +210,7 @@ int train_run(RunOpts *o)
                        e->input[0], labels);
             for (int i = 0; i < B; i++) e->input[1][i] = (real)labels[i];
             exec_draw_noise(e, &noise, B);
-            unsigned mask = 0;
-            for (int p = 0; p < g->nphases; p++)
-                if ((st.step + 1) % (uint64_t)g->phases[p].every == 0) mask |= 1u << p;
+            unsigned mask = plan_mask(g, st.step);
             if (exec_step(e, mask, err)) {
                 fprintf(stderr, "%sgenc: error: %s\n", pr.tty && !o->quiet ? "\n" : "", err);
                 if (access(r.ckpt, F_OK) == 0)

@@ -29,6 +29,8 @@
 #define GENC_MAX_PHASES 8          /* phases of training: one per side of each objective */
 #define GENC_MAX_STEPS 1000        /* a player's steps in `steps D: 5, G: 1` */
 
+#define GENC_MAX_SEED 4000000000LL /* the seed of a run */
+
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */
 

@@ -97,25 +97,29 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     return 0;
 }
 
-/* Grows the arena to fit plan p; only when a plan is new. */
-static int fit(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
+/* Grows the arena to `reals`: for an evaluation plan larger than
+ * training's, or a gradient check's. */
+static int fit(Exec *e, int64_t reals, char err[EXEC_ERR_LEN])
 {
-    if (p->arena > e->arena_size) {
+    if (reals > e->arena_size) {
         e->be->release(e->arena);
         e->arena_size = 0;
-        if (!(e->arena = try_alloc(e, p->arena, err, "arena"))) return -1;
-        e->arena_size = p->arena;
+        if (!(e->arena = try_alloc(e, reals, err, "arena"))) return -1;
+        e->arena_size = reals;
     }
     return 0;
 }
 
-Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_ERR_LEN])
+Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXEC_ERR_LEN])
 {
+    Graph *g = c->g;
+    int B = g->batch;
     GENC_ASSERT(g->nphases <= GENC_MAX_PHASES); /* sema's limit */
     Exec *e = xcalloc(1, sizeof *e);
     e->g = g;
     e->be = be;
     e->B = B;
+    e->steps = c->steps;
     e->seed = seed;
     e->poff = xcalloc((size_t)g->nparams + 1, sizeof *e->poff);
     e->pstart = xcalloc((size_t)g->nphases + 1, sizeof *e->pstart);
@@ -138,11 +142,11 @@ Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_
             exec_free(e);
             return NULL;
         }
-    /* the step of every phase, the largest: its memory is taken now, so a
-     * model too large for the machine is refused before training starts */
-    unsigned all = g->nphases ? (1u << g->nphases) - 1 : 0;
-    if (g->nphases) e->plans[all] = plan_step(g, B, all, be->work_size);
-    int64_t state = 3 * e->nparams + e->nstate, arena = all ? e->plans[all]->arena : 0;
+    /* the memory of every kind of step is taken now, so that a model too
+     * large for the machine is refused before training starts */
+    int64_t state = 3 * e->nparams + e->nstate, arena = 0;
+    for (size_t m = 0; m < GENC_COUNT(c->steps); m++)
+        if (c->steps[m] && c->steps[m]->arena > arena) arena = c->steps[m]->arena;
     bool ok = (e->params = try_alloc(e, e->nparams, err, "parameters")) &&
               (e->state = try_alloc(e, e->nstate, err, "layer state"));
     if (ok && g->data) {
@@ -152,7 +156,7 @@ Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_
     for (int i = 0; ok && i < g->nnoise; i++)
         ok = (e->noise[i] = try_alloc(e, rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;
     for (int p = 0; ok && p < g->nphases; p++) ok = make_optim(e, p, err) == 0;
-    if (ok && all) ok = fit(e, e->plans[all], err) == 0;
+    if (ok && arena) ok = fit(e, arena, err) == 0;
     if (ok && !be->reserve()) {
         ok = false;
         snprintf(err, EXEC_ERR_LEN, "not enough memory");
@@ -186,7 +190,6 @@ Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_
 void exec_free(Exec *e)
 {
     if (!e) return;
-    for (size_t i = 0; i < GENC_COUNT(e->plans); i++) plan_free(e->plans[i]);
     for (int p = 0; p < e->g->nphases; p++) optim_free(&e->optim[p]);
     for (int i = 0; i < e->g->nnoise; i++) e->be->release(e->noise[i]);
     free(e->noise);
@@ -327,14 +330,9 @@ void exec_profile(Exec *e)
     if (!e->prof) e->prof = xcalloc((size_t)(e->g->nnodes + e->g->nphases + 1), sizeof *e->prof);
 }
 
-static int run_step(Exec *e, unsigned mask, bool apply, char err[EXEC_ERR_LEN])
+static int run_step(Exec *e, const Plan *p, bool apply, char err[EXEC_ERR_LEN])
 {
-    GENC_ASSERT(mask < GENC_COUNT(e->plans));
-    if (!e->plans[mask]) {
-        e->plans[mask] = plan_step(e->g, e->B, mask, e->be->work_size);
-        if (fit(e, e->plans[mask], err)) return -1;
-    }
-    const Plan *p = e->plans[mask];
+    if (fit(e, p->arena, err)) return -1;
     for (int t = 0; t < p->nins; t++) {
         const Ins *in = &p->ins[t];
         double t0 = e->prof ? base_seconds() : 0;
@@ -355,19 +353,24 @@ static int run_step(Exec *e, unsigned mask, bool apply, char err[EXEC_ERR_LEN])
 
 int exec_step(Exec *e, unsigned mask, char err[EXEC_ERR_LEN])
 {
-    return run_step(e, mask, true, err);
+    GENC_ASSERT(mask < (1u << GENC_MAX_PHASES) && e->steps[mask]); /* plan_training's masks */
+    return run_step(e, e->steps[mask], true, err);
 }
 
-int exec_gradients(Exec *e, unsigned mask, char err[EXEC_ERR_LEN])
+Plan *exec_plan_step(const Exec *e, unsigned mask)
 {
-    return run_step(e, mask, false, err);
+    return plan_step(e->g, e->B, mask, e->be->work_size);
 }
 
-const real *exec_phase_grads(const Exec *e, int p)
+int exec_gradients(Exec *e, const Plan *p, char err[EXEC_ERR_LEN])
 {
-    const Plan *pl = e->plans[1u << p];
-    GENC_ASSERT(pl && pl->gbase[p] >= 0);
-    return e->arena + pl->gbase[p];
+    return run_step(e, p, false, err);
+}
+
+const real *exec_phase_grads(const Exec *e, const Plan *p, int ph)
+{
+    GENC_ASSERT(p->gbase[ph] >= 0);
+    return e->arena + p->gbase[ph];
 }
 
 Plan *exec_plan_eval(const Exec *e, int B, const int *roots, int nroots)
@@ -377,7 +380,7 @@ Plan *exec_plan_eval(const Exec *e, int B, const int *roots, int nroots)
 
 int exec_eval(Exec *e, Plan *p, char err[EXEC_ERR_LEN])
 {
-    if (fit(e, p, err)) return -1;
+    if (fit(e, p->arena, err)) return -1;
     for (int t = 0; t < p->nins; t++)
         if (run_ins(e, p, &p->ins[t], err)) return -1;
     e->be->sync();

@@ -15,6 +15,7 @@
 #include "exec/optim.h"
 #include "exec/rng.h"
 #include "ir/graph.h"
+#include "passes/compile.h"
 #include "passes/plan.h"
 
 /* Between a phase's gradients and its update: grads [n] in the slab's
@@ -40,7 +41,7 @@ typedef struct Exec {
     real *arena; /* intermediate values and kernel scratch */
     int64_t arena_size; /* reals allocated */
     Optim *optim;     /* per phase */
-    Plan *plans[1 << GENC_MAX_PHASES]; /* training plans by phase mask, made on first use */
+    Plan *const *steps; /* the compiled model's training plans, by phase mask */
     ExecUpdateHook hook;
     void *hook_ctx;
     uint64_t seed;
@@ -53,30 +54,33 @@ typedef struct Exec {
 /* Starts timing every instruction (genc bench --profile). */
 void exec_profile(Exec *e);
 
-/* Creates the run state for batch size B on backend be: parameters
- * initialised from seed by their init rules, layer state from its fills,
- * optimizers from the phases' settings. NULL and err on failure (the
+/* Creates the run state of a model compiled with its plans (STOP_PLAN)
+ * for backend be, at the model's batch size: parameters initialised from
+ * seed by their init rules, layer state from its fills, optimizers from
+ * the phases' settings. c must outlive it. NULL and err on failure (the
  * arena does not fit in memory, bad optimizer settings). */
-Exec *exec_new(Graph *g, const Backend *be, int B, uint64_t seed, char err[EXEC_ERR_LEN]);
+Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXEC_ERR_LEN]);
 void exec_free(Exec *e);
 
 /* Draws noise for `rows` examples from rng, source after source. */
 void exec_draw_noise(Exec *e, Rng *rng, int rows);
 
-/* One training step running the phases in mask over the current input
- * and noise buffers. 0, or -1 with err naming the node, its source line
- * and the phase when a loss or a gradient is not finite (the parameters
- * of that phase are left as they were before the step's update). */
+/* One training step running the phases in mask (plan_mask's) over the
+ * current input and noise buffers. 0, or -1 with err naming the node, its
+ * source line and the phase when a loss or a gradient is not finite (the
+ * parameters of that phase are left as they were before the step's
+ * update). */
 int exec_step(Exec *e, unsigned mask, char err[EXEC_ERR_LEN]);
 
-/* The same without the updates: each phase's loss in loss[], its
- * gradients in its block, parameters untouched, dropout masks those of the
- * current step. For gradient checks. */
-int exec_gradients(Exec *e, unsigned mask, char err[EXEC_ERR_LEN]);
-/* The gradients of phase p's parameters (plen[p] reals, in the slab's
- * layout) after exec_gradients(e, 1u << p): the block is the arena's and
- * the next run reuses it. */
-const real *exec_phase_grads(const Exec *e, int p);
+/* For gradient checks: a step of any phases (the caller frees it), run
+ * without its updates: each phase's loss in loss[], its gradients in its
+ * block, parameters untouched, dropout masks those of the current step. */
+Plan *exec_plan_step(const Exec *e, unsigned mask);
+int exec_gradients(Exec *e, const Plan *p, char err[EXEC_ERR_LEN]);
+/* The gradients of phase ph's parameters (plen[ph] reals, in the slab's
+ * layout) after exec_gradients(e, p): the block is the arena's and the
+ * next run reuses it. */
+const real *exec_phase_grads(const Exec *e, const Plan *p, int ph);
 
 /* A plan computing the roots in eval mode (batchnorm running averages,
  * no dropout) at batch B, for this executor's backend. */

@@ -123,62 +123,74 @@ typedef struct CompileJob {
     const char *const *sets;
     int nsets;
     CompileStop stop;
+    PlanWorkFn work;
     FILE *err;
     int code;
-    Graph *g;
+    Compiled *c;
 } CompileJob;
 
 static void compile_job(void *p);
 
-Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code)
+Compiled *compile(const char *path, const char *const *sets, int nsets, CompileStop stop,
+                  PlanWorkFn work, FILE *err, int *exit_code)
 {
-    return compile_file_set(path, NULL, 0, stop, err, exit_code);
-}
-
-Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
-                        FILE *err, int *exit_code)
-{
-    CompileJob j = {path, sets, nsets, stop, err, 0, NULL};
+    GENC_ASSERT(stop < STOP_PLAN || work);
+    CompileJob j = {path, sets, nsets, stop, work, err, 0, NULL};
     compile_on_big_stack(compile_job, &j);
     *exit_code = j.code;
-    return j.g;
+    return j.c;
 }
 
+void compiled_free(Compiled *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < GENC_COUNT(c->steps); i++) plan_free(c->steps[i]);
+    graph_free(c->g);
+    free(c);
+}
+
+Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code)
+{
+    GENC_ASSERT(stop <= STOP_AUTODIFF);
+    Compiled *c = compile(path, NULL, 0, stop, NULL, err, exit_code);
+    if (!c) return NULL;
+    Graph *g = c->g;
+    free(c);
+    return g;
+}
+
+/* The pipeline, one pass a line (docs/architecture.md). */
 static void compile_job(void *p)
 {
     CompileJob *j = p;
-    const char *path = j->path;
-    const char *const *sets = j->sets;
-    int nsets = j->nsets;
-    CompileStop stop = j->stop;
-    FILE *err = j->err;
-    int *exit_code = &j->code;
     size_t len;
-    char *src = read_source(path, &len, err);
+    char *src = read_source(j->path, &len, j->err);
     if (!src) {
-        *exit_code = 2;
+        j->code = 2;
         return;
     }
     Diag diag;
-    diag_init(&diag, path, src, len, err);
+    diag_init(&diag, j->path, src, len, j->err);
     Program prog = {0}, over = {0};
     Model *model = NULL;
     Graph *g = NULL;
+    Plan *steps[1 << GENC_MAX_PHASES] = {0};
     size_t setlen = 0;
-    char *setsrc = nsets > 0 ? settings_source(sets, nsets, &setlen) : NULL;
+    char *setsrc = j->nsets > 0 ? settings_source(j->sets, j->nsets, &setlen) : NULL;
 
-    parse_source(&diag, path, src, len, &prog);
+    parse_source(&diag, j->path, src, len, &prog);
     if (setsrc) {
         diag_add_source(&diag, set_file, setsrc, setlen);
         parse_source(&diag, set_file, setsrc, setlen, &over);
     }
     if (diag.nerrors == 0) {
         merge_settings(&prog, &over);
-        model = sema_check(&diag, &prog, path);
+        model = sema_check(&diag, &prog, j->path);
     }
     if (model) g = lower_model(model);
-    if (g && stop >= STOP_REWRITE) rewrite_graph(g);
-    if (g && stop >= STOP_AUTODIFF) autodiff_graph(g);
+    if (g && j->stop >= STOP_REWRITE) rewrite_graph(g);
+    if (g && j->stop >= STOP_AUTODIFF) autodiff_graph(g);
+    if (g && j->stop >= STOP_PLAN) plan_training(g, j->work, steps);
 
     diag_summary(&diag);
     sema_free(model);
@@ -186,6 +198,10 @@ static void compile_job(void *p)
     program_free(&over);
     free(setsrc);
     free(src);
-    *exit_code = g ? 0 : 3;
-    j->g = g;
+    j->code = g ? 0 : 3;
+    if (g) {
+        j->c = xcalloc(1, sizeof *j->c);
+        j->c->g = g;
+        memcpy(j->c->steps, steps, sizeof steps);
+    }
 }

@@ -1,23 +1,36 @@
-/* compile.h: a .g file through the whole front end and autodiff. */
+/* compile.h: the pipeline: a .g file, and the settings of the command
+ * line, through the front end, autodiff and the planner. */
 #ifndef GENC_COMPILE_H
 #define GENC_COMPILE_H
 
 #include <stdio.h>
 
 #include "ir/graph.h"
+#include "passes/plan.h"
 
-typedef enum { STOP_LOWER, STOP_REWRITE, STOP_AUTODIFF } CompileStop;
+typedef enum { STOP_LOWER, STOP_REWRITE, STOP_AUTODIFF, STOP_PLAN } CompileStop;
 
-/* Compiles the file at path; diagnostics go to err. Returns NULL when the
- * file cannot be read (the message says why) or has errors (reported with
- * their count). *exit_code is set to 2 or 3 accordingly. */
+/* A model compiled up to a pass. */
+typedef struct Compiled {
+    Graph *g;
+    /* STOP_PLAN: the plan of each kind of training step, by phase mask
+     * (plan_training), for the backend whose scratch sizes were given */
+    Plan *steps[1 << GENC_MAX_PHASES];
+} Compiled;
+
+/* Compiles the file at path up to the pass stop, with nsets extra train
+ * settings (genc run --set, and --epochs, --batch, --seed, --lr), each one
+ * line of train-block text without braces, read after the file's own so
+ * that they replace its settings. STOP_PLAN plans for a backend whose
+ * kernels need work(...) reals of scratch. Diagnostics go to err. NULL
+ * when the file cannot be read (the message says why) or has errors
+ * (reported with their count); *exit_code is then 2 or 3. */
+Compiled *compile(const char *path, const char *const *sets, int nsets, CompileStop stop,
+                  PlanWorkFn work, FILE *err, int *exit_code);
+void compiled_free(Compiled *c);
+
+/* compile without settings up to stop (at most STOP_AUTODIFF): the graph. */
 Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_code);
-
-/* The same with nsets extra train-block settings (genc run --set), each
- * one line of train-block text without braces, read after the file's own
- * so that they replace its settings. */
-Graph *compile_file_set(const char *path, const char *const *sets, int nsets, CompileStop stop,
-                        FILE *err, int *exit_code);
 
 /* Runs fn(arg) on a thread with a 64 MB stack (address space, not
  * resident memory) and waits for it, or on the caller's stack if no such

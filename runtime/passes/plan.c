@@ -354,6 +354,27 @@ Plan *plan_step(const Graph *g, int B, unsigned mask, PlanWorkFn work)
     return finish(&b, B, true, mask);
 }
 
+unsigned plan_mask(const Graph *g, uint64_t step)
+{
+    unsigned mask = 0;
+    for (int p = 0; p < g->nphases; p++)
+        if ((step + 1) % (uint64_t)g->phases[p].every == 0) mask |= 1u << p;
+    return mask;
+}
+
+void plan_training(const Graph *g, PlanWorkFn work, Plan *steps[1 << GENC_MAX_PHASES])
+{
+    /* every phase's `every` divides the longest, so the masks repeat
+     * with that period, and its last step runs every phase */
+    int period = 1;
+    for (int p = 0; p < g->nphases; p++)
+        if (g->phases[p].every > period) period = g->phases[p].every;
+    for (int s = 0; s < period; s++) {
+        unsigned mask = plan_mask(g, (uint64_t)s);
+        if (mask && !steps[mask]) steps[mask] = plan_step(g, g->batch, mask, work);
+    }
+}
+
 Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots, PlanWorkFn work)
 {
     Builder b = builder(g, B, work);

@@ -77,6 +77,13 @@ typedef int64_t (*PlanWorkFn)(const Graph *g, const Node *n, int B);
 
 /* A training step that runs the phases in mask, in graph order. */
 Plan *plan_step(const Graph *g, int B, unsigned mask, PlanWorkFn work);
+/* The phases training step s (from 0) runs: phase p when (s + 1) % every
+ * is 0 (`steps D: 5, G: 1`: G every 5th step). */
+unsigned plan_mask(const Graph *g, uint64_t step);
+/* The plans of every kind of step training takes, at the model's batch
+ * size: steps[mask] for each mask plan_mask gives (the others NULL), among
+ * them the step of every phase. The pipeline's last pass. */
+void plan_training(const Graph *g, PlanWorkFn work, Plan *steps[1 << GENC_MAX_PHASES]);
 /* Computing the given nodes only, in eval mode (sampling, test losses). */
 Plan *plan_eval(const Graph *g, int B, const int *roots, int nroots, PlanWorkFn work);
 void plan_free(Plan *p);

@@ -9,15 +9,16 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "compiled.h"
 #include "passes/compile.h"
 #include "exec/exec.h"
 #include "core/pool.h"
 #include "exec/rng.h"
 
-static double phase_loss(Exec *e, int phase)
+static double phase_loss(Exec *e, const Plan *p, int phase)
 {
     char err[EXEC_ERR_LEN];
-    if (exec_gradients(e, 1u << phase, err)) {
+    if (exec_gradients(e, p, err)) {
         fprintf(stderr, "%s\n", err);
         return NAN;
     }
@@ -26,15 +27,14 @@ static double phase_loss(Exec *e, int phase)
 
 static void check_model(const char *path, int B, int samples)
 {
-    int code;
-    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
-    CHECKF(g != NULL, "%s does not compile", path);
-    if (!g) return;
+    Compiled *c = compile_for(path, B, &backend_cpu, NULL, 0);
+    if (!c) return;
+    const Graph *g = c->g;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, &backend_cpu, B, 7, err);
+    Exec *e = exec_new(c, &backend_cpu, 7, err);
     CHECKF(e != NULL, "%s", err);
     if (!e) {
-        graph_free(g);
+        compiled_free(c);
         return;
     }
     Rng r = rng_init(3);
@@ -45,10 +45,11 @@ static void check_model(const char *path, int B, int samples)
     }
     exec_draw_noise(e, &r, B);
     for (int p = 0; p < g->nphases; p++) {
-        double l0 = phase_loss(e, p);
+        Plan *plan = exec_plan_step(e, 1u << p);
+        double l0 = phase_loss(e, plan, p);
         CHECKF(isfinite(l0), "%s phase %s: loss %g", path, g->phases[p].name, l0);
         real *grad = malloc(sizeof(real) * (size_t)e->plen[p]);
-        memcpy(grad, exec_phase_grads(e, p), sizeof(real) * (size_t)e->plen[p]);
+        memcpy(grad, exec_phase_grads(e, plan, p), sizeof(real) * (size_t)e->plen[p]);
         int worst = -1, large = 0;
         double worst_err = 0;
         for (int s = 0; s < samples; s++) {
@@ -56,9 +57,9 @@ static void check_model(const char *path, int B, int samples)
             real *w = e->params + e->pstart[p] + k, saved = *w;
             double h = 1e-6 * fmax(1.0, fabs(saved));
             *w = saved + h;
-            double lp = phase_loss(e, p);
+            double lp = phase_loss(e, plan, p);
             *w = saved - h;
-            double lm = phase_loss(e, p);
+            double lm = phase_loss(e, plan, p);
             *w = saved;
             double fd = (lp - lm) / (2 * h), an = grad[k];
             /* A central difference of a loss of size |L| carries an
@@ -81,9 +82,10 @@ static void check_model(const char *path, int B, int samples)
         else
             printf("worst relative error %.2e (real %d)\n", worst_err, worst);
         free(grad);
+        plan_free(plan);
     }
     exec_free(e);
-    graph_free(g);
+    compiled_free(c);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include "exec/exec.h"
 #include "core/pool.h"
 #include "exec/rng.h"
+#include "compiled.h"
 #include "scratch.h"
 
 typedef struct Case {
@@ -113,10 +114,10 @@ static const Case cases[] = {
                        "let z = mu + exp(lv / 2) * e\nmin F: E[sum(z * z) + kl_normal(mu, lv)]\n"},
 };
 
-static double loss_of(Exec *e)
+static double loss_of(Exec *e, const Plan *p)
 {
     char err[EXEC_ERR_LEN];
-    if (exec_gradients(e, 1, err)) {
+    if (exec_gradients(e, p, err)) {
         fprintf(stderr, "%s\n", err);
         return NAN;
     }
@@ -130,32 +131,31 @@ static void check_case(const Case *c, int B)
     FILE *f = fopen(path, "w");
     fputs(c->src, f);
     fclose(f);
-    int code;
-    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
-    CHECKF(g != NULL, "%s does not compile", c->name);
-    if (!g) return;
+    Compiled *cm = compile_for(path, B, &backend_cpu, NULL, 0);
+    if (!cm) return;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, &backend_cpu, B, 11, err);
+    Exec *e = exec_new(cm, &backend_cpu, 11, err);
     CHECKF(e != NULL, "%s: %s", c->name, err);
     if (!e) {
-        graph_free(g);
+        compiled_free(cm);
         return;
     }
+    Plan *p = exec_plan_step(e, 1);
     Rng r = rng_init(5);
     exec_draw_noise(e, &r, B);
-    double l0 = loss_of(e);
+    double l0 = loss_of(e, p);
     CHECKF(isfinite(l0), "%s: loss %g", c->name, l0);
     int64_t n = e->plen[0];
     real *grad = malloc(sizeof(real) * (size_t)n);
-    memcpy(grad, exec_phase_grads(e, 0), sizeof(real) * (size_t)n);
+    memcpy(grad, exec_phase_grads(e, p, 0), sizeof(real) * (size_t)n);
     double worst = 0;
     for (int64_t k = 0; k < n; k++) {
         real *w = e->params + e->pstart[0] + k, saved = *w;
         double h = 1e-6;
         *w = saved + h;
-        double lp = loss_of(e);
+        double lp = loss_of(e, p);
         *w = saved - h;
-        double lm = loss_of(e);
+        double lm = loss_of(e, p);
         *w = saved;
         double fd = (lp - lm) / (2 * h), an = grad[k];
         /* relative 1e-6, with an absolute floor of 1e-9 for gradients
@@ -170,8 +170,9 @@ static void check_case(const Case *c, int B)
     if (worst > 1e-7)
         printf("f64_gradcheck_ops: %s batch %d: worst relative error %.1e\n", c->name, B, worst);
     free(grad);
+    plan_free(p);
     exec_free(e);
-    graph_free(g);
+    compiled_free(cm);
 }
 
 int main(void)

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "compiled.h"
 #include "core/pool.h"
 #include "exec/exec.h"
 #include "exec/rng.h"
@@ -60,36 +61,58 @@ static void check_close(const real *a, const real *b, int64_t n, const char *wha
            what, (long long)at, (double)a[at], (double)b[at], big);
 }
 
+/* The model compiled for each backend, and its run state on each;
+ * false (and both closed) when one fails. */
+static bool open_both(const char *path, const char *const *sets, int nsets, Compiled *c[2],
+                      Exec *e[2])
+{
+    const Backend *be[2] = {&backend_cpu, &backend_ref};
+    char err[EXEC_ERR_LEN] = "";
+    for (int k = 0; k < 2; k++) {
+        c[k] = compile_for(path, BATCH, be[k], sets, nsets);
+        e[k] = c[k] ? exec_new(c[k], be[k], 5, err) : NULL;
+    }
+    if (e[0] && e[1]) return true;
+    CHECKF(false, "%s: %s", path, err);
+    for (int k = 0; k < 2; k++) {
+        exec_free(e[k]);
+        compiled_free(c[k]);
+    }
+    return false;
+}
+
+static void close_both(Compiled *c[2], Exec *e[2])
+{
+    for (int k = 0; k < 2; k++) {
+        exec_free(e[k]);
+        compiled_free(c[k]);
+    }
+}
+
 /* Each phase's loss and gradients, and the layer state after them. */
 static void compare_gradients(const char *path)
 {
-    int code;
-    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
-    CHECKF(g != NULL, "%s does not compile", path);
-    if (!g) return;
+    Compiled *c[2];
+    Exec *both[2];
+    if (!open_both(path, NULL, 0, c, both)) return;
+    Exec *cpu = both[0], *ref = both[1];
+    const Graph *g = cpu->g;
     char err[EXEC_ERR_LEN];
-    Exec *cpu = exec_new(g, &backend_cpu, BATCH, 5, err), *ref = exec_new(g, &backend_ref, BATCH, 5, err);
-    CHECKF(cpu && ref, "%s: %s", path, err);
-    if (!cpu || !ref) {
-        exec_free(cpu);
-        exec_free(ref);
-        graph_free(g);
-        return;
-    }
     CHECK(cpu->nparams == ref->nparams &&
           memcmp(cpu->params, ref->params, sizeof(real) * (size_t)cpu->nparams) == 0);
     char what[256];
     for (int p = 0; p < g->nphases; p++) {
-        Exec *both[2] = {cpu, ref};
+        Plan *plan[2];
         for (int k = 0; k < 2; k++) {
+            plan[k] = exec_plan_step(both[k], 1u << p);
             fill_batch(both[k]);
-            CHECKF(exec_gradients(both[k], 1u << p, err) == 0, "%s on %s: %s", path,
+            CHECKF(exec_gradients(both[k], plan[k], err) == 0, "%s on %s: %s", path,
                    both[k]->be->name, err);
         }
         snprintf(what, sizeof what, "%s phase %s: the loss", path, g->phases[p].name);
         CHECKF(fabs((double)cpu->loss[p] - ref->loss[p]) <= 1e-4 * fmax(1, fabs((double)ref->loss[p])),
                "%s: %g on cpu, %g on ref", what, (double)cpu->loss[p], (double)ref->loss[p]);
-        const real *gc = exec_phase_grads(cpu, p), *gr = exec_phase_grads(ref, p);
+        const real *gc = exec_phase_grads(cpu, plan[0], p), *gr = exec_phase_grads(ref, plan[1], p);
         for (int j = 0; j < g->phases[p].nparams; j++) {
             int i = g->phases[p].params[j];
             int64_t off = cpu->poff[i] - cpu->pstart[p];
@@ -97,50 +120,45 @@ static void compare_gradients(const char *path)
                      g->params[i].path);
             check_close(gc + off, gr + off, shape_count(g->params[i].shape), what);
         }
+        plan_free(plan[0]);
+        plan_free(plan[1]);
     }
     for (int i = 0; i < g->nstates; i++) {
         snprintf(what, sizeof what, "%s: the state of %s", path, g->states[i].path);
         check_close(cpu->state + cpu->soff[i], ref->state + ref->soff[i], graph_state_count(g, i),
                     what);
     }
-    exec_free(cpu);
-    exec_free(ref);
-    graph_free(g);
+    close_both(c, both);
 }
 
 /* A step of every phase with SGD updates: the change of each parameter. */
 static void compare_step(const char *path)
 {
-    int code;
     const char *sgd[] = {"optimizer sgd(lr: 0.01)"};
-    Graph *g = compile_file_set(path, sgd, 1, STOP_AUTODIFF, stderr, &code);
-    CHECKF(g != NULL, "%s does not compile", path);
-    if (!g) return;
+    Compiled *c[2];
+    Exec *both[2];
+    if (!open_both(path, sgd, 1, c, both)) return;
+    Exec *cpu = both[0], *ref = both[1];
+    const Graph *g = cpu->g;
     char err[EXEC_ERR_LEN];
-    Exec *cpu = exec_new(g, &backend_cpu, BATCH, 5, err), *ref = exec_new(g, &backend_ref, BATCH, 5, err);
-    CHECKF(cpu && ref, "%s: %s", path, err);
-    real *before = malloc(sizeof(real) * (size_t)(cpu ? cpu->nparams : 1));
-    if (cpu && ref) {
-        memcpy(before, cpu->params, sizeof(real) * (size_t)cpu->nparams);
-        unsigned all = (1u << g->nphases) - 1;
-        fill_batch(cpu);
-        fill_batch(ref);
-        CHECKF(exec_step(cpu, all, err) == 0 && exec_step(ref, all, err) == 0, "%s: %s", path, err);
-        for (int64_t i = 0; i < cpu->nparams; i++) {
-            cpu->params[i] -= before[i];
-            ref->params[i] -= before[i];
-        }
-        char what[256];
-        for (int i = 0; i < g->nparams; i++) {
-            snprintf(what, sizeof what, "%s: the change of %s in a step", path, g->params[i].path);
-            check_close(cpu->params + cpu->poff[i], ref->params + ref->poff[i],
-                        shape_count(g->params[i].shape), what);
-        }
+    real *before = malloc(sizeof(real) * (size_t)cpu->nparams);
+    memcpy(before, cpu->params, sizeof(real) * (size_t)cpu->nparams);
+    unsigned all = (1u << g->nphases) - 1;
+    fill_batch(cpu);
+    fill_batch(ref);
+    CHECKF(exec_step(cpu, all, err) == 0 && exec_step(ref, all, err) == 0, "%s: %s", path, err);
+    for (int64_t i = 0; i < cpu->nparams; i++) {
+        cpu->params[i] -= before[i];
+        ref->params[i] -= before[i];
+    }
+    char what[256];
+    for (int i = 0; i < g->nparams; i++) {
+        snprintf(what, sizeof what, "%s: the change of %s in a step", path, g->params[i].path);
+        check_close(cpu->params + cpu->poff[i], ref->params + ref->poff[i],
+                    shape_count(g->params[i].shape), what);
     }
     free(before);
-    exec_free(cpu);
-    exec_free(ref);
-    graph_free(g);
+    close_both(c, both);
 }
 
 int main(void)

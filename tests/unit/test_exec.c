@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "compiled.h"
 #include "passes/compile.h"
 #include "exec/exec.h"
 #include "kernels/kernels.h"
@@ -77,14 +78,6 @@ void free(void *p)
 }
 #endif
 
-static Graph *compile(const char *path)
-{
-    int code;
-    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
-    CHECKF(g != NULL, "%s does not compile", path);
-    return g;
-}
-
 /* random images in range and labels, fresh noise */
 static void fill_batch(Exec *e, Rng *r)
 {
@@ -97,33 +90,26 @@ static void fill_batch(Exec *e, Rng *r)
     exec_draw_noise(e, r, e->B);
 }
 
-static unsigned step_mask(const Graph *g, uint64_t step)
-{
-    unsigned mask = 0;
-    for (int p = 0; p < g->nphases; p++)
-        if ((step + 1) % (uint64_t)g->phases[p].every == 0) mask |= 1u << p;
-    return mask;
-}
-
 static void no_allocation(const char *path)
 {
-    Graph *g = compile(path);
-    if (!g) return;
+    Compiled *c = compile_for(path, 8, &backend_cpu, NULL, 0);
+    if (!c) return;
+    const Graph *g = c->g;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, &backend_cpu, 8, 1, err);
+    Exec *e = exec_new(c, &backend_cpu, 1, err);
     CHECKF(e != NULL, "%s", err);
     Rng r = rng_init(1);
-    /* the first steps make each kind of step's plan */
+    /* the first steps of each kind start the kernels' libraries */
     for (uint64_t s = 0; s < 10; s++) {
         fill_batch(e, &r);
-        CHECKF(exec_step(e, step_mask(g, s), err) == 0, "%s", err);
+        CHECKF(exec_step(e, plan_mask(g, s), err) == 0, "%s", err);
     }
 #if COUNTING
     allocs = lib_allocs = lib_live = 0;
     for (uint64_t s = 10; s < 20; s++) {
         fill_batch(e, &r);
         counting = 1;
-        int bad = exec_step(e, step_mask(g, s), err);
+        int bad = exec_step(e, plan_mask(g, s), err);
         counting = 0;
         CHECKF(bad == 0, "%s", err);
     }
@@ -132,19 +118,19 @@ static void no_allocation(const char *path)
            lib_live, lib_allocs);
 #endif
     exec_free(e);
-    graph_free(g);
+    compiled_free(c);
 }
 
 /* parameters and layer state (batchnorm's statistics) after 20 steps from seed */
-static real *train20(Graph *g, uint64_t seed, int64_t *n)
+static real *train20(const Compiled *c, uint64_t seed, int64_t *n)
 {
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, &backend_cpu, 16, seed, err);
+    Exec *e = exec_new(c, &backend_cpu, seed, err);
     CHECKF(e != NULL, "%s", err);
     Rng r = rng_stream(seed, 99);
     for (uint64_t s = 0; s < 20; s++) {
         fill_batch(e, &r);
-        CHECKF(exec_step(e, step_mask(g, s), err) == 0, "%s", err);
+        CHECKF(exec_step(e, plan_mask(c->g, s), err) == 0, "%s", err);
     }
     *n = e->nparams + e->nstate;
     real *out = malloc(sizeof(real) * (size_t)*n);
@@ -164,7 +150,7 @@ static void hash_of_the_model(const char *path, bool sample_trained)
 {
     int code;
     Graph *fwd = compile_file(path, STOP_REWRITE, stderr, &code);
-    Graph *g = compile(path);
+    Graph *g = compile_file(path, STOP_AUTODIFF, stderr, &code);
     CHECKF(fwd && g, "%s does not compile", path);
     if (!fwd || !g) return;
     CHECKF(g->nnodes > fwd->nnodes, "%s: autodiff added no nodes", path);
@@ -224,13 +210,11 @@ static int zero_grads(void *ctx, int phase, real *grads, int64_t n, char err[EXE
 
 static void update_hook(void)
 {
-    int code;
     const char *sgd[] = {"optimizer sgd(lr: 0.1)"};
-    Graph *g = compile_file_set("models/gan_mlp_mnist.g", sgd, 1, STOP_AUTODIFF, stderr, &code);
-    CHECK(g != NULL);
-    if (!g) return;
+    Compiled *c = compile_for("models/gan_mlp_mnist.g", 8, &backend_cpu, sgd, 1);
+    if (!c) return;
     char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(g, &backend_cpu, 8, 1, err);
+    Exec *e = exec_new(c, &backend_cpu, 1, err);
     CHECKF(e != NULL, "%s", err);
     if (!e) return;
     Hooked h = {0};
@@ -254,7 +238,7 @@ static void update_hook(void)
     CHECK_STR(err, "the hook failed in phase 0");
     free(before);
     exec_free(e);
-    graph_free(g);
+    compiled_free(c);
 }
 
 int main(void)
@@ -269,17 +253,17 @@ int main(void)
         hash_of_the_model(models[i], strstr(models[i], "vae") == NULL);
     if (!COUNTING) printf("test_exec: allocations not counted under ASan\n");
 
-    Graph *g = compile("models/dcgan_mnist.g");
-    if (g) {
+    Compiled *dc = compile_for("models/dcgan_mnist.g", 16, &backend_cpu, NULL, 0);
+    if (dc) {
         int64_t n1, n2, n3;
-        real *a = train20(g, 1, &n1), *b = train20(g, 1, &n2), *c = train20(g, 2, &n3);
+        real *a = train20(dc, 1, &n1), *b = train20(dc, 1, &n2), *c = train20(dc, 2, &n3);
         CHECK(n1 == n2 && n1 == n3);
         CHECKF(memcmp(a, b, sizeof(real) * (size_t)n1) == 0, "same seed, different parameters");
         CHECKF(memcmp(a, c, sizeof(real) * (size_t)n1) != 0, "seeds 1 and 2, same parameters");
         free(a);
         free(b);
         free(c);
-        graph_free(g);
+        compiled_free(dc);
     }
     pool_shutdown();
     return check_done("test_exec");
