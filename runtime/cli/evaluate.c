@@ -36,12 +36,11 @@ static int interpolate(Run *r, RunOpts *o)
     int k = 0, d = (int)shape_count(g->nodes[g->encode].shape);
     while (!shape_eq(g->noise[k].shape, g->nodes[g->encode].shape)) k++; /* sema made sure */
     /* 2 * rows test images in a fixed random order */
-    int *perm = xcalloc((size_t)ds.n, sizeof *perm), *labels = xcalloc(200, sizeof *labels);
+    int *perm = xcalloc((size_t)ds.n, sizeof *perm);
     for (int i = 0; i < ds.n; i++) perm[i] = i;
     Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : g->seed, STREAM_FIXED_NOISE);
     data_shuffle(perm, ds.n, next_u64_of, &rng);
-    data_batch(&ds, perm, 2 * rows, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
-    for (int i = 0; i < 2 * rows; i++) e->input[1][i] = (real)labels[i];
+    run_batch(r, &ds, perm, 2 * rows);
     exec_draw_noise(e, &rng, 2 * rows);
     Plan *pe = exec_plan_eval(e, 2 * rows, &g->encode, 1),
          *ps = exec_plan_eval(e, rows * cols, &g->sample, 1);
@@ -82,7 +81,6 @@ static int interpolate(Run *r, RunOpts *o)
     plan_free(ps);
     free(codes);
     free(perm);
-    free(labels);
     data_free(&ds);
     return status;
 }
@@ -183,7 +181,7 @@ int eval_test(RunOpts *o)
     Plan *plan = exec_plan_eval(e, B, roots, nroots);
     double *sum = xcalloc((size_t)g->nphases + 1, sizeof *sum);
     int64_t correct = 0, seen = 0;
-    int *idx = xcalloc((size_t)B, sizeof *idx), *labels = xcalloc((size_t)B, sizeof *labels);
+    int *idx = xcalloc((size_t)B, sizeof *idx);
     Rng noise = rng_stream(g->seed, STREAM_FIXED_NOISE);
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
@@ -194,8 +192,7 @@ int eval_test(RunOpts *o)
         Plan *p = plan;
         if (n < B) p = rest = exec_plan_eval(e, n, roots, nroots);
         for (int i = 0; i < n; i++) idx[i] = (int)(at + i);
-        data_batch(&ds, idx, n, (real)g->data->lo, (real)g->data->hi, e->input[0], labels);
-        for (int i = 0; i < n; i++) e->input[1][i] = (real)labels[i];
+        run_batch(&r, &ds, idx, n);
         exec_draw_noise(e, &noise, n);
         if (exec_eval(e, p, err)) {
             fprintf(stderr, "genc: error: %s\n", err);
@@ -211,7 +208,7 @@ int eval_test(RunOpts *o)
                 int best = 0;
                 for (int j = 1; j < k; j++)
                     if (pr[i * k + j] > pr[i * k + best]) best = j;
-                correct += best == labels[i];
+                correct += best == (int)e->input[1][i];
             }
         }
         seen += n;
@@ -224,7 +221,6 @@ int eval_test(RunOpts *o)
         if (g->judge >= 0) printf("  accuracy   %.4f\n", (double)correct / (double)seen);
     }
     free(idx);
-    free(labels);
     free(sum);
     free(roots);
     plan_free(plan);

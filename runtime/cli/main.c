@@ -1,6 +1,8 @@
 /* main.c: the genc command. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -64,11 +66,16 @@ static const char usage[] =
     "exit status: 0 ok, 1 runtime failure, 2 usage error, 3 compile errors\n"
     "docs: docs/language.md (the .g language), docs/architecture.md (the compiler)\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "genc: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\nrun 'genc --help' for usage\n");
+    va_end(ap);
     return EXIT_USAGE;
 }
 
@@ -135,7 +142,7 @@ static int cmd_graph(int argc, char **argv)
         else if (strcmp(argv[i], "--stats") == 0) stats = true;
         else if (strcmp(argv[i], "--batch") == 0) {
             if (i + 1 == argc || !int_arg(argv[++i], 1, 65536, &batch))
-                return usage_error("--batch needs a whole number in 1..65536%s", "");
+                return usage_error("--batch needs a whole number in 1..65536");
         }
         else if (strcmp(argv[i], "--after=lower") == 0) stop = STOP_LOWER;
         else if (strcmp(argv[i], "--after=rewrite") == 0) stop = STOP_REWRITE;
@@ -147,7 +154,7 @@ static int cmd_graph(int argc, char **argv)
         else if (file) return usage_error("graph takes one file; '%s' is a second", argv[i]);
         else file = argv[i];
     }
-    if (!file) return usage_error("graph needs a file%s", "");
+    if (!file) return usage_error("graph needs a file");
     /* the plan and the stats are of the training step of every phase, at
      * --batch if given */
     bool planned = plan || (stats && stop == STOP_AUTODIFF);
@@ -165,7 +172,7 @@ static int cmd_graph(int argc, char **argv)
     } else if (stats) {
         if (stop != STOP_AUTODIFF) {
             compiled_free(c);
-            return usage_error("--stats needs the whole graph; drop --after%s", "");
+            return usage_error("--stats needs the whole graph; drop --after");
         }
         print_stats(g, all);
     } else if (dot) {
@@ -177,96 +184,114 @@ static int cmd_graph(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- the options of run, sample and eval ---- */
+
+enum { C_RUN = 1, C_SAMPLE = 2, C_EVAL = 4 };
+
+typedef enum {
+    OPT_INT,     /* a whole number in lo..hi */
+    OPT_LR,      /* a positive number below 10^6 */
+    OPT_FLAG,    /* no value: sets the field to true */
+    OPT_TEXT,    /* a string, kept as given */
+    OPT_GRID,    /* ROWSxCOLS, each 1..1000, into rows and cols */
+    OPT_SET,     /* one train setting, appended to sets */
+    OPT_BACKEND, /* a backend's name */
+} OptKind;
+
+#define FIELD(f) offsetof(RunOpts, f), sizeof(((RunOpts *)0)->f)
+static const struct RunOption {
+    const char *name;
+    unsigned commands; /* C_RUN | C_SAMPLE | C_EVAL: where it is accepted */
+    OptKind kind;
+    size_t offset, size;
+    long long lo, hi; /* OPT_INT */
+} run_options[] = {
+    {"--epochs", C_RUN, OPT_INT, FIELD(epochs), 1, 1000000},
+    {"--batch", C_RUN, OPT_INT, FIELD(batch), 1, 65536},
+    {"--steps", C_RUN, OPT_INT, FIELD(steps), 1, 1000000000000LL},
+    {"--checkpoint-every", C_RUN, OPT_INT, FIELD(checkpoint_every), 1, 1000000000000LL},
+    {"--resume", C_RUN, OPT_FLAG, FIELD(resume), 0, 0},
+    {"--quiet", C_RUN, OPT_FLAG, FIELD(quiet), 0, 0},
+    {"--lr", C_RUN, OPT_LR, FIELD(lr), 0, 0},
+    {"--n", C_SAMPLE, OPT_INT, FIELD(n), 1, 100000},
+    {"--interpolate", C_SAMPLE, OPT_FLAG, FIELD(interpolate), 0, 0},
+    {"--label", C_SAMPLE, OPT_INT, FIELD(label), 0, 1000000},
+    {"--grid", C_SAMPLE, OPT_GRID, FIELD(rows), 0, 0},
+    {"--seed", C_RUN | C_SAMPLE | C_EVAL, OPT_INT, FIELD(seed), 0, GENC_MAX_SEED},
+    {"--out", C_RUN, OPT_TEXT, FIELD(out), 0, 0},
+    {"--out", C_SAMPLE, OPT_TEXT, FIELD(sample_out), 0, 0},
+    {"--checkpoint", C_SAMPLE | C_EVAL, OPT_TEXT, FIELD(checkpoint), 0, 0},
+    {"--judge", C_EVAL, OPT_TEXT, FIELD(judge), 0, 0},
+    {"--judge-checkpoint", C_EVAL, OPT_TEXT, FIELD(judge_checkpoint), 0, 0},
+    {"--images", C_EVAL, OPT_TEXT, FIELD(images), 0, 0},
+    {"--data", C_RUN | C_SAMPLE | C_EVAL, OPT_TEXT, FIELD(data_dir), 0, 0},
+    {"--set", C_RUN | C_SAMPLE | C_EVAL, OPT_SET, FIELD(sets), 0, 0},
+    {"--threads", C_RUN | C_SAMPLE | C_EVAL, OPT_INT, FIELD(threads), 1, 1024},
+    {"--backend", C_RUN | C_SAMPLE | C_EVAL, OPT_BACKEND, FIELD(backend), 0, 0},
+};
+#undef FIELD
+
+/* The value v of option op into o; an exit status. */
+static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
+{
+    char *field = (char *)o + op->offset, *end;
+    long long n;
+    switch (op->kind) {
+    case OPT_INT:
+        if (!int_arg(v, op->lo, op->hi, &n))
+            return usage_error("%s needs a whole number in %lld..%lld, not '%s'", op->name, op->lo,
+                               op->hi, v);
+        if (op->size == sizeof(int)) *(int *)field = (int)n;
+        else *(int64_t *)field = n;
+        return 0;
+    case OPT_LR:
+        o->lr = strtod(v, &end);
+        if (*end || !(o->lr > 0 && o->lr < 1e6)) return usage_error("--lr needs a positive number, not '%s'", v);
+        return 0;
+    case OPT_FLAG: *(bool *)field = true; return 0;
+    case OPT_TEXT: *(const char **)field = v; return 0;
+    case OPT_GRID:
+        if (sscanf(v, "%dx%d", &o->rows, &o->cols) != 2 || o->rows < 1 || o->cols < 1 ||
+            o->rows > 1000 || o->cols > 1000)
+            return usage_error("--grid needs ROWSxCOLS like 8x8, not '%s'", v);
+        return 0;
+    case OPT_SET:
+        if (strpbrk(v, "{}\n")) return usage_error("--set takes one train setting, without braces or newlines, not '%s'", v);
+        if (o->nsets == GENC_MAX_SETS) return usage_error("more than %d --set options", GENC_MAX_SETS);
+        o->sets[o->nsets++] = v;
+        return 0;
+    case OPT_BACKEND:
+        if (!(o->backend = backend_find(v)))
+            return usage_error("--backend: unknown backend '%s' (cpu, ref)", v);
+        return 0;
+    }
+    return 0;
+}
+
 /* Options shared by run, sample and eval; each command accepts the ones
- * its usage lists. */
-static int parse_run_opts(const char *cmd, int argc, char **argv, RunOpts *o)
+ * of its row in run_options (its usage lists them). */
+static int parse_run_opts(const char *cmd, unsigned command, int argc, char **argv, RunOpts *o)
 {
     *o = (RunOpts){.seed = -1, .label = -1};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long long n;
-        bool is_run = strcmp(cmd, "run") == 0, is_sample = strcmp(cmd, "sample") == 0;
-#define NEED_VALUE()                                                                   \
-    do {                                                                               \
-        if (!v) return usage_error("option %s needs a value", a);                      \
-        i++;                                                                           \
-    } while (0)
-#define INT_OPT(name, lo, hi, field)                                                   \
-    if (strcmp(a, name) == 0) {                                                        \
-        NEED_VALUE();                                                                  \
-        if (!int_arg(v, lo, hi, &n)) return usage_error(name " needs a whole number in " #lo ".." #hi ", not '%s'", v); \
-        field = n;                                                                     \
-        continue;                                                                      \
-    }
         if (a[0] != '-') {
             if (o->file) return usage_error("one model file only; '%s' is a second", a);
             o->file = a;
             continue;
         }
-        if (is_run) {
-            INT_OPT("--epochs", 1, 1000000, o->epochs)
-            INT_OPT("--batch", 1, 65536, o->batch)
-            INT_OPT("--steps", 1, 1000000000000LL, o->steps)
-            INT_OPT("--checkpoint-every", 1, 1000000000000LL, o->checkpoint_every)
-            if (strcmp(a, "--resume") == 0) { o->resume = true; continue; }
-            if (strcmp(a, "--quiet") == 0) { o->quiet = true; continue; }
-            if (strcmp(a, "--lr") == 0) {
-                NEED_VALUE();
-                char *end;
-                o->lr = strtod(v, &end);
-                if (*end || !(o->lr > 0 && o->lr < 1e6)) return usage_error("--lr needs a positive number, not '%s'", v);
-                continue;
-            }
+        size_t k = 0;
+        while (k < GENC_COUNT(run_options) &&
+               (strcmp(run_options[k].name, a) != 0 || !(run_options[k].commands & command)))
+            k++;
+        if (k == GENC_COUNT(run_options)) return usage_error("unknown option '%s'", a);
+        const char *v = NULL;
+        if (run_options[k].kind != OPT_FLAG) {
+            if (i + 1 == argc) return usage_error("option %s needs a value", a);
+            v = argv[++i];
         }
-        if (is_sample) {
-            INT_OPT("--n", 1, 100000, o->n)
-            if (strcmp(a, "--interpolate") == 0) { o->interpolate = true; continue; }
-            INT_OPT("--label", 0, 1000000, o->label)
-            if (strcmp(a, "--grid") == 0) {
-                NEED_VALUE();
-                if (sscanf(v, "%dx%d", &o->rows, &o->cols) != 2 || o->rows < 1 || o->cols < 1 ||
-                    o->rows > 1000 || o->cols > 1000)
-                    return usage_error("--grid needs ROWSxCOLS like 8x8, not '%s'", v);
-                continue;
-            }
-        }
-        if (is_run || is_sample) {
-            INT_OPT("--seed", 0, 4000000000LL, o->seed)
-            if (strcmp(a, "--out") == 0) {
-                NEED_VALUE();
-                if (is_run) o->out = v;
-                else o->sample_out = v;
-                continue;
-            }
-        }
-        if (!is_run) {
-            if (strcmp(a, "--checkpoint") == 0) { NEED_VALUE(); o->checkpoint = v; continue; }
-        }
-        if (!is_run && !is_sample) {
-            if (strcmp(a, "--judge") == 0) { NEED_VALUE(); o->judge = v; continue; }
-            if (strcmp(a, "--judge-checkpoint") == 0) { NEED_VALUE(); o->judge_checkpoint = v; continue; }
-            if (strcmp(a, "--images") == 0) { NEED_VALUE(); o->images = v; continue; }
-            INT_OPT("--seed", 0, 4000000000LL, o->seed)
-        }
-        if (strcmp(a, "--data") == 0) { NEED_VALUE(); o->data_dir = v; continue; }
-        if (strcmp(a, "--set") == 0) {
-            NEED_VALUE();
-            if (strpbrk(v, "{}\n")) return usage_error("--set takes one train setting, without braces or newlines, not '%s'", v);
-            if (o->nsets == GENC_MAX_SETS) return usage_error("more than 64 --set options%s", "");
-            o->sets[o->nsets++] = v;
-            continue;
-        }
-        INT_OPT("--threads", 1, 1024, o->threads)
-        if (strcmp(a, "--backend") == 0) {
-            NEED_VALUE();
-            if (!(o->backend = backend_find(v)))
-                return usage_error("--backend: unknown backend '%s' (cpu, ref)", v);
-            continue;
-        }
-        return usage_error("unknown option '%s'", a);
-#undef INT_OPT
-#undef NEED_VALUE
+        int bad = set_option(o, &run_options[k], v);
+        if (bad) return bad;
     }
     if (!o->file) return usage_error("%s needs a model file", cmd);
     /* the file is written as its name says, so a name that says neither is refused */
@@ -300,7 +325,7 @@ static int cmd_bench(int argc, char **argv)
             o.sgemm = true;
         } else if (!strcmp(a, "--backend")) {
             if (i + 1 == argc || !(o.backend = backend_find(argv[++i])))
-                return usage_error("--backend needs a backend: cpu or ref%s", "");
+                return usage_error("--backend needs a backend: cpu or ref");
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s' for bench", a);
         } else if (o.file) {
@@ -309,8 +334,8 @@ static int cmd_bench(int argc, char **argv)
             o.file = a;
         }
     }
-    if (!o.file && !o.sgemm) return usage_error("bench needs a model file%s", "");
-    if (o.steps < 1) return usage_error("--steps must be at least 1%s", "");
+    if (!o.file && !o.sgemm) return usage_error("bench needs a model file");
+    if (o.steps < 1) return usage_error("--steps must be at least 1");
     return bench_run(&o);
 }
 
@@ -350,14 +375,23 @@ int main(int argc, char **argv)
         printf("genc %s (%s)\n", GENC_VERSION, REAL_NAME);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
-    if (strcmp(cmd, "graph") == 0) return cmd_graph(argc - 2, argv + 2);
-    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 2, argv + 2);
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "sample") == 0 || strcmp(cmd, "eval") == 0) {
+    /* the commands: those with options of their own, then those of RunOpts */
+    static const struct {
+        const char *name;
+        int (*own)(int argc, char **argv);
+        unsigned command; /* run_options' bit */
+        int (*run)(RunOpts *o);
+    } commands[] = {
+        {"check", cmd_check, 0, NULL},       {"graph", cmd_graph, 0, NULL},
+        {"bench", cmd_bench, 0, NULL},       {"run", NULL, C_RUN, train_run},
+        {"sample", NULL, C_SAMPLE, eval_sample}, {"eval", NULL, C_EVAL, eval_test},
+    };
+    for (size_t k = 0; k < GENC_COUNT(commands); k++) {
+        if (strcmp(cmd, commands[k].name) != 0) continue;
+        if (commands[k].own) return commands[k].own(argc - 2, argv + 2);
         RunOpts o;
-        int bad = parse_run_opts(cmd, argc - 2, argv + 2, &o);
-        if (bad) return bad;
-        return cmd[0] == 'r' ? train_run(&o) : cmd[0] == 's' ? eval_sample(&o) : eval_test(&o);
+        int bad = parse_run_opts(cmd, commands[k].command, argc - 2, argv + 2, &o);
+        return bad ? bad : commands[k].run(&o);
     }
     return usage_error("unknown command '%s'", cmd);
 }

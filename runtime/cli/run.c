@@ -127,6 +127,12 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
     return 0;
 }
 
+void run_batch(Run *r, const DataSet *ds, const int *idx, int n)
+{
+    const DataSrc *d = r->g->data;
+    data_batch(ds, idx, n, (real)d->lo, (real)d->hi, r->e->input[0], r->e->input[1]);
+}
+
 /* ---- checkpoints ------------------------------------------------------- */
 
 /* run, params, state, and per phase its step and optimizer slabs */

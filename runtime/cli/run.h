@@ -75,6 +75,8 @@ int run_mkdirs(const char *path);
 
 /* The model's dataset split, checked against the model's shapes. */
 int run_load_data(Run *r, const char *split, DataSet *ds);
+/* The examples idx[0..n) of ds into the batch's images and labels. */
+void run_batch(Run *r, const DataSet *ds, const int *idx, int n);
 
 int run_save_checkpoint(Run *r, const RunState *st);
 int run_load_checkpoint(Run *r, const char *path, RunState *st);

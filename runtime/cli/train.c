@@ -186,7 +186,7 @@ int train_run(RunOpts *o)
         status = EXIT_RUNTIME;
     }
     Plan *sp = run_sample_plan(&r);
-    int *perm = xcalloc((size_t)ds.n, sizeof *perm), *labels = xcalloc((size_t)B, sizeof *labels);
+    int *perm = xcalloc((size_t)ds.n, sizeof *perm);
     Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st.step};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
@@ -206,9 +206,7 @@ int train_run(RunOpts *o)
         for (int i = 0; i < ds.n; i++) perm[i] = i;
         data_shuffle(perm, ds.n, next_u64, &sh);
         for (; st.pos < (uint64_t)per_epoch && (int64_t)st.step < total; st.pos++) {
-            data_batch(&ds, perm + st.pos * (uint64_t)B, B, (real)g->data->lo, (real)g->data->hi,
-                       e->input[0], labels);
-            for (int i = 0; i < B; i++) e->input[1][i] = (real)labels[i];
+            run_batch(&r, &ds, perm + st.pos * (uint64_t)B, B);
             exec_draw_noise(e, &noise, B);
             unsigned mask = plan_mask(g, st.step);
             if (exec_step(e, mask, err)) {
@@ -283,7 +281,6 @@ int train_run(RunOpts *o)
     if (log) fclose(log);
     plan_free(sp);
     free(perm);
-    free(labels);
     data_free(&ds);
     run_close(&r);
     return status;

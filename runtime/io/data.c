@@ -339,7 +339,7 @@ void data_free(DataSet *ds)
 /* ---- batches ------------------------------------------------------------ */
 
 void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
-                real *x, int *y)
+                real *x, real *y)
 {
     /* A table, computed in double as lo*(1-t) + hi*t, so that 0 and 255 land
      * on lo and hi exactly and every batch maps a byte to the same value. */
@@ -354,7 +354,7 @@ void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
         const uint8_t *src = ds->pixels + (size_t)idx[b] * per;
         real *dst = x + (size_t)b * per;
         for (size_t i = 0; i < per; i++) dst[i] = map[src[i]];
-        if (y) y[b] = ds->labels[idx[b]];
+        if (y) y[b] = (real)ds->labels[idx[b]];
     }
 }
 

@@ -55,9 +55,10 @@ void data_free(DataSet *ds);
 
 /* Fills x[count, c, h, w] with the examples idx[0..count), pixels mapped
  * linearly from 0..255 to [lo, hi] (0 -> lo and 255 -> hi exactly), and
- * y[count] with their labels unless y is NULL. */
+ * y[count] with their labels (values of the graph, so reals that hold
+ * whole numbers) unless y is NULL. */
 void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
-                real *x, int *y);
+                real *x, real *y);
 
 /* perm[0..n) = a uniformly random permutation of 0..n-1 (Fisher-Yates),
  * drawn from next(ctx), which returns 64 uniform random bits. The caller's

@@ -121,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         if (ds.n != 3 || ds.c < 1 || ds.h < 1 || ds.w < 1 || ds.classes != 3)
             fail("accepted a dataset unlike its files", err);
-        int pick[3] = {2, 0, 1}, y[3];
+        int pick[3] = {2, 0, 1};
+        real y[3];
         size_t per = (size_t)ds.c * ds.h * ds.w;
         if (per <= (1u << 20)) {
             real *x = malloc(3 * per * sizeof *x);

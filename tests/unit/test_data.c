@@ -228,8 +228,8 @@ static void test_load(void)
     CHECK(ds.pixels[4 * 4 + 1] == 255 && ds.labels[4] == 1);
 
     /* batches in the caller's order, scaled to [-1, 1] and [0, 1] */
-    int order[3] = {4, 0, 2}, y[3];
-    real x[3 * 4];
+    int order[3] = {4, 0, 2};
+    real x[3 * 4], y[3];
     data_batch(&ds, order, 3, -1, 1, x, y);
     CHECK(y[0] == 1 && y[1] == 0 && y[2] == 2);
     CHECK(x[0] == (real)-1 && x[1] == (real)1); /* the ends exactly */
