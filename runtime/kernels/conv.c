@@ -424,12 +424,3 @@ void k_deconv2d_forward(real *y, const real *x, const real *w, real *work, const
     k_conv2d_bwd_data(y, x, w, work, g);
 }
 
-void k_deconv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g)
-{
-    k_conv2d_forward(dx, dy, w, work, g);
-}
-
-void k_deconv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g)
-{
-    k_conv2d_bwd_filter(dw, dy, x, work, g);
-}

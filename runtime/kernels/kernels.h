@@ -182,8 +182,8 @@ KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
                     int sh, int sw, int ph, int pw, int oph, int opw);
 
 /* The three convolution kernels; a deconv runs them with roles swapped
- * (k_deconv2d_forward is K_CONV_BWD_DATA, k_deconv2d_bwd_data is
- * K_CONV_FORWARD, k_deconv2d_bwd_filter is K_CONV_BWD_FILTER). */
+ * (k_deconv2d_forward is K_CONV_BWD_DATA; its gradients are conv2d and
+ * conv2d_wgrad nodes, K_CONV_FORWARD and K_CONV_BWD_FILTER). */
 typedef enum KConvKind { K_CONV_FORWARD, K_CONV_BWD_DATA, K_CONV_BWD_FILTER } KConvKind;
 
 /* Reals of `work` needed by kind's kernel with geometry g: buffers for a
@@ -214,12 +214,10 @@ void k_conv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, co
 
 /* With g = k_deconv_geom(...), shapes in the deconv's own terms:
  * y [B,K,P,Q] = deconv(x [B,C,H,W], w [C,K,R,S])   (= conv2d_bwd_data)
- * dx [B,C,H,W] from dy [B,K,P,Q]                    (= conv2d_forward)
- * dw [C,K,R,S] from x and dy                        (= conv2d_bwd_filter
- *                                    with dy as its input, x as its dy) */
+ * Its gradients are the other two kernels on g:
+ * dx [B,C,H,W] from dy [B,K,P,Q]: k_conv2d_forward(dx, dy, w, work, g)
+ * dw [C,K,R,S] from x and dy: k_conv2d_bwd_filter(dw, dy, x, work, g) */
 void k_deconv2d_forward(real *y, const real *x, const real *w, real *work, const KConv *g);
-void k_deconv2d_bwd_data(real *dx, const real *dy, const real *w, real *work, const KConv *g);
-void k_deconv2d_bwd_filter(real *dw, const real *x, const real *dy, real *work, const KConv *g);
 
 /* ---------------------------------------------------------------------
  * 6. Normalisation (no affine part: gamma and beta are separate mul and
@@ -243,10 +241,6 @@ void k_bn_forward_eval(real *y, const real *x, const real *running_mean,
 void k_bn_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
                    int B, int C, int S);
 
-/* Evaluation mode: dx = dy / sqrt(running_var + eps) */
-void k_bn_backward_eval(real *dx, const real *dy, const real *running_var,
-                        int B, int C, int S, real eps);
-
 /* Layer norm over each example's n elements: y = xhat [B,n],
  * invstd [B] = 1/sqrt(var + eps) (biased variance). */
 void k_ln_forward(real *y, real *invstd, const real *x, int B, int n, real eps);
@@ -267,22 +261,12 @@ static inline uint64_t k_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* The key of a (seed, stream) pair; k_hash_uniform hashes it with i. */
+/* The key of a (seed, stream) pair, from which dropout's mask is a pure
+ * function of the element's index (counter-based: no stored mask, and the
+ * backward replays the same mask). */
 static inline uint64_t k_hash_key(uint64_t seed, uint64_t stream)
 {
     return k_mix64(k_mix64(seed) ^ stream);
-}
-
-/* A uniform number in [0, 1) that depends only on (seed, stream, i), with
- * 53 random bits: a counter-based generator, so dropout needs no stored
- * mask and its backward replays the same numbers. */
-static inline double k_hash_uniform_key(uint64_t key, uint64_t i)
-{
-    return (double)(k_mix64(key ^ k_mix64(i)) >> 11) * 0x1.0p-53;
-}
-static inline double k_hash_uniform(uint64_t seed, uint64_t stream, uint64_t i)
-{
-    return k_hash_uniform_key(k_hash_key(seed, stream), i);
 }
 
 /* Dropout's mask, four elements per 64-bit hash: element i keeps its
@@ -365,11 +349,9 @@ void k_bce_logits(real *l, const real *a, const real *t, int n);
 void k_bce_logits_grad(real *da, const real *dy, const real *a, const real *t, int n);
 
 /* KL(N(mu, exp(logvar)) || N(0,1)) per element:
- * l = -0.5 * (1 + logvar - mu^2 - exp(logvar)) */
+ * l = -0.5 * (1 + logvar - mu^2 - exp(logvar)); its gradient is composed
+ * by autodiff */
 void k_kl_normal(real *l, const real *mu, const real *logvar, int n);
-/* dmu = dy*mu, dlogvar = 0.5*dy*(exp(logvar) - 1) */
-void k_kl_normal_grad(real *dmu, real *dlogvar, const real *dy, const real *mu,
-                      const real *logvar, int n);
 
 /* ---------------------------------------------------------------------
  * 11. Layout and lookup
@@ -384,10 +366,6 @@ void k_concat(real *y, const real *const *xs, const int *sizes, int nx,
 /* y [outer, len, inner] = x [outer, total, inner][:, start:start+len, :]
  * (the gradient of k_concat, one input at a time) */
 void k_slice(real *y, const real *x, int outer, int total, int start, int len, int inner);
-/* The gradient of k_slice: dx [outer, total, inner] is dy [outer, len, inner]
- * at [:, start:start+len, :] and zero elsewhere. */
-void k_slice_backward(real *dx, const real *dy, int outer, int total, int start,
-                      int len, int inner);
 
 /* Ids are reals that hold integers (they flow through the graph like any
  * tensor). An id that is not an integer in [0, V) gives a row of zeros and

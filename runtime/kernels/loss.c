@@ -4,12 +4,12 @@
 #include "kernels/kernels_impl.h"
 
 typedef struct LossJob {
-    real *out, *out2;
+    real *out;
     const real *a, *b, *dy;
     int which;
 } LossJob;
 
-enum { L_BCE, L_BCE_GRAD, L_BCEL, L_BCEL_GRAD, L_KL, L_KL_GRAD };
+enum { L_BCE, L_BCE_GRAD, L_BCEL, L_BCEL_GRAD, L_KL };
 
 static void loss_range(void *vj, long lo, long hi)
 {
@@ -44,50 +44,38 @@ static void loss_range(void *vj, long lo, long hi)
         for (long i = lo; i < hi; i++)
             o[i] = (real)-0.5 * ((real)1 + b[i] - a[i] * a[i] - exp(b[i]));
         break;
-    case L_KL_GRAD:
-        for (long i = lo; i < hi; i++) {
-            real d = dy[i], mu = a[i], lv = b[i];
-            o[i] = d * mu;
-            j->out2[i] = (real)0.5 * d * (exp(lv) - (real)1);
-        }
-        break;
     }
 }
 
-static void loss_run(int which, real *out, real *out2, const real *a, const real *b,
+static void loss_run(int which, real *out, const real *a, const real *b,
                      const real *dy, int n)
 {
-    LossJob j = {out, out2, a, b, dy, which};
+    LossJob j = {out, a, b, dy, which};
     k_par_range(n, 10, loss_range, &j);
 }
 
 void k_bce(real *l, const real *p, const real *t, int n)
 {
-    loss_run(L_BCE, l, NULL, p, t, NULL, n);
+    loss_run(L_BCE, l, p, t, NULL, n);
 }
 
 void k_bce_grad(real *dp, const real *dy, const real *p, const real *t, int n)
 {
-    loss_run(L_BCE_GRAD, dp, NULL, p, t, dy, n);
+    loss_run(L_BCE_GRAD, dp, p, t, dy, n);
 }
 
 void k_bce_logits(real *l, const real *a, const real *t, int n)
 {
-    loss_run(L_BCEL, l, NULL, a, t, NULL, n);
+    loss_run(L_BCEL, l, a, t, NULL, n);
 }
 
 void k_bce_logits_grad(real *da, const real *dy, const real *a, const real *t, int n)
 {
-    loss_run(L_BCEL_GRAD, da, NULL, a, t, dy, n);
+    loss_run(L_BCEL_GRAD, da, a, t, dy, n);
 }
 
 void k_kl_normal(real *l, const real *mu, const real *logvar, int n)
 {
-    loss_run(L_KL, l, NULL, mu, logvar, NULL, n);
+    loss_run(L_KL, l, mu, logvar, NULL, n);
 }
 
-void k_kl_normal_grad(real *dmu, real *dlogvar, const real *dy, const real *mu,
-                      const real *logvar, int n)
-{
-    loss_run(L_KL_GRAD, dmu, dlogvar, mu, logvar, dy, n);
-}

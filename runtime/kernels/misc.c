@@ -27,20 +27,6 @@ void k_slice(real *y, const real *x, int outer, int total, int start, int len, i
         memcpy(y + o * run, x + ((size_t)o * total + start) * inner, sizeof(real) * run);
 }
 
-void k_slice_backward(real *dx, const real *dy, int outer, int total, int start,
-                      int len, int inner)
-{
-    GENC_ASSERT(start >= 0 && len >= 0 && start + len <= total);
-    size_t run = (size_t)len * inner;
-    for (long o = 0; o < outer; o++) {
-        real *d = dx + (size_t)o * total * inner;
-        memset(d, 0, sizeof(real) * (size_t)start * inner);
-        memcpy(d + (size_t)start * inner, dy + o * run, sizeof(real) * run);
-        memset(d + (size_t)(start + len) * inner, 0,
-               sizeof(real) * (size_t)(total - start - len) * inner);
-    }
-}
-
 /* The id held by v, or -1 when it is not an integer in [0, n). */
 static int k_id(real v, int n)
 {

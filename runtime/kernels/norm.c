@@ -112,25 +112,6 @@ void k_bn_forward_eval(real *y, const real *x, const real *running_mean,
     k_par_range((long)B * C, 1.0 * S, bn_eval_range, &j);
 }
 
-static void bn_backward_eval_range(void *vj, long lo, long hi)
-{
-    const BnJob *j = vj;
-    for (long r = lo; r < hi; r++) { /* r = b*C + c */
-        real is = (real)(1 / sqrt((double)j->rvar[r % j->C] + j->eps));
-        const real *dy = j->dy + r * j->S;
-        real *dx = j->y + r * j->S;
-        for (long k = 0; k < j->S; k++) dx[k] = dy[k] * is;
-    }
-}
-
-void k_bn_backward_eval(real *dx, const real *dy, const real *running_var,
-                        int B, int C, int S, real eps)
-{
-    BnJob j = {.y = dx, .rvar = (real *)running_var, .dy = dy, .B = B, .C = C, .S = S,
-               .eps = eps};
-    k_par_range((long)B * C, 0.5 * S, bn_backward_eval_range, &j);
-}
-
 /* sums of dy and dy*xhat per channel of a block */
 static void bn_grad_sums(double *sdy, double *sdyx, const real *dy, const real *xhat,
                          int B, long C, long S, long c0, int nc)
