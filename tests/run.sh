@@ -12,7 +12,7 @@ for t in "$B"/tests/test_* "$B"/f64/tests/f64_*; do
     "$t" || failed="$failed $(basename "$t")"
 done
 
-for s in tests/golden.sh tests/errors.sh tests/fuzz/replay.sh tests/e2e/*.sh; do
+for s in tests/layers.sh tests/golden.sh tests/errors.sh tests/fuzz/replay.sh tests/e2e/*.sh; do
     [ -x "$s" ] || continue
     "$s" "$B/genc" || failed="$failed $(basename "$s")"
 done
