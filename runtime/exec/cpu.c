@@ -142,19 +142,25 @@ static void around_axis(const Shape *s, int B, int axis, int *outer, int *len, i
     *inner = (int)in;
 }
 
-/* The geometry of a convolution node at batch B. */
-static KConv conv_geom(const Graph *g, const Node *n, int B)
+/* The geometry of a convolution node (conv2d, deconv2d, conv2d_wgrad) at
+ * batch B, and which of the three convolution kernels computes it. */
+static KConv conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind)
 {
     const Shape *x = &g->nodes[n->in[0]].shape, *w = &g->nodes[n->in[1]].shape;
     const Attrs *a = &n->attr;
-    if (n->op == OP_deconv2d)
+    if (n->op == OP_deconv2d) {
+        *kind = K_CONV_BWD_DATA;
         return k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3],
                              a->stride[0], a->stride[1], a->pad[0], a->pad[1], a->outpad[0],
                              a->outpad[1]);
-    if (n->op == OP_conv2d_wgrad) /* in[0] the conv's input, in[1] its output's gradient */
+    }
+    if (n->op == OP_conv2d_wgrad) { /* in[0] the conv's input, in[1] its output's gradient */
+        *kind = K_CONV_BWD_FILTER;
         return k_conv_geom(B, x->d[0], x->d[1], x->d[2], n->shape.d[0], n->shape.d[2],
                            n->shape.d[3], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
+    }
     GENC_ASSERT(n->op == OP_conv2d);
+    *kind = K_CONV_FORWARD;
     return k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], a->stride[0],
                        a->stride[1], a->pad[0], a->pad[1]);
 }
@@ -279,24 +285,14 @@ RUN(matmul)
     return 0;
 }
 
-RUN(conv2d)
+/* conv2d, deconv2d (a conv's backward data pass) and conv2d_wgrad */
+RUN(conv)
 {
-    KConv g = conv_geom(c->g, c->n, c->B);
-    k->conv2d_forward(Y, X0, X1, c->work, &g);
-    return 0;
-}
-
-RUN(deconv2d)
-{
-    KConv g = conv_geom(c->g, c->n, c->B);
-    k->deconv2d_forward(Y, X0, X1, c->work, &g);
-    return 0;
-}
-
-RUN(conv2d_wgrad)
-{
-    KConv g = conv_geom(c->g, c->n, c->B);
-    k->conv2d_bwd_filter(Y, X0, X1, c->work, &g);
+    KConvKind kind;
+    KConv g = conv_geom(c->g, c->n, c->B, &kind);
+    if (kind == K_CONV_FORWARD) k->conv2d_forward(Y, X0, X1, c->work, &g);
+    else if (kind == K_CONV_BWD_DATA) k->deconv2d_forward(Y, X0, X1, c->work, &g);
+    else k->conv2d_bwd_filter(Y, X0, X1, c->work, &g);
     return 0;
 }
 
@@ -473,14 +469,12 @@ static void *host_alloc(size_t bytes)
     return p;
 }
 
+/* the convolutions' buffers (entry conv of the op table) */
 static int64_t cpu_work_size(const Graph *g, const Node *n, int B)
 {
+    if (run_op[n->op] != run_conv) return 0;
     KConvKind kind;
-    if (n->op == OP_conv2d) kind = K_CONV_FORWARD;
-    else if (n->op == OP_deconv2d) kind = K_CONV_BWD_DATA;
-    else if (n->op == OP_conv2d_wgrad) kind = K_CONV_BWD_FILTER;
-    else return 0;
-    KConv geom = conv_geom(g, n, B);
+    KConv geom = conv_geom(g, n, B, &kind);
     return (int64_t)k_conv_work_size(&geom, kind);
 }
 

@@ -84,8 +84,8 @@
       "broadcast to this node's shape, times scale (divided by B if per_batch)")           \
     /* layers */                                                                           \
     X(matmul, 2, A(ta) | A(tb), matmul, NONE, "op(a) op(b), op transposing when ta, tb")   \
-    X(conv2d, 2, A(stride) | A(pad), conv2d, NONE, "x[B,C,H,W] * w[K,C,R,S]")              \
-    X(deconv2d, 2, A(stride) | A(pad) | A(outpad), deconv2d, NONE,                         \
+    X(conv2d, 2, A(stride) | A(pad), conv, NONE, "x[B,C,H,W] * w[K,C,R,S]")                \
+    X(deconv2d, 2, A(stride) | A(pad) | A(outpad), conv, NONE,                             \
       "x[B,C,H,W] transposed-convolved with w[C,K,R,S]")                                   \
     X(batchnorm, 1, A(state) | A(eps) | A(momentum), batchnorm, NONE,                      \
       "normalise per channel; the running statistics are layer state")                     \
@@ -112,7 +112,7 @@
     X(gelu_grad, 2, 0, gelu_grad, NONE, "dy, x")                                           \
     X(bce_grad, 3, 0, bce_grad, NONE, "dy, p, t: d/dp")                                    \
     X(bce_logits_grad, 3, 0, bce_logits_grad, NONE, "dy, a, t: d/da")                      \
-    X(conv2d_wgrad, 2, A(stride) | A(pad), conv2d_wgrad, NONE,                             \
+    X(conv2d_wgrad, 2, A(stride) | A(pad), conv, NONE,                                     \
       "x, dy -> dw of this node's shape")                                                  \
     X(batchnorm_grad, 2, 0, batchnorm_grad, NONE, "dy, the batchnorm node")                \
     X(layernorm_grad, 2, 0, layernorm_grad, NONE, "dy, the layernorm node")                \
