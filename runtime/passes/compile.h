@@ -37,7 +37,7 @@ Graph *compile_file(const char *path, CompileStop stop, FILE *err, int *exit_cod
  * thread can be made. The front end's passes recurse along chains of
  * operations: sema's limit of 10,000 needs about 2 MB natively, which the
  * usual 8 MB covers, but not a smaller ulimit -s, nor AddressSanitizer's
- * larger frames. compile_file runs the passes this way, and so does the
+ * larger frames. compile runs the passes this way, and so does the
  * front end's fuzzing harness. */
 void compile_on_big_stack(void (*fn)(void *), void *arg);
 

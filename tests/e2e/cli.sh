@@ -40,6 +40,9 @@ usage_case "run $m --epochs" "option --epochs needs a value"
 usage_case "run $m --epochs abc" "--epochs needs a whole number in 1..1000000, not 'abc'"
 usage_case "run $m --lr -1" "--lr needs a positive number, not '-1'"
 usage_case "run $m --frob" "unknown option '--frob'"
+usage_case "run $m --backend gpu" "--backend: unknown backend 'gpu' (cpu, ref)"
+usage_case "bench $m --backend gpu" "--backend needs a backend: cpu or ref"
+usage_case "run $m --steps x" "--steps needs a whole number in 1..1000000000000, not 'x'"
 usage_case "run $m models/gan_mlp_mnist.g" "one model file only; 'models/gan_mlp_mnist.g' is a second"
 usage_case "sample $m --grid 8by8" "--grid needs ROWSxCOLS like 8x8, not '8by8'"
 usage_case "bench" "bench needs a model file"
@@ -70,6 +73,11 @@ d=models/dcgan_mnist.g
 expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s1"
 expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s2" --set 'sample G(1 * z)'
 cmp -s "$T/s1/checkpoint.genc" "$T/s2/checkpoint.genc" || fail "--set 'sample G(1 * z)' trained $d differently"
+# the reference kernels train like the fast ones, within rounding
+# (tests/unit/test_backends.c compares them on every shipped model)
+expect_status 0 "$GENC" run models/vae_mnist.g --steps 2 --batch 8 --threads 1 --quiet --out "$T/ref" --backend ref
+expect_status 0 "$GENC" eval models/vae_mnist.g --checkpoint "$T/ref/checkpoint.genc" --backend ref
+grep -q 'loss Enc+Dec' "$T/out" || fail "eval --backend ref printed: $(cat "$T/out")"
 # --lr, --seed, --batch and --epochs are the train settings of those names,
 # after the file's and --set's: the same run three ways
 g=models/gan_mlp_mnist.g

@@ -114,7 +114,7 @@ static void fuzz_one(void *p)
                 diag.nerrors);
         abort();
     }
-    /* compile_file frees these before anyone uses the graph: so does
+    /* compile frees these before anyone uses the graph: so does
      * this, so that a graph pointing into them is caught */
     sema_free(model);
     program_free(&prog);
