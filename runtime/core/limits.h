@@ -26,7 +26,8 @@
  * of sizes fits an int64 without overflow. */
 #define GENC_MAX_SIZE 1000000000   /* one dimension, one size or count */
 #define GENC_MAX_COUNT 2000000000  /* values of one example, or of one weight tensor */
-#define GENC_MAX_PHASES 8          /* phases of training: one per side of each objective */
+/* The executor keeps a plan per combination of phases a step can run. */
+#define GENC_MAX_PHASES 6          /* phases of training: one per side of each objective */
 #define GENC_MAX_STEPS 1000        /* a player's steps in `steps D: 5, G: 1` */
 
 #define GENC_MAX_SEED 4000000000LL /* the seed of a run */
