@@ -7,6 +7,7 @@
  *   bench dcgan_mnist batch 64 threads 2 steps 20: 190.3 images/s ...
  * With --profile, the time per op kind and per phase follows. */
 #include "cli/bench.h"
+#include "cli/run.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,12 +15,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "passes/compile.h"
-#include "exec/exec.h"
-#include "kernels/kernels.h"
 #include "core/pool.h"
-#include "exec/rng.h"
+#include "kernels/kernels.h"
 
 static int by_time_desc(const void *a, const void *b)
 {
@@ -83,35 +82,22 @@ static double sgemm_gflops(void)
     return best;
 }
 
-int bench_run(const BenchOpts *o)
+int bench_run(RunOpts *o)
 {
     if (o->sgemm) {
-        pool_init(o->threads);
+        if (run_pool(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN)))
+            return EXIT_RUNTIME;
         printf("sgemm threads %d: %.2f GFLOP/s (1024x1024x1024, best of 5)\n", pool_threads(),
                sgemm_gflops());
         pool_shutdown();
-        return 0;
+        return EXIT_OK;
     }
-    const Backend *be = o->backend ? o->backend : &backend_cpu;
-    pool_init(o->threads);
-    char batch[32];
-    const char *sets[] = {batch};
-    snprintf(batch, sizeof batch, "batch %d", o->batch);
-    int code;
-    Compiled *c = compile(o->file, sets, o->batch > 0, STOP_PLAN, be->work_size, stderr, &code);
-    if (!c) {
-        pool_shutdown();
-        return code;
-    }
-    Graph *g = c->g;
-    char err[EXEC_ERR_LEN];
-    Exec *e = exec_new(c, be, g->seed, err);
-    if (!e) {
-        fprintf(stderr, "genc: error: %s: %s\n", o->file, err);
-        compiled_free(c);
-        pool_shutdown();
-        return 1;
-    }
+    int steps = o->steps > 0 ? (int)o->steps : 20, warmup = o->warmup >= 0 ? o->warmup : 3;
+    Run run;
+    int status = run_open(&run, o, false);
+    if (status) return status;
+    Graph *g = run.g;
+    Exec *e = run.e;
     Rng r = rng_init(1);
     int B = g->batch;
     if (g->data) {
@@ -119,10 +105,10 @@ int bench_run(const BenchOpts *o)
                          (real)g->data->lo, (real)g->data->hi);
         for (int i = 0; i < B; i++) e->input[1][i] = (real)rng_categorical(&r, (uint64_t)g->data->classes);
     }
-    int status = 0;
+    char err[EXEC_ERR_LEN];
     double flops = 0, t0 = 0;
-    for (int s = 0; s < o->warmup + o->steps && status == 0; s++) {
-        if (s == o->warmup) {
+    for (int s = 0; s < warmup + steps && status == EXIT_OK; s++) {
+        if (s == warmup) {
             if (o->profile) exec_profile(e);
             t0 = base_seconds();
         }
@@ -130,26 +116,24 @@ int bench_run(const BenchOpts *o)
         unsigned mask = plan_mask(g, (uint64_t)s);
         if (exec_step(e, mask, err)) {
             fprintf(stderr, "genc: error: %s\n", err);
-            status = 1;
+            status = EXIT_RUNTIME;
         }
-        if (s >= o->warmup) {
+        if (s >= warmup) {
             const Plan *p = e->steps[mask];
             for (int t = 0; t < p->nins; t++) flops += plan_flops(g, p, &p->ins[t]);
         }
     }
     double dt = base_seconds() - t0;
-    if (status == 0) {
+    if (status == EXIT_OK) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         const char *base = strrchr(o->file, '/');
         printf("bench %s batch %d threads %d steps %d: %.1f images/s, %.4f s/step, "
                "%.2f GFLOP/s, %.1f MFLOP/example, peak RSS %.1f MB\n",
-               base ? base + 1 : o->file, B, pool_threads(), o->steps, o->steps * B / dt,
-               dt / o->steps, flops / dt / 1e9, flops / o->steps / B / 1e6, ru.ru_maxrss / 1024.0);
-        if (o->profile) print_profile(e, dt, o->steps);
+               base ? base + 1 : o->file, B, pool_threads(), steps, steps * B / dt, dt / steps, flops / dt / 1e9,
+               flops / steps / B / 1e6, ru.ru_maxrss / 1024.0);
+        if (o->profile) print_profile(e, dt, steps);
     }
-    exec_free(e);
-    compiled_free(c);
-    pool_shutdown();
+    run_close(&run);
     return status;
 }

@@ -2,19 +2,12 @@
 #ifndef GENC_BENCH_H
 #define GENC_BENCH_H
 
-#include <stdbool.h>
+#include "cli/run.h"
 
-#include "exec/backend.h"
-
-typedef struct BenchOpts {
-    const char *file;
-    int steps, warmup, threads, batch;
-    bool profile;
-    bool sgemm; /* measure the sgemm ceiling instead of a model */
-    const Backend *backend; /* NULL: the optimized CPU kernels */
-} BenchOpts;
-
-/* Prints one result line (and the profile); returns the exit status. */
-int bench_run(const BenchOpts *o);
+/* Times o->steps steps (20 if 0) after o->warmup (3 if negative) on
+ * random data of the model's shape, or with o->sgemm the machine's sgemm;
+ * prints one result line (and with o->profile, where the time goes).
+ * Returns the exit status. */
+int bench_run(RunOpts *o);
 
 #endif

@@ -186,7 +186,7 @@ static int cmd_graph(int argc, char **argv)
 
 /* ---- the options of run, sample and eval ---- */
 
-enum { C_RUN = 1, C_SAMPLE = 2, C_EVAL = 4 };
+enum { C_RUN = 1, C_SAMPLE = 2, C_EVAL = 4, C_BENCH = 8 };
 
 typedef enum {
     OPT_INT,     /* a whole number in lo..hi */
@@ -207,13 +207,17 @@ static const struct RunOption {
     long long lo, hi; /* OPT_INT */
 } run_options[] = {
     {"--epochs", C_RUN, OPT_INT, FIELD(epochs), 1, 1000000},
-    {"--batch", C_RUN, OPT_INT, FIELD(batch), 1, 65536},
+    {"--batch", C_RUN | C_BENCH, OPT_INT, FIELD(batch), 1, 65536},
     {"--steps", C_RUN, OPT_INT, FIELD(steps), 1, 1000000000000LL},
+    {"--steps", C_BENCH, OPT_INT, FIELD(steps), 1, 1000000},
+    {"--warmup", C_BENCH, OPT_INT, FIELD(warmup), 0, 1000000},
+    {"--profile", C_BENCH, OPT_FLAG, FIELD(profile), 0, 0},
+    {"--sgemm", C_BENCH, OPT_FLAG, FIELD(sgemm), 0, 0},
     {"--checkpoint-every", C_RUN, OPT_INT, FIELD(checkpoint_every), 1, 1000000000000LL},
     {"--resume", C_RUN, OPT_FLAG, FIELD(resume), 0, 0},
     {"--quiet", C_RUN, OPT_FLAG, FIELD(quiet), 0, 0},
     {"--lr", C_RUN, OPT_LR, FIELD(lr), 0, 0},
-    {"--n", C_SAMPLE, OPT_INT, FIELD(n), 1, 100000},
+    {"--n", C_SAMPLE, OPT_INT, FIELD(n), 1, GENC_MAX_SAMPLES},
     {"--interpolate", C_SAMPLE, OPT_FLAG, FIELD(interpolate), 0, 0},
     {"--label", C_SAMPLE, OPT_INT, FIELD(label), 0, 1000000},
     {"--grid", C_SAMPLE, OPT_GRID, FIELD(rows), 0, 0},
@@ -226,8 +230,8 @@ static const struct RunOption {
     {"--images", C_EVAL, OPT_TEXT, FIELD(images), 0, 0},
     {"--data", C_RUN | C_SAMPLE | C_EVAL, OPT_TEXT, FIELD(data_dir), 0, 0},
     {"--set", C_RUN | C_SAMPLE | C_EVAL, OPT_SET, FIELD(sets), 0, 0},
-    {"--threads", C_RUN | C_SAMPLE | C_EVAL, OPT_INT, FIELD(threads), 1, 1024},
-    {"--backend", C_RUN | C_SAMPLE | C_EVAL, OPT_BACKEND, FIELD(backend), 0, 0},
+    {"--threads", C_RUN | C_SAMPLE | C_EVAL | C_BENCH, OPT_INT, FIELD(threads), 1, 1024},
+    {"--backend", C_RUN | C_SAMPLE | C_EVAL | C_BENCH, OPT_BACKEND, FIELD(backend), 0, 0},
 };
 #undef FIELD
 
@@ -254,6 +258,9 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
         if (sscanf(v, "%dx%d", &o->rows, &o->cols) != 2 || o->rows < 1 || o->cols < 1 ||
             o->rows > 1000 || o->cols > 1000)
             return usage_error("--grid needs ROWSxCOLS like 8x8, not '%s'", v);
+        if (o->rows * o->cols > GENC_MAX_SAMPLES)
+            return usage_error("--grid %s holds %d images, more than %d", v, o->rows * o->cols,
+                               GENC_MAX_SAMPLES);
         return 0;
     case OPT_SET:
         if (strpbrk(v, "{}\n")) return usage_error("--set takes one train setting, without braces or newlines, not '%s'", v);
@@ -272,7 +279,7 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
  * of its row in run_options (its usage lists them). */
 static int parse_run_opts(const char *cmd, unsigned command, int argc, char **argv, RunOpts *o)
 {
-    *o = (RunOpts){.seed = -1, .label = -1};
+    *o = (RunOpts){.seed = -1, .label = -1, .warmup = -1};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -293,7 +300,7 @@ static int parse_run_opts(const char *cmd, unsigned command, int argc, char **ar
         int bad = set_option(o, &run_options[k], v);
         if (bad) return bad;
     }
-    if (!o->file) return usage_error("%s needs a model file", cmd);
+    if (!o->file && !o->sgemm) return usage_error("%s needs a model file", cmd);
     /* the file is written as its name says, so a name that says neither is refused */
     if (o->sample_out && !base_ends_with(o->sample_out, ".png")) {
         if (o->interpolate)
@@ -305,38 +312,6 @@ static int parse_run_opts(const char *cmd, unsigned command, int argc, char **ar
     if (o->images && (o->judge || o->judge_checkpoint))
         return usage_error("--images makes %s the judge; drop --judge and --judge-checkpoint", o->file);
     return 0;
-}
-
-static int cmd_bench(int argc, char **argv)
-{
-    BenchOpts o = {.steps = 20, .warmup = 3, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
-    for (int i = 0; i < argc; i++) {
-        long long v;
-        const char *a = argv[i];
-        int *field = !strcmp(a, "--steps") ? &o.steps : !strcmp(a, "--warmup") ? &o.warmup
-                     : !strcmp(a, "--threads") ? &o.threads : !strcmp(a, "--batch") ? &o.batch : NULL;
-        if (field) {
-            if (i + 1 == argc || !int_arg(argv[++i], 0, 1000000, &v))
-                return usage_error("%s needs a whole number", a);
-            *field = (int)v;
-        } else if (!strcmp(a, "--profile")) {
-            o.profile = true;
-        } else if (!strcmp(a, "--sgemm")) {
-            o.sgemm = true;
-        } else if (!strcmp(a, "--backend")) {
-            if (i + 1 == argc || !(o.backend = backend_find(argv[++i])))
-                return usage_error("--backend needs a backend: cpu or ref");
-        } else if (a[0] == '-') {
-            return usage_error("unknown option '%s' for bench", a);
-        } else if (o.file) {
-            return usage_error("bench takes one file; '%s' is a second", a);
-        } else {
-            o.file = a;
-        }
-    }
-    if (!o.file && !o.sgemm) return usage_error("bench needs a model file");
-    if (o.steps < 1) return usage_error("--steps must be at least 1");
-    return bench_run(&o);
 }
 
 int main(int argc, char **argv)
@@ -382,9 +357,9 @@ int main(int argc, char **argv)
         unsigned command; /* run_options' bit */
         int (*run)(RunOpts *o);
     } commands[] = {
-        {"check", cmd_check, 0, NULL},       {"graph", cmd_graph, 0, NULL},
-        {"bench", cmd_bench, 0, NULL},       {"run", NULL, C_RUN, train_run},
-        {"sample", NULL, C_SAMPLE, eval_sample}, {"eval", NULL, C_EVAL, eval_test},
+        {"check", cmd_check, 0, NULL},          {"graph", cmd_graph, 0, NULL},
+        {"run", NULL, C_RUN, train_run},        {"sample", NULL, C_SAMPLE, eval_sample},
+        {"eval", NULL, C_EVAL, eval_test},      {"bench", NULL, C_BENCH, bench_run},
     };
     for (size_t k = 0; k < GENC_COUNT(commands); k++) {
         if (strcmp(cmd, commands[k].name) != 0) continue;

@@ -38,6 +38,15 @@ int run_open(Run *r, RunOpts *o, bool need_data)
     return code;
 }
 
+int run_pool(int threads)
+{
+    int e = pool_init(threads);
+    if (e)
+        fprintf(stderr, "genc: error: cannot start %d threads: %s; use fewer with --threads\n",
+                threads, strerror(e));
+    return e ? -1 : 0;
+}
+
 /* --epochs, --batch, --seed and --lr as the train settings they stand
  * for, after --set's: the one way settings reach a model. */
 static int overrides(const RunOpts *o, char text[4][64])
@@ -57,7 +66,7 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
     r->o = o;
     const Backend *be = o->backend ? o->backend : &backend_cpu;
     /* the kernels' scratch, planned by the compiler, depends on the threads */
-    pool_init(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+    if (run_pool(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN))) return EXIT_RUNTIME;
     char text[4][64];
     const char *sets[GENC_MAX_SETS + 4];
     int nsets = o->nsets, code;

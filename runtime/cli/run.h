@@ -39,6 +39,9 @@ typedef struct RunOpts {
     const char *sample_out;
     int n, rows, cols, label;
     bool interpolate;       /* decode interpolations between test images' codes */
+    /* bench */
+    int warmup;             /* untimed steps first (-1: 3) */
+    bool profile, sgemm;    /* time per op; the machine's sgemm instead of a model */
     /* eval */
     const char *judge, *judge_checkpoint;
     const char *images;     /* --images: an IDX file for the classifier o->file to judge */
@@ -72,6 +75,9 @@ int run_open(Run *r, RunOpts *o, bool need_data);
 int run_open_trained(Run *r, RunOpts *o, bool need_data);
 void run_close(Run *r);
 int run_mkdirs(const char *path);
+/* The thread pool with that many threads, or a message (-1) when one
+ * cannot start. */
+int run_pool(int threads);
 
 /* The model's dataset split, checked against the model's shapes. */
 int run_load_data(Run *r, const char *split, DataSet *ds);

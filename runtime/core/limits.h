@@ -34,5 +34,6 @@
 
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */
+#define GENC_MAX_SAMPLES 100000    /* images of one genc sample (--n, --grid) */
 
 #endif

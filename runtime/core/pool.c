@@ -154,7 +154,7 @@ void pool_blas_setup(void)
     pthread_once(&once, pool_blas_setup_once);
 }
 
-void pool_init(int nthreads)
+int pool_init(int nthreads)
 {
     /* one malloc arena for every thread: a worker's first malloc (inside
      * OpenBLAS) would otherwise reserve an arena of its own, up to 128 MB
@@ -165,12 +165,18 @@ void pool_init(int nthreads)
     pool_blas_reserved = false;
     pool_shutdown();
     if (nthreads < 1) nthreads = 1;
-    pool_n = nthreads;
-    if (nthreads == 1) return;
+    if (nthreads == 1) return 0;
     pool_workers = xmalloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
-    for (int i = 0; i < nthreads - 1; i++)
-        if (pthread_create(&pool_workers[i], NULL, pool_worker, (void *)(intptr_t)(i + 1)) != 0)
-            GENC_ASSERT(!"pthread_create failed");
+    for (int i = 0; i < nthreads - 1; i++) {
+        int e = pthread_create(&pool_workers[i], NULL, pool_worker, (void *)(intptr_t)(i + 1));
+        pool_n = i + 1;
+        if (e) {
+            pool_shutdown(); /* the i workers started */
+            return e;
+        }
+    }
+    pool_n = nthreads;
+    return 0;
 }
 
 /* OpenBLAS gives each thread that calls it a buffer of BUFFER_SIZE bytes

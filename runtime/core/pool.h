@@ -26,8 +26,10 @@
 
 /* Start the pool with nthreads threads in all (including the caller);
  * nthreads < 1 means 1. Calls pool_blas_setup(). May be called
- * again to change the thread count (the old workers are joined first). */
-void pool_init(int nthreads);
+ * again to change the thread count (the old workers are joined first).
+ * 0, or the error of a thread that could not start (the pool then runs on
+ * the caller alone). */
+int pool_init(int nthreads);
 
 /* Set OpenBLAS up for the pool, once (pool_init calls it; k_gemm calls it
  * too, for programs that never call pool_init): one BLAS thread, and, when
