@@ -1,5 +1,6 @@
 /* main.c: the genc command. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,6 +216,7 @@ static const struct RunOption {
     {"--sgemm", C_BENCH, OPT_FLAG, FIELD(sgemm), 0, 0},
     {"--checkpoint-every", C_RUN, OPT_INT, FIELD(checkpoint_every), 1, 1000000000000LL},
     {"--resume", C_RUN, OPT_FLAG, FIELD(resume), 0, 0},
+    {"--restart", C_RUN, OPT_FLAG, FIELD(restart), 0, 0},
     {"--quiet", C_RUN, OPT_FLAG, FIELD(quiet), 0, 0},
     {"--lr", C_RUN, OPT_LR, FIELD(lr), 0, 0},
     {"--n", C_SAMPLE, OPT_INT, FIELD(n), 1, GENC_MAX_SAMPLES},
@@ -253,7 +255,14 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
         if (*end || !(o->lr > 0 && o->lr < 1e6)) return usage_error("--lr needs a positive number, not '%s'", v);
         return 0;
     case OPT_FLAG: *(bool *)field = true; return 0;
-    case OPT_TEXT: *(const char **)field = v; return 0;
+    case OPT_TEXT:
+        /* a path genc adds a file name to must fit the system's limit */
+        if (!*v) return usage_error("%s needs a name, not ''", op->name);
+        if (strlen(v) > GENC_MAX_PATH)
+            return usage_error("%s is %zu bytes long; the limit is %d", op->name, strlen(v),
+                               GENC_MAX_PATH);
+        *(const char **)field = v;
+        return 0;
     case OPT_GRID:
         if (sscanf(v, "%dx%d", &o->rows, &o->cols) != 2 || o->rows < 1 || o->cols < 1 ||
             o->rows > 1000 || o->cols > 1000)
@@ -311,11 +320,22 @@ static int parse_run_opts(const char *cmd, unsigned command, int argc, char **ar
     }
     if (o->images && (o->judge || o->judge_checkpoint))
         return usage_error("--images makes %s the judge; drop --judge and --judge-checkpoint", o->file);
+    if (o->resume && o->restart)
+        return usage_error("--resume continues the run in the folder and --restart deletes it: "
+                           "choose one");
     return 0;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
+    /* A standard descriptor closed at start would be taken by the next
+     * file genc opens (log.csv as descriptor 2 would receive the progress
+     * lines): each is opened on /dev/null instead. */
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+            return EXIT_RUNTIME;
     /* OpenBLAS's pthread build starts a worker per core when it loads, before
      * main. genc's pool runs every thread itself and calls BLAS from several
      * of them (the serial build is not safe for that), so the library must
@@ -331,6 +351,21 @@ int main(int argc, char **argv)
      * is reported like a full disk, instead of killing genc without a word
      * (log.csv, sample grids, IDX files; checkpoints hold it back anyway). */
     signal(SIGXFSZ, SIG_IGN);
+    int status = dispatch(argc, argv);
+    /* output cut short (a full disk) is a failure, not a success */
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno ? errno : EIO;
+        fprintf(stderr, "genc: error: cannot write the output: %s%s\n", strerror(e),
+                base_errno_hint(e));
+        if (status == EXIT_OK) status = EXIT_RUNTIME;
+    }
+    return status;
+}
+
+/* The command line, once genc's process is set up: an exit status. */
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
@@ -366,6 +401,8 @@ int main(int argc, char **argv)
         if (commands[k].own) return commands[k].own(argc - 2, argv + 2);
         RunOpts o;
         int bad = parse_run_opts(cmd, commands[k].command, argc - 2, argv + 2, &o);
+        o.argc = argc;
+        o.argv = argv;
         return bad ? bad : commands[k].run(&o);
     }
     return usage_error("unknown command '%s'", cmd);

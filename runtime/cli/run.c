@@ -99,12 +99,16 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
 
 void run_close(Run *r)
 {
+    if (r->locked) close(r->lock_fd); /* releases the lock */
+    free(r->settings);
     exec_free(r->e);
     compiled_free(r->c);
     pool_shutdown();
     r->e = NULL;
     r->c = NULL;
     r->g = NULL;
+    r->settings = NULL;
+    r->locked = false;
 }
 
 int run_load_data(Run *r, const char *split, DataSet *ds)
@@ -144,8 +148,8 @@ void run_batch(Run *r, const DataSet *ds, const int *idx, int n)
 
 /* ---- checkpoints ------------------------------------------------------- */
 
-/* run, params, state, and per phase its step and optimizer slabs */
-#define CKPT_MAX_SECTIONS (3 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
+/* run, params, state, settings, and per phase its step and optimizer slabs */
+#define CKPT_MAX_SECTIONS (4 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
 int run_save_checkpoint(Run *r, const RunState *st)
 {
     Exec *e = r->e;
@@ -162,6 +166,7 @@ int run_save_checkpoint(Run *r, const RunState *st)
     s[n++] = (CkptSection){"run", meta, sizeof meta};
     s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
     s[n++] = (CkptSection){"state", e->state, sizeof(real) * (size_t)e->nstate};
+    if (r->settings) s[n++] = (CkptSection){"settings", r->settings, strlen(r->settings)};
     for (int p = 0; p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         base_put_le(steps[p], o->step, 8);
@@ -197,7 +202,7 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
     uint8_t meta[4 * 8 + RNG_STATE_SIZE];
     int bad = ckpt_get(c, "run", meta, sizeof meta, err) ||
               ckpt_get(c, "params", e->params, sizeof(real) * (size_t)e->nparams, err) ||
-              ckpt_get(c, ckpt_has(c, "state") ? "state" : "batchnorm", e->state,
+              ckpt_get(c, ckpt_size(c, "state") >= 0 ? "state" : "batchnorm", e->state,
                        sizeof(real) * (size_t)e->nstate, err);
     for (int p = 0; !bad && p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
@@ -211,9 +216,17 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
             bad = ckpt_get(c, name, o->slab[k].x, sizeof(real) * o->n, err);
         }
     }
+    int64_t ns = ckpt_size(c, "settings");
+    st->settings = NULL;
+    if (!bad && ns >= 0) {
+        st->settings = xcalloc((size_t)ns + 1, 1);
+        bad = ckpt_get(c, "settings", st->settings, (size_t)ns, err);
+    }
     ckpt_free(c);
     if (bad) {
         fprintf(stderr, "genc: error: %s\n", err);
+        free(st->settings);
+        st->settings = NULL;
         return -1;
     }
     st->step = base_get_le(meta, 8);
@@ -307,6 +320,8 @@ int run_open_trained(Run *r, RunOpts *o, bool need_data)
         code = EXIT_USAGE;
     } else if (run_load_checkpoint(r, path, &st)) {
         code = EXIT_RUNTIME;
+    } else {
+        free(st.settings); /* sampling and evaluating need only the weights */
     }
     if (code) run_close(r);
     return code;

@@ -21,6 +21,8 @@ enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_SHUFFLE = 1u << 20 };
 
 
 typedef struct RunOpts {
+    int argc;               /* genc's whole command line, for the line that continues a run */
+    char **argv;
     const char *file;
     const char *out;        /* run directory; default runs/<model> */
     const char *data_dir;   /* --data: IDX files instead of the dataset's own */
@@ -32,7 +34,7 @@ typedef struct RunOpts {
     int nsets;
     int threads;            /* 0: every core */
     const Backend *backend; /* NULL: the optimized CPU kernels */
-    bool resume, quiet;
+    bool resume, restart, quiet;
     int64_t checkpoint_every;
     /* sample */
     const char *checkpoint;
@@ -56,6 +58,9 @@ typedef struct Run {
     char dir[1024]; /* the run directory */
     char ckpt[1100];
     uint64_t hash;
+    char *settings; /* what a resume must match (rundir.h), or NULL */
+    int lock_fd;    /* the run folder's lock (rundir.h), when locked */
+    bool locked;
 } Run;
 
 /* What a checkpoint holds besides the slabs. */
@@ -63,6 +68,8 @@ typedef struct RunState {
     uint64_t step, epoch, pos; /* pos: batches of this epoch already done */
     uint64_t batch;
     uint8_t noise_rng[RNG_STATE_SIZE];
+    char *settings; /* run_load_checkpoint: the checkpoint's, or NULL (genc 0.1.0
+                       recorded none); the caller frees */
 } RunState;
 
 /* Compiles o->file with the command line's train settings and creates its

@@ -6,8 +6,10 @@
  * which computes G(z) and treats it as a constant, then the G phase, which
  * reuses G(z) and differentiates through the just-updated D (plan.c).
  * Everything a run needs to continue bit for bit is in its checkpoint:
- * parameters, batchnorm statistics, optimizer state, the noise generator,
- * the step (which keys dropout masks and the epoch's shuffle). */
+ * parameters, layer state, optimizer state, the noise generator, the step
+ * (which keys dropout masks and the epoch's shuffle), and the settings a
+ * resume must match (rundir.h). At an epoch's end the log's rows come
+ * first, then the checkpoint, then the sample grid. */
 #include "cli/train.h"
 
 #include <errno.h>
@@ -19,8 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/pool.h"
 #include "cli/run.h"
+#include "cli/rundir.h"
+#include "core/pool.h"
+#include "io/atomic.h"
 
 static uint64_t next_u64(void *rng) { return rng_u64(rng); }
 
@@ -70,31 +74,29 @@ static void progress(Run *r, Progress *pr, int64_t step, int64_t total, int epoc
 /* ---- genc run ---------------------------------------------------------- */
 
 /* log.csv keeps the rows up to `step` (a resumed run rewrites the rest).
- * The kept rows go to log.csv.tmp, which replaces log.csv only once all
- * are written, so a full disk cannot cut the log short. NULL with errno
- * set when the log cannot be written. */
+ * The kept rows go to a new file that replaces log.csv only once all are
+ * written, so a full disk cannot cut the log short. NULL with errno set
+ * when the log cannot be written. */
 static FILE *open_log(Run *r, uint64_t step)
 {
-    char path[1100], tmp[1200];
+    char path[1100];
     snprintf(path, sizeof path, "%s/log.csv", r->dir);
     FILE *in = step > 0 ? fopen(path, "r") : NULL;
     if (in) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        FILE *out = fopen(tmp, "w");
-        int e = out ? 0 : errno;
+        AtomicFile a;
+        int e = atomic_open(&a, path);
         char line[4096];
         bool header = true;
         while (!e && fgets(line, sizeof line, in))
             if (header || strtoull(line, NULL, 10) <= step) {
-                if (fputs(line, out) == EOF) e = errno;
+                if (fputs(line, a.f) == EOF) e = errno ? errno : EIO;
                 header = false;
             }
-        if (!e && fflush(out) != 0) e = errno;
-        if (out && fclose(out) != 0 && !e) e = errno;
         fclose(in);
-        if (!e && rename(tmp, path) != 0) e = errno;
+        const char *what;
+        if (!e) e = atomic_commit(&a, &what);
+        else atomic_abort(&a);
         if (e) {
-            remove(tmp);
             errno = e;
             return NULL;
         }
@@ -108,180 +110,245 @@ static FILE *open_log(Run *r, uint64_t step)
     return f;
 }
 
-/* Writes out log.csv's rows before a checkpoint. When they cannot be
- * written (a full disk), the run stops without that checkpoint, so that
- * the log still holds every step up to the last one. */
-static int flush_log(const Run *r, FILE *log)
+/* Writes out log.csv's rows; 0, or the errno of a failed write. */
+static int flush_log(FILE *log)
 {
     errno = 0;
     if (fflush(log) == 0 && !ferror(log)) return 0;
-    int e = errno ? errno : EIO;
-    fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s%s\n", r->dir, strerror(e),
-            base_errno_hint(e), access(r->ckpt, F_OK) == 0 ? "; the last checkpoint is kept" : "");
+    return errno ? errno : EIO;
+}
+
+/* The state of a run of genc run. */
+typedef struct Train {
+    RunOpts *o;
+    Run r;
+    DataSet ds;
+    RunState st;
+    Rng noise;
+    FILE *log;
+    Plan *sample;
+    int *perm;
+    int64_t per_epoch, total;
+    char samples[1200]; /* the grids' folder */
+} Train;
+
+static void train_close(Train *t)
+{
+    if (t->log) fclose(t->log);
+    plan_free(t->sample);
+    free(t->perm);
+    free(t->st.settings);
+    data_free(&t->ds);
+    run_close(&t->r);
+}
+
+/* The run, its folder and its data, and on --resume the checkpoint, which
+ * must have been made with the same settings. An exit status. */
+static int train_open(Train *t, RunOpts *o)
+{
+    Run *r = &t->r;
+    int code = run_open(r, o, true);
+    if (code) return code;
+    if ((code = rundir_claim(r, o->resume, o->restart))) return code;
+    const Graph *g = r->g;
+    if (run_load_data(r, g->data->split, &t->ds)) return EXIT_RUNTIME;
+    int B = g->batch;
+    t->per_epoch = t->ds.n / B;
+    if (t->per_epoch == 0) {
+        fprintf(stderr, "genc: error: batch %d is larger than the %d training images\n", B, t->ds.n);
+        return EXIT_USAGE;
+    }
+    t->total = t->per_epoch * g->epochs;
+    if (o->steps > 0 && o->steps < t->total) t->total = o->steps;
+    snprintf(t->samples, sizeof t->samples, "%s/samples", r->dir);
+    if (g->sample >= 0 && run_mkdirs(t->samples)) {
+        fprintf(stderr, "genc: error: cannot create %s: %s\n", t->samples, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    r->settings = rundir_settings(r, &t->ds);
+    t->st = (RunState){.batch = (uint64_t)B};
+    t->noise = rng_stream(g->seed, STREAM_NOISE);
+    if (!o->resume) return EXIT_OK;
+    RunState *st = &t->st;
+    if (run_load_checkpoint(r, r->ckpt, st)) return EXIT_RUNTIME;
+    if (st->batch != (uint64_t)B) {
+        fprintf(stderr, "genc: error: %s was made with batch %llu; resume with --batch %llu\n",
+                r->ckpt, (unsigned long long)st->batch, (unsigned long long)st->batch);
+        return EXIT_USAGE;
+    }
+    /* genc 0.1.0's checkpoints recorded no settings: those are trusted */
+    if (st->settings && rundir_check_settings(r, st->settings, r->settings)) return EXIT_USAGE;
+    if (st->pos > (uint64_t)t->per_epoch) {
+        fprintf(stderr, "genc: error: %s stopped at batch %llu of an epoch, but the data has %lld "
+                "batches an epoch; resume on the data it was made with\n",
+                r->ckpt, (unsigned long long)st->pos, (long long)t->per_epoch);
+        return EXIT_USAGE;
+    }
+    t->noise = rng_load(st->noise_rng);
+    if (!o->quiet)
+        fprintf(stderr, "genc: resuming %s from step %llu (epoch %llu)\n", r->ckpt,
+                (unsigned long long)st->step, (unsigned long long)st->epoch + 1);
+    return EXIT_OK;
+}
+
+/* The rows of log.csv up to this step, then the checkpoint. In this order
+ * a kill between the two loses nothing (a resume drops the rows past its
+ * checkpoint), and a log that cannot be written (a full disk) never costs
+ * the checkpoint: the run stops after saving it. */
+static int save(Train *t)
+{
+    int e = flush_log(t->log);
+    rng_save(&t->noise, t->st.noise_rng);
+    if (run_save_checkpoint(&t->r, &t->st)) return -1;
+    if (!e) return 0;
+    fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s; the checkpoint is saved\n",
+            t->r.dir, strerror(e), base_errno_hint(e));
     return -1;
+}
+
+/* The end of an epoch: its checkpoint, then its sample grid. */
+static int end_epoch(Train *t)
+{
+    RunState *st = &t->st;
+    st->epoch++;
+    st->pos = 0;
+    if (save(t)) return -1;
+    if (!t->sample) return 0;
+    char path[1300];
+    snprintf(path, sizeof path, "%s/epoch_%03llu.png", t->samples, (unsigned long long)st->epoch);
+    if (run_write_grid(&t->r, t->sample, path) == 0) return 0;
+    fprintf(stderr, "genc: the checkpoint of epoch %llu is saved: %s\n",
+            (unsigned long long)st->epoch, t->r.ckpt);
+    return -1;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
 }
 
 int train_run(RunOpts *o)
 {
-    Run r;
-    int code = run_open(&r, o, true);
-    if (code) return code;
-    Graph *g = r.g;
-    Exec *e = r.e;
-    DataSet ds;
-    if (run_load_data(&r, g->data->split, &ds)) {
-        run_close(&r);
-        return EXIT_RUNTIME;
+    Train t = {.o = o};
+    int status = train_open(&t, o);
+    if (status) {
+        train_close(&t);
+        return status;
     }
+    Run *r = &t.r;
+    Graph *g = r->g;
+    Exec *e = r->e;
+    RunState *st = &t.st;
     int B = g->batch;
-    int64_t per_epoch = ds.n / B;
-    if (per_epoch == 0) {
-        fprintf(stderr, "genc: error: batch %d is larger than the %d training images\n", B, ds.n);
-        data_free(&ds);
-        run_close(&r);
-        return EXIT_USAGE;
-    }
-    int64_t total = per_epoch * g->epochs;
-    if (o->steps > 0 && o->steps < total) total = o->steps;
-    char sdir[1200];
-    snprintf(sdir, sizeof sdir, "%s/samples", r.dir);
-    if (run_mkdirs(g->sample >= 0 ? sdir : r.dir)) {
-        fprintf(stderr, "genc: error: cannot create %s: %s\n", g->sample >= 0 ? sdir : r.dir,
-                strerror(errno));
-        data_free(&ds);
-        run_close(&r);
+    t.log = open_log(r, st->step);
+    if (!t.log) {
+        fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s\n", r->dir, strerror(errno),
+                base_errno_hint(errno));
+        train_close(&t);
         return EXIT_RUNTIME;
     }
-    RunState st = {.batch = (uint64_t)B};
-    Rng noise = rng_stream(g->seed, STREAM_NOISE);
-    if (o->resume) {
-        if (access(r.ckpt, F_OK)) {
-            fprintf(stderr, "genc: error: --resume: there is no checkpoint at %s\n", r.ckpt);
-            data_free(&ds);
-            run_close(&r);
-            return EXIT_USAGE;
-        }
-        if (run_load_checkpoint(&r, r.ckpt, &st)) {
-            data_free(&ds);
-            run_close(&r);
-            return EXIT_RUNTIME;
-        }
-        if (st.batch != (uint64_t)B) {
-            fprintf(stderr, "genc: error: %s was made with batch %llu; resume with --batch %llu\n",
-                    r.ckpt, (unsigned long long)st.batch, (unsigned long long)st.batch);
-            data_free(&ds);
-            run_close(&r);
-            return EXIT_USAGE;
-        }
-        noise = rng_load(st.noise_rng);
-        if (!o->quiet)
-            fprintf(stderr, "genc: resuming %s from step %llu (epoch %llu)\n", r.ckpt,
-                    (unsigned long long)st.step, (unsigned long long)st.epoch + 1);
-    }
-    int status = EXIT_OK;
-    FILE *log = open_log(&r, st.step);
-    if (!log) {
-        fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s\n", r.dir, strerror(errno),
-                base_errno_hint(errno));
-        status = EXIT_RUNTIME;
-    }
-    Plan *sp = run_sample_plan(&r);
-    int *perm = xcalloc((size_t)ds.n, sizeof *perm);
-    Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st.step};
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    t.sample = run_sample_plan(r);
+    t.perm = xcalloc((size_t)t.ds.n, sizeof *t.perm);
+    Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st->step};
+    /* a stop asked for (Ctrl-C, kill, a closed terminal) ends the step and
+     * checkpoints; output to a closed pipe is dropped, never the run */
+    struct sigaction sa = {.sa_handler = on_signal}, ign = {.sa_handler = SIG_IGN}, old[4];
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+    sigaction(SIGHUP, &sa, &old[2]);
+    sigaction(SIGPIPE, &ign, &old[3]);
     stop_requested = 0;
     char err[EXEC_ERR_LEN];
-    if (!o->quiet && status == EXIT_OK) {
+    if (!o->quiet) {
         fprintf(stderr, "genc: training %s: %lld steps of %d (%lld per epoch), %d threads, %.1f MB, "
                 "run directory %s\n",
-                o->file, (long long)total, B, (long long)per_epoch, pool_threads(),
-                (double)exec_bytes(e) / 1e6, r.dir);
+                o->file, (long long)t.total, B, (long long)t.per_epoch, pool_threads(),
+                (double)exec_bytes(e) / 1e6, r->dir);
     }
     double t_start = base_seconds();
-    while (status == EXIT_OK && (int64_t)st.step < total) {
+    while (status == EXIT_OK && (int64_t)st->step < t.total) {
         /* the epoch's order depends only on the seed and the epoch */
-        Rng sh = rng_stream(g->seed, STREAM_SHUFFLE + st.epoch);
-        for (int i = 0; i < ds.n; i++) perm[i] = i;
-        data_shuffle(perm, ds.n, next_u64, &sh);
-        for (; st.pos < (uint64_t)per_epoch && (int64_t)st.step < total; st.pos++) {
-            run_batch(&r, &ds, perm + st.pos * (uint64_t)B, B);
-            exec_draw_noise(e, &noise, B);
-            unsigned mask = plan_mask(g, st.step);
+        Rng sh = rng_stream(g->seed, STREAM_SHUFFLE + st->epoch);
+        for (int i = 0; i < t.ds.n; i++) t.perm[i] = i;
+        data_shuffle(t.perm, t.ds.n, next_u64, &sh);
+        for (; st->pos < (uint64_t)t.per_epoch && (int64_t)st->step < t.total; st->pos++) {
+            run_batch(r, &t.ds, t.perm + st->pos * (uint64_t)B, B);
+            exec_draw_noise(e, &t.noise, B);
+            unsigned mask = plan_mask(g, st->step);
             if (exec_step(e, mask, err)) {
                 fprintf(stderr, "%sgenc: error: %s\n", pr.tty && !o->quiet ? "\n" : "", err);
-                if (access(r.ckpt, F_OK) == 0)
-                    fprintf(stderr, "genc: the last good checkpoint is kept: %s\n", r.ckpt);
+                if (access(r->ckpt, F_OK) == 0)
+                    fprintf(stderr, "genc: the last good checkpoint is kept: %s\n", r->ckpt);
                 status = EXIT_RUNTIME;
                 break;
             }
-            st.step++;
+            st->step++;
             for (int p = 0; p < g->nphases; p++) {
                 if (!(mask & (1u << p))) continue;
                 pr.avg[p] = pr.seen[p] ? 0.98 * pr.avg[p] + 0.02 * e->loss[p] : e->loss[p];
                 pr.seen[p] = true;
             }
-            double t = base_seconds();
-            fprintf(log, "%llu,%llu", (unsigned long long)st.step, (unsigned long long)st.epoch + 1);
+            double now = base_seconds();
+            fprintf(t.log, "%llu,%llu", (unsigned long long)st->step, (unsigned long long)st->epoch + 1);
             for (int p = 0; p < g->nphases; p++)
-                if (mask & (1u << p)) fprintf(log, ",%.6g", (double)e->loss[p]);
-                else fprintf(log, ",");
-            fprintf(log, ",%.1f,%.3f\n",
-                    (double)(st.step - (uint64_t)pr.step0) * B / fmax(t - pr.t0, 1e-9), t - t_start);
-            progress(&r, &pr, (int64_t)st.step, total, (int)st.epoch, false);
-            bool ckpt_now = o->checkpoint_every > 0 && st.step % (uint64_t)o->checkpoint_every == 0;
-            if (stop_requested || ckpt_now) {
-                st.pos++;
-                rng_save(&noise, st.noise_rng);
-                int bad = flush_log(&r, log) || run_save_checkpoint(&r, &st);
-                st.pos--;
-                if (bad) status = EXIT_RUNTIME;
-                if (stop_requested) break;
-                if (bad) break;
+                if (mask & (1u << p)) fprintf(t.log, ",%.6g", (double)e->loss[p]);
+                else fprintf(t.log, ",");
+            fprintf(t.log, ",%.1f,%.3f\n",
+                    (double)(st->step - (uint64_t)pr.step0) * B / fmax(now - pr.t0, 1e-9), now - t_start);
+            progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, false);
+            /* a checkpoint now, unless this is the epoch's last batch,
+             * whose end comes next and saves */
+            bool ckpt_now = o->checkpoint_every > 0 && st->step % (uint64_t)o->checkpoint_every == 0;
+            if ((stop_requested || ckpt_now) && st->pos + 1 < (uint64_t)t.per_epoch) {
+                st->pos++;
+                int bad = save(&t);
+                st->pos--;
+                if (bad || stop_requested) {
+                    status = bad ? EXIT_RUNTIME : status;
+                    break;
+                }
             }
         }
-        if (status || stop_requested) break;
-        if (st.pos == (uint64_t)per_epoch) {
-            /* end of an epoch: its sample grid and a checkpoint */
-            progress(&r, &pr, (int64_t)st.step, total, (int)st.epoch, true);
-            if (sp) {
-                char path[1300];
-                snprintf(path, sizeof path, "%s/epoch_%03llu.png", sdir, (unsigned long long)st.epoch + 1);
-                if (run_write_grid(&r, sp, path)) status = EXIT_RUNTIME;
-            }
-            st.epoch++;
-            st.pos = 0;
+        if (status) break;
+        if (st->pos == (uint64_t)t.per_epoch) {
+            progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
+            if (end_epoch(&t)) status = EXIT_RUNTIME;
+        } else if (!stop_requested) {
+            /* --steps ended the run inside an epoch */
+            if (save(&t)) status = EXIT_RUNTIME;
         }
-        rng_save(&noise, st.noise_rng);
-        if (status == EXIT_OK && (flush_log(&r, log) || run_save_checkpoint(&r, &st)))
-            status = EXIT_RUNTIME;
+        if (stop_requested) break;
     }
     if (stop_requested && status == EXIT_OK) {
-        progress(&r, &pr, (int64_t)st.step, total, (int)st.epoch, true);
-        fprintf(stderr, "genc: stopped at step %llu; checkpoint %s\n"
-                "genc: continue with: genc run %s --resume%s%s\n",
-                (unsigned long long)st.step, r.ckpt, o->file, o->out ? " --out " : "",
-                o->out ? o->out : "");
-        status = 130;
+        char cmd[8192];
+        rundir_continue_command(o, cmd, sizeof cmd);
+        progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
+        fprintf(stderr, "genc: stopped by %s at step %llu; checkpoint %s\n"
+                "genc: continue with: %s\n",
+                signal_name(stop_requested), (unsigned long long)st->step, r->ckpt, cmd);
+        status = 128 + stop_requested;
     } else if (status == EXIT_OK) {
-        if (!o->quiet && st.pos) progress(&r, &pr, (int64_t)st.step, total, (int)st.epoch, true);
-        if (sp) {
+        if (!o->quiet && st->pos) progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
+        if (t.sample) {
             char path[1200];
-            snprintf(path, sizeof path, "%s/final.png", r.dir);
-            if (run_write_grid(&r, sp, path)) status = EXIT_RUNTIME;
+            snprintf(path, sizeof path, "%s/final.png", r->dir);
+            if (run_write_grid(r, t.sample, path)) status = EXIT_RUNTIME;
             else if (!o->quiet) fprintf(stderr, "genc: samples in %s\n", path);
         }
         if (!o->quiet)
             fprintf(stderr, "genc: done: %llu steps in %.1fs; checkpoint %s, log %s/log.csv\n",
-                    (unsigned long long)st.step, base_seconds() - t_start, r.ckpt, r.dir);
+                    (unsigned long long)st->step, base_seconds() - t_start, r->ckpt, r->dir);
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (log) fclose(log);
-    plan_free(sp);
-    free(perm);
-    data_free(&ds);
-    run_close(&r);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (int i = 0; i < 4; i++) sigaction(sigs[i], &old[i], NULL);
+    /* the last rows were flushed with the last checkpoint; a close that
+     * fails now (a deferred write error) still means a log cut short */
+    if (fclose(t.log) != 0 && status == EXIT_OK) {
+        fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s\n", r->dir, strerror(errno),
+                base_errno_hint(errno));
+        status = EXIT_RUNTIME;
+    }
+    t.log = NULL;
+    train_close(&t);
     return status;
 }

@@ -2,12 +2,16 @@
 #include "core/base.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Noreturn void base_out_of_memory(size_t n)
 {
@@ -73,6 +77,70 @@ char *xstrndup(const char *s, size_t n)
 }
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+int base_open_regular(const char *path, int flags, const char **why)
+{
+    *why = NULL;
+    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = S_ISDIR(st.st_mode)   ? "is a directory, not a file"
+               : S_ISFIFO(st.st_mode) ? "is a FIFO, not a file"
+               : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "is a device, not a file"
+               : S_ISSOCK(st.st_mode) ? "is a socket, not a file"
+                                      : "is not a regular file";
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    /* reads of a regular file do not block anyway; clear it for stdio */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+/* A field of /proc/meminfo, in bytes; 0 if absent. */
+static uint64_t meminfo(const char *field)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            sscanf(line + n + 1, "%llu", &kb);
+            break;
+        }
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+uint64_t base_mem_available(void)
+{
+    uint64_t avail = meminfo("MemAvailable");
+    avail = avail ? avail + meminfo("SwapFree") : UINT64_MAX / 2;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* the address space already mapped counts against the limit */
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long long pages = 0;
+        if (f) {
+            if (fscanf(f, "%llu", &pages) != 1) pages = 0;
+            fclose(f);
+        }
+        uint64_t used = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+        uint64_t left = rl.rlim_cur > used ? rl.rlim_cur - used : 0;
+        if (left < avail) avail = left;
+    }
+    return avail;
+}
 
 double base_seconds(void)
 {

@@ -49,6 +49,16 @@ bool base_room(size_t n);
 bool base_ends_with(const char *s, const char *suffix);
 /* " (the disk is full)" and the like for a write's errno, or "" */
 const char *base_errno_hint(int e);
+/* Opens path (open(2) flags) only if it is a regular file: a FIFO, a
+ * device or a directory is refused before anything blocks on it or reads
+ * it (the open is non-blocking, and fstat looks first). The descriptor, or
+ * -1 with errno set and *why saying what the path is ("is a directory",
+ * "is a FIFO, not a file" ...) when it is not a regular file, else NULL. */
+int base_open_regular(const char *path, int flags, const char **why);
+/* Bytes this process can still allocate: the memory the system says is
+ * available (with free swap), within the address-space limit (ulimit -v);
+ * a large number when neither is known. */
+uint64_t base_mem_available(void);
 /* Seconds on the monotonic clock, for timing. */
 double base_seconds(void);
 /* Little-endian integers of 1 to 8 bytes, whatever the machine (the

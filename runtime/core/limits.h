@@ -34,6 +34,7 @@
 
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */
+#define GENC_MAX_PATH 1000         /* a path on the command line (genc adds file names to it) */
 #define GENC_MAX_SAMPLES 100000    /* images of one genc sample (--n, --grid) */
 
 #endif

@@ -4,15 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "io/atomic.h"
 
 static const char magic[8] = {'G', 'E', 'N', 'C', 'C', 'K', 'P', 'T'};
 
@@ -89,30 +89,6 @@ static void check_sections(const CkptSection *s, size_t n)
     }
 }
 
-/* A write past the file size limit (ulimit -f) raises SIGXFSZ, whose
- * default action kills the process and would lose the message. Blocked,
- * the write fails with EFBIG instead; the signal left pending is then
- * taken off before unblocking. A caller that blocks it already keeps its
- * own arrangement. */
-static void hold_sigxfsz(sigset_t *old)
-{
-    sigset_t xfsz;
-    sigemptyset(&xfsz);
-    sigaddset(&xfsz, SIGXFSZ);
-    pthread_sigmask(SIG_BLOCK, &xfsz, old);
-}
-
-static void release_sigxfsz(const sigset_t *old)
-{
-    if (sigismember(old, SIGXFSZ)) return;
-    sigset_t xfsz;
-    sigemptyset(&xfsz);
-    sigaddset(&xfsz, SIGXFSZ);
-    struct timespec now = {0, 0};
-    while (sigtimedwait(&xfsz, NULL, &now) == SIGXFSZ) continue;
-    pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
 /* "runs/x" for "runs/x/checkpoint.genc", "." for "checkpoint.genc" */
 static char *dir_of(const char *path)
 {
@@ -142,34 +118,27 @@ int ckpt_write(const char *path, uint64_t model_hash,
 {
     check_sections(sections, n);
     char *tmp = xsprintf("%s.tmp", path), *dir = dir_of(path);
-    const char *failed = NULL; /* what went wrong, with errno e */
-    int e = 0;
-    sigset_t old_mask;
-    hold_sigxfsz(&old_mask);
-
-    FILE *f = fopen(tmp, "wb");
-    bool created = f != NULL;
+    const char *failed = NULL, *step; /* what went wrong, with errno e */
+    AtomicFile a;
+    int e = atomic_open(&a, path);
+    bool created = e == 0;
     if (!created) {
-        e = errno, failed = "cannot create";
+        failed = "cannot create";
     } else {
-        Out o = {.f = f, .crc = crc32_z(0, NULL, 0)};
-        /* Every step's errno is taken at once: fclose and unlink below
-         * would overwrite it. */
-        if (!out_all(&o, model_hash, sections, n) || fflush(f) != 0)
-            e = errno, failed = "cannot write";
-        else if (fsync(fileno(f)) != 0)
-            e = errno, failed = "cannot sync";
-        /* close reports write errors some file systems (NFS) defer */
-        if (fclose(f) != 0 && !failed) e = errno, failed = "cannot write";
-        if (!failed && rename(tmp, path) != 0)
-            e = errno, failed = "cannot rename";
+        Out o = {.f = a.f, .crc = crc32_z(0, NULL, 0)};
+        bool wrote = out_all(&o, model_hash, sections, n);
+        if (!wrote) {
+            e = errno ? errno : EIO;
+            atomic_abort(&a);
+        } else {
+            e = atomic_commit(&a, &step);
+        }
+        if (e) failed = !wrote || strcmp(step, "write") == 0 ? "cannot write"
+                        : strcmp(step, "sync") == 0          ? "cannot sync"
+                                                              : "cannot rename";
     }
-    release_sigxfsz(&old_mask);
-
     int rc = 0;
     if (failed) {
-        if (created) unlink(tmp);
-        if (e == 0) e = EIO; /* stdio failed without saying why */
         char hint[CKPT_ERR_LEN];
         if (e == ENOENT && !created)
             snprintf(hint, sizeof hint, " (does the directory '%s' exist?)",
@@ -211,21 +180,23 @@ struct Ckpt {
  * wrong path to some big other file is refused before it is loaded. */
 static uint8_t *read_file(const char *path, size_t *size, char *err)
 {
-    FILE *f = fopen(path, "rb");
+    /* a FIFO or a device is refused before it can block the read */
+    const char *why;
+    int fd = base_open_regular(path, O_RDONLY, &why);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        ckpt_fail(err, path, "cannot open: %s", strerror(errno));
+        if (why && strncmp(why, "is a directory", 14) == 0)
+            ckpt_fail(err, path, "is a directory, not a checkpoint");
+        else if (why)
+            ckpt_fail(err, path, "%s", why);
+        else
+            ckpt_fail(err, path, "cannot open: %s", strerror(errno));
+        if (fd >= 0) close(fd);
         return NULL;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
         ckpt_fail(err, path, "cannot read: %s", strerror(errno));
-        fclose(f);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ckpt_fail(err, path, "%s",
-                  S_ISDIR(st.st_mode) ? "is a directory, not a checkpoint"
-                                      : "is not a regular file");
         fclose(f);
         return NULL;
     }
@@ -365,12 +336,13 @@ Ckpt *ckpt_read(const char *path, const uint64_t *hashes, int nhashes,
     return c;
 }
 
-bool ckpt_has(const Ckpt *c, const char *name)
+int64_t ckpt_size(const Ckpt *c, const char *name)
 {
     size_t k = strlen(name);
     for (size_t i = 0; i < c->nsec; i++)
-        if (c->sec[i].name_len == k && memcmp(c->sec[i].name, name, k) == 0) return true;
-    return false;
+        if (c->sec[i].name_len == k && memcmp(c->sec[i].name, name, k) == 0)
+            return (int64_t)c->sec[i].size;
+    return -1;
 }
 
 int ckpt_get(const Ckpt *c, const char *name, void *dst, size_t size,

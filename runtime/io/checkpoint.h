@@ -67,8 +67,8 @@ typedef struct Ckpt Ckpt;
 Ckpt *ckpt_read(const char *path, const uint64_t *hashes, int nhashes,
                 char err[CKPT_ERR_LEN]);
 
-/* Whether the checkpoint has a section of that name. */
-bool ckpt_has(const Ckpt *c, const char *name);
+/* The size of section `name` in bytes, or -1 when there is none. */
+int64_t ckpt_size(const Ckpt *c, const char *name);
 
 /* Copies section `name`, which must be exactly size bytes, into dst. 0, or
  * -1 with err naming the section when it is missing or of another size. */

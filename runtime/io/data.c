@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static int data_fail(char *err, const char *fmt, ...)
@@ -42,9 +44,9 @@ static long long data_gzread(gzFile f, const char *path, void *buf, size_t len,
     }
     int code;
     const char *msg = gzerror(f, &code);
-    size_t n = strlen(path); /* zlib says "path: what"; we name the path once */
-    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-        msg += n + 2;
+    /* zlib says "<fd:N>: what" for a gzdopen'd file; we name the path once */
+    const char *colon = strstr(msg, ": ");
+    if (strncmp(msg, "<fd:", 4) == 0 && colon) msg = colon + 2;
     if (code == Z_ERRNO) return data_fail(err, "%s: cannot read: %s", path, msg);
     if (code != Z_OK && code != Z_BUF_ERROR)
         return data_fail(err, "%s: corrupt gzip data: %s", path, msg);
@@ -112,10 +114,14 @@ static int data_idx_dims(gzFile f, const char *path, DataIdx *idx, char *err)
 
 /* The data: exactly idx->size bytes, then the end of the file. The buffer
  * grows as bytes arrive rather than trusting the header, so that a damaged
- * header claiming terabytes fails as "truncated", not as out of memory. */
+ * header claiming terabytes fails as "truncated", not as out of memory; a
+ * file whose bytes really keep coming (a gzip bomb) is refused by name when
+ * the next growth would pass the memory genc can have. */
 static int data_idx_body(gzFile f, const char *path, DataIdx *idx, char *err)
 {
     size_t cap = idx->size < (1u << 20) ? idx->size : (1u << 20), got = 0;
+    char what[96];
+    data_idx_describe(idx, what, sizeof what);
     idx->data = xmalloc(cap);
     for (;;) {
         long long r = data_gzread(f, path, idx->data + got, cap - got, err);
@@ -123,10 +129,13 @@ static int data_idx_body(gzFile f, const char *path, DataIdx *idx, char *err)
         got += (size_t)r;
         if (got < cap || cap == idx->size) break;
         cap = idx->size / 2 < cap ? idx->size : 2 * cap;
+        uint64_t avail = base_mem_available();
+        if (cap > avail)
+            return data_fail(err, "%s: header says %s (%.1f MB), more than the %.1f MB "
+                                  "of memory genc can have",
+                             path, what, (double)idx->size / 1e6, (double)avail / 1e6);
         idx->data = xrealloc(idx->data, cap);
     }
-    char what[96];
-    data_idx_describe(idx, what, sizeof what);
     if (got < idx->size)
         return data_fail(err,
                          "%s: truncated: header says %s (%zu bytes) but only "
@@ -152,11 +161,18 @@ int data_idx_read(const char *path, DataIdx *idx, char err[DATA_ERR_LEN])
 {
     memset(idx, 0, sizeof *idx);
     errno = 0;
-    /* gzopen reads raw files as they are, so one path serves both. */
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return data_fail(err, "%s: cannot open: %s", path,
-                         strerror(errno ? errno : ENOMEM));
+    /* a FIFO or a device is refused before it can block the read */
+    const char *why;
+    int fd = base_open_regular(path, O_RDONLY, &why);
+    if (fd < 0)
+        return why ? data_fail(err, "%s %s", path, why)
+                   : data_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    /* gzdopen reads raw files as they are, so one path serves both. */
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return data_fail(err, "%s: cannot open: %s", path, strerror(ENOMEM));
+    }
     gzbuffer(f, 1u << 17);
     uint8_t m[4];
     long long got = data_gzread(f, path, m, 4, err);

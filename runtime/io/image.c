@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* stb_image_write, compiled here and only here. STATIC keeps its symbols
  * out of libgenc; x-allocation makes its out-of-memory behave like ours. */
@@ -17,6 +16,8 @@
 #define STBIW_REALLOC(p, n) xrealloc(p, n)
 #define STBIW_FREE(p) free(p)
 #include <stb/stb_image_write.h>
+
+#include "io/atomic.h"
 
 /* Tile borders are mid grey, so tiles stand apart whether the images are
  * dark on light or, like MNIST, light on dark. */
@@ -44,34 +45,19 @@ static uint8_t image_byte(real v, double lo, double per_unit)
     return (uint8_t)(t + 0.5);
 }
 
-/* Opens path.tmp for writing; *tmp receives its name. */
-static FILE *image_open(const char *path, char **tmp, char *err)
+/* The file is written whole or not at all (io/atomic.h). */
+static int image_open(AtomicFile *a, const char *path, char *err)
 {
-    *tmp = xsprintf("%s.tmp", path);
-    errno = 0;
-    FILE *f = fopen(*tmp, "wb");
-    if (!f) {
-        image_fail(err, "%s: cannot write: %s%s", path, strerror(errno), base_errno_hint(errno));
-        free(*tmp);
-    }
-    return f;
+    int e = atomic_open(a, path);
+    if (e) image_fail(err, "%s: cannot write: %s%s", path, strerror(e), base_errno_hint(e));
+    return e ? -1 : 0;
 }
 
-/* Closes f and renames tmp over path, or removes tmp and reports why not.
- * The fsync makes the rename safe across a power cut too: the name then
- * holds the old file or the whole new one. Frees tmp. */
-static int image_commit(FILE *f, char *tmp, const char *path, char *err)
+static int image_commit(AtomicFile *a, const char *path, char *err)
 {
-    int e = 0;
-    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
-        e = errno ? errno : EIO;
-    if (fclose(f) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) {
-        remove(tmp);
-        image_fail(err, "%s: cannot write: %s%s", path, strerror(e), base_errno_hint(e));
-    }
-    free(tmp);
+    const char *step;
+    int e = atomic_commit(a, &step);
+    if (e) image_fail(err, "%s: cannot write: %s%s", path, strerror(e), base_errno_hint(e));
     return e ? -1 : 0;
 }
 
@@ -93,10 +79,7 @@ int image_write_grid(const char *path, const real *imgs, int n, int c, int h,
     size_t H = rows * th + (size_t)(rows - 1) * IMAGE_BORDER;
     GENC_ASSERT(W * c <= INT_MAX && H <= INT_MAX); /* stb takes int sizes */
 
-    char *tmp;
-    FILE *f = image_open(path, &tmp, err);
-    if (!f) return -1;
-
+    /* the pixels first: nothing can interrupt them half-written */
     uint8_t *px = xmalloc(W * H * c);
     memset(px, IMAGE_BORDER_GREY, W * H * c);
     double per_unit = 255.0 / ((double)hi - (double)lo);
@@ -115,21 +98,26 @@ int image_write_grid(const char *path, const real *imgs, int n, int c, int h,
                             : 0;
         }
     }
+    AtomicFile a;
+    if (image_open(&a, path, err)) {
+        free(px);
+        return -1;
+    }
     /* stb fails only when an allocation does, and xmalloc never returns NULL */
-    int ok = stbi_write_png_to_func(image_png_out, f, (int)W, (int)H, c, px,
+    int ok = stbi_write_png_to_func(image_png_out, a.f, (int)W, (int)H, c, px,
                                     (int)(W * c));
     GENC_ASSERT(ok);
     free(px);
-    return image_commit(f, tmp, path, err);
+    return image_commit(&a, path, err);
 }
 
 int image_write_idx(const char *path, const real *imgs, int n, int c, int h,
                     int w, real lo, real hi, char err[IMAGE_ERR_LEN])
 {
     GENC_ASSERT(n > 0 && c > 0 && h > 0 && w > 0 && hi != lo);
-    char *tmp;
-    FILE *f = image_open(path, &tmp, err);
-    if (!f) return -1;
+    AtomicFile a;
+    if (image_open(&a, path, err)) return -1;
+    FILE *f = a.f;
 
     int rank = c == 1 ? 3 : 4;
     int dims[4] = {n, c, h, w};
@@ -146,5 +134,5 @@ int image_write_idx(const char *path, const real *imgs, int n, int c, int h,
     for (size_t i = 0; i < size; i++) bytes[i] = image_byte(imgs[i], lo, per_unit);
     fwrite(bytes, 1, size, f);
     free(bytes);
-    return image_commit(f, tmp, path, err);
+    return image_commit(&a, path, err);
 }

@@ -2,7 +2,9 @@
 #include "passes/compile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,14 @@
 
 static char *read_source(const char *path, size_t *len, FILE *err)
 {
-    FILE *f = fopen(path, "rb");
+    /* a FIFO or a device is refused before it can block the read */
+    const char *why;
+    int fd = base_open_regular(path, O_RDONLY, &why);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        fprintf(err, "genc: error: cannot open %s: %s\n", path, strerror(errno));
+        if (why) fprintf(err, "genc: error: %s %s\n", path, why);
+        else fprintf(err, "genc: error: cannot open %s: %s\n", path, strerror(errno));
+        if (fd >= 0) close(fd);
         return NULL;
     }
     char *buf = NULL;

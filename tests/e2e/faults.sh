@@ -40,10 +40,13 @@ log_refused() {
         "$1" > "$T/want"
     cmp -s "$T/err" "$T/want" || fail "$2: $(cat "$T/err")"
 }
-# nothing can be written (a full disk): log.csv's first rows fail, which
-# used to kill genc with SIGXFSZ and no word
+# nothing can be written (a full disk): the first checkpoint fails, which
+# ends the run (writing log.csv used to kill genc with SIGXFSZ and no word)
 limited_run 0 --steps 3 --out "$T/z"
-log_refused "$T/z" "nothing writable"
+printf 'genc: error: %s/checkpoint.genc: checkpoint not saved: cannot write %s/checkpoint.genc.tmp: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
+    "$T/z" "$T/z" > "$T/want"
+cmp -s "$T/err" "$T/want" || fail "nothing writable: $(cat "$T/err")"
+[ ! -e "$T/z/checkpoint.genc.tmp" ] || fail "nothing writable: a temporary checkpoint was left behind"
 # a resumed run rewrites log.csv without the rows after its checkpoint:
 # when the rewrite cannot be written (1 KB; the log is about 2 KB), the log
 # stays as it was (it used to be cut to the limit)
@@ -82,7 +85,7 @@ else
     # bisection; then the 40 MB below it are tried in 2 MB steps.
     # step_under KB: one such step under ulimit -v KB
     step_under() {
-        (ulimit -v "$1"; $kill9 "$GENC" run models/dcgan_mnist.g --batch 1 --steps 1 --out "$T/b" --quiet --threads 1) \
+        (ulimit -v "$1"; $kill9 "$GENC" run models/dcgan_mnist.g --batch 1 --steps 1 --out "$T/b" --restart --quiet --threads 1) \
             > "$T/out" 2> "$T/err"
     }
     lo=100000 hi=2000000

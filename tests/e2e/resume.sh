@@ -38,7 +38,8 @@ cmp -s "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resum
 rows=$(tail -n +2 "$T/k/log.csv" | wc -l)
 [ "$rows" = $steps ] || fail "resumed log.csv has $rows rows, want $steps"
 
-# Ctrl-C: the current step finishes, a checkpoint is written, exit 130
+# Ctrl-C: the current step finishes, a checkpoint is written, exit 130,
+# and the command that continues is the whole command line
 "$GENC" run $model --steps $steps --threads 2 --out "$T/int" > "$T/out" 2> "$T/err" &
 pid=$!
 # as soon as training starts: 40 steps take under half a second
@@ -47,7 +48,8 @@ kill -INT $pid
 wait $pid
 code=$?
 [ $code = 130 ] || fail "Ctrl-C: exit status $code, want 130"
-expect_err "continue with: genc run $model --resume --out $T/int"
+expect_err "genc: stopped by SIGINT at step"
+expect_err "genc: continue with: $GENC run $model --steps $steps --threads 2 --out $T/int --resume"
 expect_status 0 "$GENC" run $model $args --out "$T/int" --resume
 cmp -s "$T/ref/checkpoint.genc" "$T/int/checkpoint.genc" || fail "interrupted by Ctrl-C and resumed differs"
 

@@ -164,7 +164,7 @@ static void test_idx_errors(void)
     expect_idx_error(scratch_at("tiny"), "%s: not an IDX file: 3 bytes, too short for the "
                                  "4-byte magic number");
     expect_idx_error(scratch_at("absent"), "%s: cannot open: No such file or directory");
-    expect_idx_error(scratch_dir, "%s: cannot read: Is a directory");
+    expect_idx_error(scratch_dir, "%s is a directory, not a file");
 
     /* gzip damage: a cut-off stream reads as truncated data; a flipped byte
      * in its checksum is corrupt data. */

@@ -1,0 +1,247 @@
+/* rundir.c: claiming a run folder, and what a resume must match
+ * (rundir.h). */
+#include "cli/rundir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* genc's files in a run folder, which --restart deletes */
+static const char *const run_files[] = {"checkpoint.genc", "log.csv", "final.png"};
+
+/* A part of the folder that exists must be what genc writes there. */
+static int check_part(const char *dir, const char *name, bool want_dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (want_dir && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "genc: error: %s is not a directory; genc writes the sample grids there\n",
+                path);
+        return -1;
+    }
+    if (!want_dir && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "genc: error: %s %s\n", path,
+                S_ISDIR(st.st_mode)    ? "is a directory, not a file"
+                : S_ISFIFO(st.st_mode) ? "is a FIFO, not a file"
+                                       : "is not a regular file");
+        return -1;
+    }
+    return 0;
+}
+
+/* Deletes genc's files in the folder: --restart. */
+static int restart(const Run *r)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < GENC_COUNT(run_files); i++) {
+        snprintf(path, sizeof path, "%s/%s", r->dir, run_files[i]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            fprintf(stderr, "genc: error: --restart: cannot delete %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(path, sizeof path, "%s/samples/epoch_[0-9][0-9][0-9]*.png", r->dir);
+    glob_t grids;
+    int bad = 0;
+    if (glob(path, 0, NULL, &grids) == 0)
+        for (size_t i = 0; i < grids.gl_pathc && !bad; i++)
+            if (unlink(grids.gl_pathv[i]) != 0 && errno != ENOENT) {
+                fprintf(stderr, "genc: error: --restart: cannot delete %s: %s\n",
+                        grids.gl_pathv[i], strerror(errno));
+                bad = -1;
+            }
+    globfree(&grids);
+    return bad;
+}
+
+/* The folder's lock, held while r is open: a second run is told whose. */
+static int lock(Run *r)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/lock", r->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "genc: error: cannot lock %s: %s\n", path, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
+            fprintf(stderr, "genc: error: %s is in use by another genc run (process %d); wait "
+                    "for it to end, or give this run another --out\n", r->dir, (int)who.l_pid);
+        else
+            fprintf(stderr, "genc: error: cannot lock %s: %s\n", path, strerror(errno));
+        close(fd);
+        return EXIT_USAGE;
+    }
+    /* for people: who holds it */
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n) { /* the lock still holds */ }
+    r->lock_fd = fd;
+    r->locked = true;
+    return EXIT_OK;
+}
+
+int rundir_claim(Run *r, bool resume, bool restart_asked)
+{
+    if (run_mkdirs(r->dir)) {
+        fprintf(stderr, "genc: error: cannot create %s: %s\n", r->dir, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    int code = lock(r);
+    if (code) return code;
+    if (check_part(r->dir, "checkpoint.genc", false) || check_part(r->dir, "log.csv", false) ||
+        check_part(r->dir, "samples", true))
+        return EXIT_USAGE;
+    bool held = access(r->ckpt, F_OK) == 0;
+    if (resume && !held) {
+        fprintf(stderr, "genc: error: --resume: there is no checkpoint at %s\n", r->ckpt);
+        return EXIT_USAGE;
+    }
+    if (!resume && held && !restart_asked) {
+        fprintf(stderr, "genc: error: %s holds a run already (%s); continue it with --resume, "
+                "or start over with --restart\n", r->dir, r->ckpt);
+        return EXIT_USAGE;
+    }
+    if (restart_asked && restart(r)) return EXIT_RUNTIME;
+    return EXIT_OK;
+}
+
+/* ---- what a resume must match ------------------------------------------ */
+
+typedef struct Text {
+    char *s;
+    size_t n, cap;
+} Text;
+
+static void add(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(Text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        if (t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = 2 * (t->n + (size_t)k + 64);
+        t->s = xrealloc(t->s, t->cap);
+    }
+}
+
+char *rundir_settings(const Run *r, const DataSet *ds)
+{
+    const Graph *g = r->g;
+    Text t = {xmalloc(256), 0, 256};
+    t.s[0] = 0;
+    char b[64], where[PATH_MAX];
+    add(&t, "model %016llx\n", (unsigned long long)r->hash);
+    const DataSrc *d = g->data;
+    const char *dir = r->o->data_dir ? r->o->data_dir : d->dir ? d->dir : data_default_dir(d->dataset);
+    if (!realpath(dir, where)) snprintf(where, sizeof where, "%s", dir);
+    add(&t, "data %s from %s, %s split, range [%.17g, %.17g], %d examples of %s\n", d->dataset,
+        where, d->split, d->lo, d->hi, ds->n, shape_str(d->shape, b, sizeof b));
+    for (int i = 0; i < g->nnoise; i++) {
+        const Noise *z = &g->noise[i];
+        if (z->kind == NOISE_CATEGORICAL)
+            add(&t, "noise %s ~ categorical(%d)\n", z->name, z->classes);
+        else
+            add(&t, "noise %s ~ %s(%.17g, %.17g) %s\n", z->name,
+                z->kind == NOISE_NORMAL ? "normal" : "uniform", z->a, z->b,
+                shape_str(z->shape, b, sizeof b));
+    }
+    add(&t, "batch %d\nseed %llu\n", g->batch, (unsigned long long)g->seed);
+    for (int p = 0; p < g->nphases; p++) {
+        const Phase *ph = &g->phases[p];
+        add(&t, "phase %s: %s(", ph->name, ph->optim.name);
+        for (int k = 0; k < ph->optim.nkw; k++)
+            add(&t, "%s%s: %.17g", k ? ", " : "", ph->optim.kw[k], ph->optim.val[k]);
+        add(&t, "), every %d steps, clip %.17g, grad_clip %.17g\n", ph->every, ph->clip,
+            ph->grad_clip);
+    }
+    return t.s;
+}
+
+/* line k of text (without its newline) into buf; "" past the end */
+static void line_of(const char *text, int k, char *buf, size_t n)
+{
+    for (; k > 0 && text; k--) {
+        text = strchr(text, '\n');
+        if (text) text++;
+    }
+    size_t len = text ? strcspn(text, "\n") : 0;
+    if (len >= n) len = n - 1;
+    memcpy(buf, text ? text : "", len);
+    buf[len] = 0;
+}
+
+int rundir_check_settings(const Run *r, const char *saved, const char *now)
+{
+    if (strcmp(saved, now) == 0) return 0;
+    char a[1024], b[1024];
+    for (int k = 0;; k++) {
+        line_of(saved, k, a, sizeof a);
+        line_of(now, k, b, sizeof b);
+        if (strcmp(a, b) != 0) break;
+    }
+    fprintf(stderr, "genc: error: %s was made with '%s', but this run has '%s'; resume with the "
+            "settings it was made with, or start over with --restart\n",
+            r->ckpt, a[0] ? a : "nothing", b[0] ? b : "nothing");
+    return -1;
+}
+
+/* ---- the command that continues a run ---------------------------------- */
+
+/* arg as the shell reads it back: quoted unless every character is safe */
+static void quoted(const char *arg, char *buf, size_t n)
+{
+    bool safe = *arg != 0;
+    for (const char *c = arg; *c && safe; c++)
+        safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-",
+                      *c) != NULL;
+    if (safe) {
+        snprintf(buf, n, "%s", arg);
+        return;
+    }
+    size_t k = 0;
+    if (k < n - 1) buf[k++] = '\'';
+    for (const char *c = arg; *c && k + 5 < n; c++) {
+        if (*c == '\'') { /* close, an escaped quote, open again */
+            memcpy(buf + k, "'\\''", 4);
+            k += 4;
+        } else {
+            buf[k++] = *c;
+        }
+    }
+    if (k < n - 1) buf[k++] = '\'';
+    buf[k] = 0;
+}
+
+void rundir_continue_command(const RunOpts *o, char *buf, size_t n)
+{
+    size_t k = 0;
+    bool resume = false;
+    buf[0] = 0;
+    for (int i = 0; i < o->argc && k < n; i++) {
+        if (strcmp(o->argv[i], "--restart") == 0) continue;
+        resume |= strcmp(o->argv[i], "--resume") == 0;
+        char q[PATH_MAX];
+        quoted(o->argv[i], q, sizeof q);
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? " " : "", q);
+    }
+    if (!resume && k < n) snprintf(buf + k, n - k, " --resume");
+}
