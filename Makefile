@@ -38,6 +38,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT64_SRC := $(wildcard tests/unit/f64_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT64_BIN := $(patsubst tests/unit/%.c,$(B64)/tests/%,$(UNIT64_SRC))
+# programs the end-to-end tests call (tests/tools)
+TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c))
 
 GENC    := $(B)/genc
 
@@ -117,11 +119,15 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libgenc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libgenc.a $(LDLIBS)
 
+$(B)/tests/%: tests/tools/%.c $(B)/libgenc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libgenc.a $(LDLIBS)
+
 $(B64)/tests/%: tests/unit/%.c tests/unit/check.h $(B64)/libgenc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGENC_DOUBLE $(LDFLAGS) -o $@ $< $(B64)/libgenc.a $(LDLIBS)
 
-test: deps-quiet data $(GENC) $(UNIT_BIN) $(UNIT64_BIN)
+test: deps-quiet data $(GENC) $(UNIT_BIN) $(UNIT64_BIN) $(TOOL_BIN)
 	@tests/run.sh $(B)
 
 golden: $(GENC)

@@ -19,17 +19,24 @@ void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *
  * flood the terminal; bytes that are not printable ASCII show as '?'. */
 void diag_add_source(Diag *d, const char *file, const char *src, size_t srclen)
 {
-    d->file2 = file;
-    d->src2 = src;
-    d->srclen2 = srclen;
+    GENC_ASSERT(d->nmore < DIAG_MAX_SOURCES);
+    d->more[d->nmore].file = file;
+    d->more[d->nmore].src = src;
+    d->more[d->nmore].srclen = srclen;
+    d->nmore++;
 }
 
 static void diag_quote(Diag *d, SrcLoc loc)
 {
-    bool second = d->file2 && loc.file == d->file2;
-    const char *src = second ? d->src2 : d->src;
+    const char *src = d->src;
+    size_t srclen = d->srclen;
+    for (int i = 0; i < d->nmore; i++)
+        if (loc.file == d->more[i].file) {
+            src = d->more[i].src;
+            srclen = d->more[i].srclen;
+        }
     if (!src || loc.line <= 0) return;
-    const char *p = src, *end = src + (second ? d->srclen2 : d->srclen);
+    const char *p = src, *end = src + srclen;
     for (int l = 1; l < loc.line && p < end; p++)
         if (*p == '\n') l++;
     const char *eol = p;

@@ -15,20 +15,26 @@
 #include "core/limits.h"
 
 
+#define DIAG_MAX_SOURCES 2
+
 typedef struct Diag {
     const char *file;
     const char *src; /* the whole source, for quoting lines */
     size_t srclen;
-    const char *file2, *src2; /* a second source (genc run --set), or NULL */
-    size_t srclen2;
+    /* more sources (genc run --set, --resume's settings) */
+    struct {
+        const char *file, *src;
+        size_t srclen;
+    } more[DIAG_MAX_SOURCES];
+    int nmore;
     FILE *out;
     int nerrors;
     bool stopped; /* GENC_MAX_ERRORS reached: later errors are dropped */
 } Diag;
 
 void diag_init(Diag *d, const char *file, const char *src, size_t srclen, FILE *out);
-/* A second source whose locations carry `file` (the same pointer), so that
- * its lines are quoted from src. */
+/* One more source (at most DIAG_MAX_SOURCES) whose locations carry `file`
+ * (the same pointer), so that its lines are quoted from src. */
 void diag_add_source(Diag *d, const char *file, const char *src, size_t srclen);
 void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

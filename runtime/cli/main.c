@@ -160,10 +160,11 @@ static int cmd_graph(int argc, char **argv)
      * --batch if given */
     bool planned = plan || (stats && stop == STOP_AUTODIFF);
     char text[32];
-    const char *sets[] = {text};
+    const char *lines[] = {text};
+    SetFile sets = {"--set", lines, 1};
     snprintf(text, sizeof text, "batch %lld", batch);
     int code;
-    Compiled *c = compile(file, sets, planned && batch > 0, planned ? STOP_PLAN : stop,
+    Compiled *c = compile(file, &sets, planned && batch > 0, planned ? STOP_PLAN : stop,
                           backend_cpu.work_size, stderr, &code);
     if (!c) return code;
     const Graph *g = c->g;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/rundir.h"
 #include "io/checkpoint.h"
 #include "passes/compile.h"
 #include "io/image.h"
@@ -59,30 +60,35 @@ static int overrides(const RunOpts *o, char text[4][64])
     return n;
 }
 
-/* Compiles the model with the command line's train settings, creates the
- * run state; run_open closes what was opened when this fails. */
+/* Compiles the model with the command line's train settings (after, on
+ * --resume, those the run was made with), creates the run state; run_open
+ * closes what was opened when this fails. */
 static int run_open_state(Run *r, RunOpts *o, bool need_data)
 {
     r->o = o;
     const Backend *be = o->backend ? o->backend : &backend_cpu;
     /* the kernels' scratch, planned by the compiler, depends on the threads */
     if (run_pool(o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN))) return EXIT_RUNTIME;
-    char text[4][64];
-    const char *sets[GENC_MAX_SETS + 4];
-    int nsets = o->nsets, code;
-    memcpy(sets, o->sets, sizeof *sets * (size_t)o->nsets);
-    for (int i = 0, n = overrides(o, text); i < n; i++) sets[nsets++] = text[i];
-    r->c = compile(o->file, sets, nsets, STOP_PLAN, be->work_size, stderr, &code);
-    if (!r->c) return code;
-    Graph *g = r->g = r->c->g;
     const char *base = strrchr(o->file, '/');
     snprintf(r->name, sizeof r->name, "%s", base ? base + 1 : o->file);
     char *dot = strrchr(r->name, '.');
     if (dot && strcmp(dot, ".g") == 0) *dot = 0;
     if (o->out) snprintf(r->dir, sizeof r->dir, "%s", o->out);
     else snprintf(r->dir, sizeof r->dir, "runs/%s", r->name);
-    snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.genc",
-             r->dir);
+    snprintf(r->ckpt, sizeof r->ckpt, "%s/checkpoint.genc", r->dir);
+    if (o->resume) rundir_recall(r);
+    if (o->data_dir) r->data_dir = o->data_dir;
+    char text[4][64];
+    const char *now[GENC_MAX_SETS + 4];
+    int nnow = o->nsets, code;
+    memcpy(now, o->sets, sizeof *now * (size_t)o->nsets);
+    for (int i = 0, n = overrides(o, text); i < n; i++) now[nnow++] = text[i];
+    SetFile sets[2] = {{"--resume", (const char *const *)r->recalled, r->nrecalled},
+                       {"--set", now, nnow}};
+    r->c = compile(o->file, sets, 2, STOP_PLAN, be->work_size, stderr, &code);
+    if (!r->c) return code;
+    rundir_record(r, now, nnow);
+    Graph *g = r->g = r->c->g;
     if (need_data && !g->data) {
         fprintf(stderr, "genc: error: %s reads no data (it has no 'data' declaration)\n", o->file);
         return EXIT_USAGE;
@@ -100,21 +106,20 @@ static int run_open_state(Run *r, RunOpts *o, bool need_data)
 void run_close(Run *r)
 {
     if (r->locked) close(r->lock_fd); /* releases the lock */
-    free(r->settings);
+    rundir_free(r);
     exec_free(r->e);
     compiled_free(r->c);
     pool_shutdown();
     r->e = NULL;
     r->c = NULL;
     r->g = NULL;
-    r->settings = NULL;
     r->locked = false;
 }
 
 int run_load_data(Run *r, const char *split, DataSet *ds)
 {
     const DataSrc *d = r->g->data;
-    const char *dir = r->o->data_dir ? r->o->data_dir : d->dir;
+    const char *dir = r->data_dir ? r->data_dir : d->dir;
     char err[DATA_ERR_LEN];
     if (data_load_named(d->dataset, dir, split, ds, err)) {
         fprintf(stderr, "genc: error: %s\n", err);
@@ -148,8 +153,9 @@ void run_batch(Run *r, const DataSet *ds, const int *idx, int n)
 
 /* ---- checkpoints ------------------------------------------------------- */
 
-/* run, params, state, settings, and per phase its step and optimizer slabs */
-#define CKPT_MAX_SECTIONS (4 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
+/* run, params, state, settings, command, and per phase its step and
+ * optimizer slabs */
+#define CKPT_MAX_SECTIONS (5 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
 int run_save_checkpoint(Run *r, const RunState *st)
 {
     Exec *e = r->e;
@@ -167,6 +173,7 @@ int run_save_checkpoint(Run *r, const RunState *st)
     s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
     s[n++] = (CkptSection){"state", e->state, sizeof(real) * (size_t)e->nstate};
     if (r->settings) s[n++] = (CkptSection){"settings", r->settings, strlen(r->settings)};
+    if (r->command_len) s[n++] = (CkptSection){"command", r->command, r->command_len};
     for (int p = 0; p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         base_put_le(steps[p], o->step, 8);
@@ -216,17 +223,9 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
             bad = ckpt_get(c, name, o->slab[k].x, sizeof(real) * o->n, err);
         }
     }
-    int64_t ns = ckpt_size(c, "settings");
-    st->settings = NULL;
-    if (!bad && ns >= 0) {
-        st->settings = xcalloc((size_t)ns + 1, 1);
-        bad = ckpt_get(c, "settings", st->settings, (size_t)ns, err);
-    }
     ckpt_free(c);
     if (bad) {
         fprintf(stderr, "genc: error: %s\n", err);
-        free(st->settings);
-        st->settings = NULL;
         return -1;
     }
     st->step = base_get_le(meta, 8);
@@ -320,8 +319,6 @@ int run_open_trained(Run *r, RunOpts *o, bool need_data)
         code = EXIT_USAGE;
     } else if (run_load_checkpoint(r, path, &st)) {
         code = EXIT_RUNTIME;
-    } else {
-        free(st.settings); /* sampling and evaluating need only the weights */
     }
     if (code) run_close(r);
     return code;

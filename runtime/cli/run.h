@@ -58,7 +58,16 @@ typedef struct Run {
     char dir[1024]; /* the run directory */
     char ckpt[1100];
     uint64_t hash;
-    char *settings; /* what a resume must match (rundir.h), or NULL */
+    const char *data_dir; /* --data, or the one a resumed run was made with; NULL: the model's */
+    /* rundir.h: on --resume, the settings the checkpoint was made with and
+     * the train settings its command line gave (before this one's); what
+     * this run's checkpoint records of both */
+    char *made_with;
+    char **recalled;
+    int nrecalled;
+    char *settings, *command;
+    size_t command_len;
+    char *data_dir_buf; /* data_dir when recalled */
     int lock_fd;    /* the run folder's lock (rundir.h), when locked */
     bool locked;
 } Run;
@@ -68,8 +77,6 @@ typedef struct RunState {
     uint64_t step, epoch, pos; /* pos: batches of this epoch already done */
     uint64_t batch;
     uint8_t noise_rng[RNG_STATE_SIZE];
-    char *settings; /* run_load_checkpoint: the checkpoint's, or NULL (genc 0.1.0
-                       recorded none); the caller frees */
 } RunState;
 
 /* Compiles o->file with the command line's train settings and creates its

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/checkpoint.h"
+
 /* genc's files in a run folder, which --restart deletes */
 static const char *const run_files[] = {"checkpoint.genc", "log.csv", "final.png"};
 
@@ -143,25 +145,33 @@ static void add(Text *t, const char *fmt, ...)
     }
 }
 
+/* x exactly, as short as it reads: 0.05, not 0.050000000000000003 */
+static const char *num(double x, char buf[32])
+{
+    snprintf(buf, 32, "%.15g", x);
+    if (strtod(buf, NULL) != x) snprintf(buf, 32, "%.17g", x);
+    return buf;
+}
+
 char *rundir_settings(const Run *r, const DataSet *ds)
 {
     const Graph *g = r->g;
+    char x[2][32];
     Text t = {xmalloc(256), 0, 256};
     t.s[0] = 0;
     char b[64], where[PATH_MAX];
-    add(&t, "model %016llx\n", (unsigned long long)r->hash);
     const DataSrc *d = g->data;
-    const char *dir = r->o->data_dir ? r->o->data_dir : d->dir ? d->dir : data_default_dir(d->dataset);
+    const char *dir = r->data_dir ? r->data_dir : d->dir ? d->dir : data_default_dir(d->dataset);
     if (!realpath(dir, where)) snprintf(where, sizeof where, "%s", dir);
-    add(&t, "data %s from %s, %s split, range [%.17g, %.17g], %d examples of %s\n", d->dataset,
-        where, d->split, d->lo, d->hi, ds->n, shape_str(d->shape, b, sizeof b));
+    add(&t, "data %s from %s, %s split, range [%s, %s], %d examples of %s\n", d->dataset, where,
+        d->split, num(d->lo, x[0]), num(d->hi, x[1]), ds->n, shape_str(d->shape, b, sizeof b));
     for (int i = 0; i < g->nnoise; i++) {
         const Noise *z = &g->noise[i];
         if (z->kind == NOISE_CATEGORICAL)
             add(&t, "noise %s ~ categorical(%d)\n", z->name, z->classes);
         else
-            add(&t, "noise %s ~ %s(%.17g, %.17g) %s\n", z->name,
-                z->kind == NOISE_NORMAL ? "normal" : "uniform", z->a, z->b,
+            add(&t, "noise %s ~ %s(%s, %s) %s\n", z->name,
+                z->kind == NOISE_NORMAL ? "normal" : "uniform", num(z->a, x[0]), num(z->b, x[1]),
                 shape_str(z->shape, b, sizeof b));
     }
     add(&t, "batch %d\nseed %llu\n", g->batch, (unsigned long long)g->seed);
@@ -169,10 +179,12 @@ char *rundir_settings(const Run *r, const DataSet *ds)
         const Phase *ph = &g->phases[p];
         add(&t, "phase %s: %s(", ph->name, ph->optim.name);
         for (int k = 0; k < ph->optim.nkw; k++)
-            add(&t, "%s%s: %.17g", k ? ", " : "", ph->optim.kw[k], ph->optim.val[k]);
-        add(&t, "), every %d steps, clip %.17g, grad_clip %.17g\n", ph->every, ph->clip,
-            ph->grad_clip);
+            add(&t, "%s%s: %s", k ? ", " : "", ph->optim.kw[k], num(ph->optim.val[k], x[0]));
+        add(&t, "), every %d steps, clip %s, grad_clip %s\n", ph->every, num(ph->clip, x[0]),
+            num(ph->grad_clip, x[1]));
     }
+    /* last, so that a setting that changes the graph (batch) is named */
+    add(&t, "model %016llx\n", (unsigned long long)r->hash);
     return t.s;
 }
 
@@ -202,6 +214,94 @@ int rundir_check_settings(const Run *r, const char *saved, const char *now)
             "settings it was made with, or start over with --restart\n",
             r->ckpt, a[0] ? a : "nothing", b[0] ? b : "nothing");
     return -1;
+}
+
+/* ---- what a resumed run is given back ------------------------------------
+ * The checkpoint's section "command" holds the train settings and the data
+ * folder the command line gave the run (with those its resumes were given
+ * back), as NUL-terminated entries "set SETTING" and "data DIR". */
+
+static char *section_text(const Ckpt *c, const char *name, size_t *len)
+{
+    int64_t n = ckpt_size(c, name);
+    char err[CKPT_ERR_LEN];
+    if (n < 0) return NULL;
+    char *s = xcalloc((size_t)n + 1, 1);
+    if (ckpt_get(c, name, s, (size_t)n, err)) { /* its size was just read */
+        free(s);
+        return NULL;
+    }
+    if (len) *len = (size_t)n;
+    return s;
+}
+
+void rundir_recall(Run *r)
+{
+    char err[CKPT_ERR_LEN];
+    /* any model's: a changed model is the settings' to name */
+    Ckpt *c = access(r->ckpt, F_OK) == 0 ? ckpt_read(r->ckpt, NULL, 0, err) : NULL;
+    if (!c) return;
+    size_t len = 0;
+    r->made_with = section_text(c, "settings", NULL);
+    char *cmd = section_text(c, "command", &len);
+    ckpt_free(c);
+    if (!cmd) return;
+    r->recalled = xmalloc(sizeof *r->recalled * (len / 2 + 1));
+    for (size_t k = 0; k < len; k += strlen(cmd + k) + 1) {
+        char *e = cmd + k;
+        if (strncmp(e, "set ", 4) == 0) r->recalled[r->nrecalled++] = xstrdup(e + 4);
+        else if (strncmp(e, "data ", 5) == 0 && !r->data_dir) r->data_dir = r->data_dir_buf = xstrdup(e + 5);
+    }
+    free(cmd);
+}
+
+/* A line of the form "NAME VALUE", one setting for every player, which a
+ * later line of the same NAME replaces entirely. */
+static bool whole(const char *line, const char *later)
+{
+    size_t n = strcspn(line, " ");
+    return !strchr(line, ':') && !strchr(later, ':') && strncmp(line, later, n) == 0 &&
+           later[n] == ' ' && !strchr(line + n + 1, ' ') && !strchr(later + n + 1, ' ');
+}
+
+static void record(Text *t, const char *kind, const char *value)
+{
+    add(t, "%s %s", kind, value);
+    add(t, "%c", 0);
+}
+
+void rundir_record(Run *r, const char *const *now, int nnow)
+{
+    int n = r->nrecalled + nnow;
+    const char **all = xmalloc(sizeof *all * ((size_t)n + 1));
+    for (int i = 0; i < r->nrecalled; i++) all[i] = r->recalled[i];
+    for (int i = 0; i < nnow; i++) all[r->nrecalled + i] = now[i];
+    Text t = {xmalloc(256), 0, 256};
+    for (int i = 0; i < n; i++) {
+        bool replaced = false;
+        for (int k = i + 1; k < n && !replaced; k++)
+            replaced = strcmp(all[i], all[k]) == 0 || whole(all[i], all[k]);
+        if (!replaced) record(&t, "set", all[i]);
+    }
+    free(all);
+    char where[PATH_MAX];
+    if (r->data_dir) record(&t, "data", realpath(r->data_dir, where) ? where : r->data_dir);
+    r->command = t.s;
+    r->command_len = t.n;
+}
+
+void rundir_free(Run *r)
+{
+    for (int i = 0; i < r->nrecalled; i++) free(r->recalled[i]);
+    free(r->recalled);
+    free(r->made_with);
+    free(r->settings);
+    free(r->command);
+    free(r->data_dir_buf);
+    r->recalled = NULL;
+    r->nrecalled = 0;
+    r->made_with = r->settings = r->command = r->data_dir_buf = NULL;
+    r->command_len = 0;
 }
 
 /* ---- the command that continues a run ---------------------------------- */

@@ -8,8 +8,11 @@
  * and a folder that holds a checkpoint is trained again only with
  * --resume (continue it) or --restart (delete genc's files in it and start
  * over). A checkpoint records, as text, everything the run's result
- * depends on besides its weights (rundir_settings); --resume compares it
- * with the run at hand and refuses a difference, naming it. */
+ * depends on besides its weights (rundir_settings), and the train settings
+ * and data folder its command line gave; --resume gives the run those back
+ * before its own options (which may make it longer: more --epochs), then
+ * compares the settings with the checkpoint's and refuses a difference,
+ * naming it. */
 #ifndef GENC_RUNDIR_H
 #define GENC_RUNDIR_H
 
@@ -27,6 +30,20 @@ int rundir_claim(Run *r, bool resume, bool restart);
  * each phase's optimizer, its step ratio and clipping. Not the epochs or
  * --steps (a run may be made longer), nor the threads. The caller frees. */
 char *rundir_settings(const Run *r, const DataSet *ds);
+
+/* --resume, before the model is compiled: the settings the checkpoint at
+ * r->ckpt was made with (r->made_with), the train settings its command line
+ * gave (r->recalled) and its --data (r->data_dir). Nothing when it cannot
+ * be read: loading it says why. */
+void rundir_recall(Run *r);
+
+/* What r's checkpoints record of the command line: the recalled settings,
+ * then now[0..nnow), without those a later one replaces, and the data
+ * folder, made absolute. */
+void rundir_record(Run *r, const char *const *now, int nnow);
+
+/* Frees what the functions here gave r. */
+void rundir_free(Run *r);
 
 /* 0 when a checkpoint's settings are the run's; else the first line that
  * differs, both ways, in a message (-1). */

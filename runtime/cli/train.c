@@ -137,7 +137,6 @@ static void train_close(Train *t)
     if (t->log) fclose(t->log);
     plan_free(t->sample);
     free(t->perm);
-    free(t->st.settings);
     data_free(&t->ds);
     run_close(&t->r);
 }
@@ -169,6 +168,8 @@ static int train_open(Train *t, RunOpts *o)
     t->st = (RunState){.batch = (uint64_t)B};
     t->noise = rng_stream(g->seed, STREAM_NOISE);
     if (!o->resume) return EXIT_OK;
+    /* genc 0.1.0's checkpoints recorded no settings: those are trusted */
+    if (r->made_with && rundir_check_settings(r, r->made_with, r->settings)) return EXIT_USAGE;
     RunState *st = &t->st;
     if (run_load_checkpoint(r, r->ckpt, st)) return EXIT_RUNTIME;
     if (st->batch != (uint64_t)B) {
@@ -176,8 +177,6 @@ static int train_open(Train *t, RunOpts *o)
                 r->ckpt, (unsigned long long)st->batch, (unsigned long long)st->batch);
         return EXIT_USAGE;
     }
-    /* genc 0.1.0's checkpoints recorded no settings: those are trusted */
-    if (st->settings && rundir_check_settings(r, st->settings, r->settings)) return EXIT_USAGE;
     if (st->pos > (uint64_t)t->per_epoch) {
         fprintf(stderr, "genc: error: %s stopped at batch %llu of an epoch, but the data has %lld "
                 "batches an epoch; resume on the data it was made with\n",

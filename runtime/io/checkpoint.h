@@ -63,7 +63,8 @@ typedef struct Ckpt Ckpt;
  * checkpoint, has another format version, is truncated or corrupted, or
  * was written for a model whose hash is none of hashes[0..nhashes) (the
  * model's hash first, then any older form of it that is still read; 0 is
- * never a hash). */
+ * never a hash). With nhashes 0, a checkpoint of any model is read: for a
+ * look at what it recorded before its model is compiled. */
 Ckpt *ckpt_read(const char *path, const uint64_t *hashes, int nhashes,
                 char err[CKPT_ERR_LEN]);
 
@@ -74,6 +75,11 @@ int64_t ckpt_size(const Ckpt *c, const char *name);
  * -1 with err naming the section when it is missing or of another size. */
 int ckpt_get(const Ckpt *c, const char *name, void *dst, size_t size,
              char err[CKPT_ERR_LEN]);
+
+/* Section i of ckpt_count(c), in the file's order: its bytes, its size and
+ * its name (cut to fit name[0..n)). For tools that compare checkpoints. */
+size_t ckpt_count(const Ckpt *c);
+const void *ckpt_section(const Ckpt *c, size_t i, char *name, size_t n, size_t *size);
 
 void ckpt_free(Ckpt *c);
 

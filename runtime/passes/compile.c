@@ -60,18 +60,16 @@ static char *read_source(const char *path, size_t *len, FILE *err)
     return buf;
 }
 
-/* genc run --set SETTING: setting k is line k of a pseudo-file named
- * "--set", wrapped as "train { SETTING }" so that the parser reads it
- * like a line of the model's train block, and errors in it are quoted with
- * a caret like any other. */
-static const char set_file[] = "--set";
-
-static char *settings_source(const char *const *sets, int nsets, size_t *len)
+/* A SetFile's line k is line k of its pseudo-file, wrapped as
+ * "train { SETTING }" so that the parser reads it like a line of the
+ * model's train block, and errors in it are quoted with a caret like any
+ * other. */
+static char *settings_source(const SetFile *f, size_t *len)
 {
     size_t n = 1;
-    for (int i = 0; i < nsets; i++) n += strlen(sets[i]) + sizeof "train {  }\n";
+    for (int i = 0; i < f->n; i++) n += strlen(f->lines[i]) + sizeof "train {  }\n";
     char *src = xmalloc(n), *p = src;
-    for (int i = 0; i < nsets; i++) p += sprintf(p, "train { %s }\n", sets[i]);
+    for (int i = 0; i < f->n; i++) p += sprintf(p, "train { %s }\n", f->lines[i]);
     *len = (size_t)(p - src);
     return src;
 }
@@ -127,7 +125,7 @@ void compile_on_big_stack(void (*fn)(void *), void *arg)
 
 typedef struct CompileJob {
     const char *path;
-    const char *const *sets;
+    const SetFile *sets;
     int nsets;
     CompileStop stop;
     PlanWorkFn work;
@@ -138,7 +136,7 @@ typedef struct CompileJob {
 
 static void compile_job(void *p);
 
-Compiled *compile(const char *path, const char *const *sets, int nsets, CompileStop stop,
+Compiled *compile(const char *path, const SetFile *sets, int nsets, CompileStop stop,
                   PlanWorkFn work, FILE *err, int *exit_code)
 {
     GENC_ASSERT(stop < STOP_PLAN || work);
@@ -178,20 +176,24 @@ static void compile_job(void *p)
     }
     Diag diag;
     diag_init(&diag, j->path, src, len, j->err);
-    Program prog = {0}, over = {0};
+    Program prog = {0};
     Model *model = NULL;
     Graph *g = NULL;
     Plan *steps[1 << GENC_MAX_PHASES] = {0};
-    size_t setlen = 0;
-    char *setsrc = j->nsets > 0 ? settings_source(j->sets, j->nsets, &setlen) : NULL;
+    GENC_ASSERT(j->nsets <= DIAG_MAX_SOURCES);
+    char *setsrc[DIAG_MAX_SOURCES] = {0};
+    Program over[DIAG_MAX_SOURCES] = {0};
 
     parse_source(&diag, j->path, src, len, &prog);
-    if (setsrc) {
-        diag_add_source(&diag, set_file, setsrc, setlen);
-        parse_source(&diag, set_file, setsrc, setlen, &over);
+    for (int i = 0; i < j->nsets; i++) {
+        if (j->sets[i].n == 0) continue;
+        size_t setlen;
+        setsrc[i] = settings_source(&j->sets[i], &setlen);
+        diag_add_source(&diag, j->sets[i].name, setsrc[i], setlen);
+        parse_source(&diag, j->sets[i].name, setsrc[i], setlen, &over[i]);
     }
     if (diag.nerrors == 0) {
-        merge_settings(&prog, &over);
+        for (int i = 0; i < j->nsets; i++) merge_settings(&prog, &over[i]);
         model = sema_check(&diag, &prog, j->path);
     }
     if (model) g = lower_model(model);
@@ -202,8 +204,10 @@ static void compile_job(void *p)
     diag_summary(&diag);
     sema_free(model);
     program_free(&prog);
-    program_free(&over);
-    free(setsrc);
+    for (int i = 0; i < j->nsets; i++) {
+        program_free(&over[i]);
+        free(setsrc[i]);
+    }
     free(src);
     j->code = g ? 0 : 3;
     if (g) {

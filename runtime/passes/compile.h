@@ -18,14 +18,23 @@ typedef struct Compiled {
     Plan *steps[1 << GENC_MAX_PHASES];
 } Compiled;
 
-/* Compiles the file at path up to the pass stop, with nsets extra train
- * settings (genc run --set, and --epochs, --batch, --seed, --lr), each one
- * line of train-block text without braces, read after the file's own so
- * that they replace its settings. STOP_PLAN plans for a backend whose
- * kernels need work(...) reals of scratch. Diagnostics go to err. NULL
- * when the file cannot be read (the message says why) or has errors
- * (reported with their count); *exit_code is then 2 or 3. */
-Compiled *compile(const char *path, const char *const *sets, int nsets, CompileStop stop,
+/* Extra train settings: n lines of train-block text without braces, which
+ * diagnostics quote as lines of a pseudo-file with this name ("--set":
+ * genc run --set and the options that stand for settings; "--resume": the
+ * settings a resumed run was made with). */
+typedef struct SetFile {
+    const char *name;
+    const char *const *lines;
+    int n;
+} SetFile;
+
+/* Compiles the file at path up to the pass stop, with the settings of
+ * nsets pseudo-files read after the file's own, in order, so that they
+ * replace its settings. STOP_PLAN plans for a backend whose kernels need
+ * work(...) reals of scratch. Diagnostics go to err. NULL when the file
+ * cannot be read (the message says why) or has errors (reported with their
+ * count); *exit_code is then 2 or 3. */
+Compiled *compile(const char *path, const SetFile *sets, int nsets, CompileStop stop,
                   PlanWorkFn work, FILE *err, int *exit_code);
 void compiled_free(Compiled *c);
 

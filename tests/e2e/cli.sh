@@ -75,7 +75,7 @@ cmp -s "$T/set/a.png" "$T/set/b.png" && fail "--set 'sample Dec(0.5 * eps)' drew
 d=models/dcgan_mnist.g
 expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s1"
 expect_status 0 "$GENC" run $d --steps 2 --batch 8 --threads 1 --quiet --out "$T/s2" --set 'sample G(1 * z)'
-cmp -s "$T/s1/checkpoint.genc" "$T/s2/checkpoint.genc" || fail "--set 'sample G(1 * z)' trained $d differently"
+same_run "$T/s1/checkpoint.genc" "$T/s2/checkpoint.genc" || fail "--set 'sample G(1 * z)' trained $d differently"
 # the reference kernels train like the fast ones, within rounding
 # (tests/unit/test_backends.c compares them on every shipped model)
 expect_status 0 "$GENC" run models/vae_mnist.g --steps 2 --batch 8 --threads 1 --quiet --out "$T/ref" --backend ref
@@ -88,10 +88,10 @@ expect_status 0 "$GENC" run $g --steps 3 --threads 1 --quiet --out "$T/l1" --lr 
 expect_status 0 "$GENC" run $g --steps 3 --threads 1 --quiet --out "$T/l2" --set 'lr 0.001' --set 'seed 4' --set 'batch 16'
 expect_status 0 "$GENC" run $g --steps 3 --threads 1 --quiet --out "$T/l3" --seed 4 --batch 16 \
     --set 'optimizer adam(lr: 1e-3, beta1: 0.5)'
-cmp -s "$T/l1/checkpoint.genc" "$T/l2/checkpoint.genc" || fail "--lr --seed --batch differ from their settings"
-cmp -s "$T/l1/checkpoint.genc" "$T/l3/checkpoint.genc" || fail "--lr 0.001 differs from adam(lr: 1e-3, ...)"
+same_run "$T/l1/checkpoint.genc" "$T/l2/checkpoint.genc" || fail "--lr --seed --batch differ from their settings"
+same_run "$T/l1/checkpoint.genc" "$T/l3/checkpoint.genc" || fail "--lr 0.001 differs from adam(lr: 1e-3, ...)"
 expect_status 0 "$GENC" run $g --steps 3 --threads 1 --quiet --out "$T/l4" --seed 4 --batch 16
-cmp -s "$T/l1/checkpoint.genc" "$T/l4/checkpoint.genc" && fail "--lr 0.001 changed nothing"
+same_run "$T/l1/checkpoint.genc" "$T/l4/checkpoint.genc" && fail "--lr 0.001 changed nothing"
 cat > "$T/want" << 'END'
 --set:2:9: error: unknown train setting 'clipp'; did you mean 'clip'?
 train { clipp D: 0.02 }

@@ -13,9 +13,9 @@ args="--steps $steps --threads 2 --quiet --checkpoint-every 1"
 
 expect_status 0 "$GENC" run $model $args --out "$T/ref"
 expect_status 0 "$GENC" run $model $args --out "$T/same"
-cmp -s "$T/ref/checkpoint.genc" "$T/same/checkpoint.genc" || fail "two runs with seed 1 differ"
+same_run "$T/ref/checkpoint.genc" "$T/same/checkpoint.genc" || fail "two runs with seed 1 differ"
 expect_status 0 "$GENC" run $model $args --out "$T/other" --seed 2
-cmp -s "$T/ref/checkpoint.genc" "$T/other/checkpoint.genc" && fail "seeds 1 and 2 gave the same run"
+same_run "$T/ref/checkpoint.genc" "$T/other/checkpoint.genc" && fail "seeds 1 and 2 gave the same run"
 
 # kill -9 at pseudo-random moments, resuming after each kill
 "$GENC" run $model $args --out "$T/k" > /dev/null 2>&1 &
@@ -34,7 +34,7 @@ for delay in 0.3 0.17 0.41 0.23 0.11 0.37; do
 done
 wait $pid || fail "the last resumed run failed"
 echo "$name: killed $kills times"
-cmp -s "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resumed run differs from the uninterrupted one"
+same_run "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resumed run differs from the uninterrupted one"
 rows=$(tail -n +2 "$T/k/log.csv" | wc -l)
 [ "$rows" = $steps ] || fail "resumed log.csv has $rows rows, want $steps"
 
@@ -51,12 +51,12 @@ code=$?
 expect_err "genc: stopped by SIGINT at step"
 expect_err "genc: continue with: $GENC run $model --steps $steps --threads 2 --out $T/int --resume"
 expect_status 0 "$GENC" run $model $args --out "$T/int" --resume
-cmp -s "$T/ref/checkpoint.genc" "$T/int/checkpoint.genc" || fail "interrupted by Ctrl-C and resumed differs"
+same_run "$T/ref/checkpoint.genc" "$T/int/checkpoint.genc" || fail "interrupted by Ctrl-C and resumed differs"
 
 # a resumed run continues where the checkpoint left off
 expect_status 0 "$GENC" run $model --steps 20 --threads 2 --quiet --out "$T/half"
 expect_status 0 "$GENC" run $model $args --out "$T/half" --resume
-cmp -s "$T/ref/checkpoint.genc" "$T/half/checkpoint.genc" || fail "20 steps + resume to 40 differ from 40 steps"
+same_run "$T/ref/checkpoint.genc" "$T/half/checkpoint.genc" || fail "20 steps + resume to 40 differ from 40 steps"
 
 # bad checkpoints are refused, naming the file and the problem
 ck="$T/bad/checkpoint.genc"

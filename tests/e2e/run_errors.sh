@@ -21,7 +21,7 @@ expect_status 2 "$GENC" sample models/vae_mnist.g --checkpoint "$T/none.genc"
 expect_err "genc: error: no checkpoint at $T/none.genc; train first with: genc run models/vae_mnist.g"
 # a checkpoint made with another batch resumes only with that batch
 expect_status 2 "$GENC" run models/vae_mnist.g --steps 2 --batch 16 --out "$T/v" --resume --quiet
-expect_err "genc: error: $T/v/checkpoint.genc was made with batch 8; resume with --batch 8"
+expect_err "genc: error: $T/v/checkpoint.genc was made with 'batch 8', but this run has 'batch 16'; resume with the settings it was made with, or start over with --restart"
 
 expect_status 0 "$GENC" run models/classifier_mnist.g --steps 1 --out "$T/c" --quiet
 c="--checkpoint $T/c/checkpoint.genc"

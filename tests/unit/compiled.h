@@ -21,7 +21,8 @@ static inline Compiled *compile_for(const char *path, int B, const Backend *be,
     snprintf(batch, sizeof batch, "batch %d", B);
     if (B > 0) all[n++] = batch;
     int code;
-    Compiled *c = compile(path, all, n, STOP_PLAN, be->work_size, stderr, &code);
+    SetFile f = {"--set", all, n};
+    Compiled *c = compile(path, &f, 1, STOP_PLAN, be->work_size, stderr, &code);
     CHECKF(c != NULL, "%s does not compile", path);
     return c;
 }
