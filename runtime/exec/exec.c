@@ -63,7 +63,8 @@ static void init_param(const Param *p, real *x, int64_t n, Rng *r)
 
 /* ---- construction ------------------------------------------------------ */
 
-static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
+/* Phase p's optimizer settings, from its train settings. */
+static int optim_settings(const Exec *e, int p, OptimSettings *out, char err[EXEC_ERR_LEN])
 {
     const Phase *ph = &e->g->phases[p];
     OptimKind kind;
@@ -90,10 +91,11 @@ static int make_optim(Exec *e, int p, char err[EXEC_ERR_LEN])
     }
     s.clip_weight = ph->clip;
     s.clip_grad_norm = ph->grad_clip;
-    if (optim_init(&e->optim[p], &s, (size_t)e->plen[p], oerr)) {
+    if (optim_check(&s, oerr)) {
         snprintf(err, EXEC_ERR_LEN, "phase %s: %s", ph->name, oerr);
         return -1;
     }
+    *out = s;
     return 0;
 }
 
@@ -142,20 +144,39 @@ Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXE
             exec_free(e);
             return NULL;
         }
-    /* the memory of every kind of step is taken now, so that a model too
-     * large for the machine is refused before training starts */
-    int64_t state = 3 * e->nparams + e->nstate, arena = 0;
+    /* the memory of every kind of step is counted, then taken, so that a
+     * model too large for the machine is refused before training starts,
+     * and before the first allocation has cost minutes of page faults */
+    OptimSettings os[GENC_MAX_PHASES];
+    int64_t inputs = 0, slabs = 0, arena = 0;
+    for (int p = 0; p < g->nphases; p++) {
+        if (optim_settings(e, p, &os[p], err)) {
+            exec_free(e);
+            return NULL;
+        }
+        slabs += optim_nslabs(&os[p]) * e->plen[p];
+    }
+    if (g->data) inputs += rows * (shape_count(g->data->shape) + 1);
+    for (int i = 0; i < g->nnoise; i++) inputs += rows * shape_count(g->noise[i].shape);
     for (size_t m = 0; m < GENC_COUNT(c->steps); m++)
         if (c->steps[m] && c->steps[m]->arena > arena) arena = c->steps[m]->arena;
-    bool ok = (e->params = try_alloc(e, e->nparams, err, "parameters")) &&
-              (e->state = try_alloc(e, e->nstate, err, "layer state"));
+    int64_t state = e->nparams + e->nstate + slabs + inputs;
+    double avail = (double)base_mem_available();
+    bool ok = (double)(state + arena) * sizeof(real) <= avail;
+    if (!ok) snprintf(err, EXEC_ERR_LEN, "not enough memory");
+    ok = ok && (e->params = try_alloc(e, e->nparams, err, "parameters")) &&
+         (e->state = try_alloc(e, e->nstate, err, "layer state"));
     if (ok && g->data) {
         ok = (e->input[0] = try_alloc(e, rows * shape_count(g->data->shape), err, "data batch")) &&
              (e->input[1] = try_alloc(e, rows, err, "labels"));
     }
     for (int i = 0; ok && i < g->nnoise; i++)
         ok = (e->noise[i] = try_alloc(e, rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;
-    for (int p = 0; ok && p < g->nphases; p++) ok = make_optim(e, p, err) == 0;
+    for (int p = 0; ok && p < g->nphases; p++) {
+        char oerr[OPTIM_ERR_LEN];
+        ok = optim_init(&e->optim[p], &os[p], (size_t)e->plen[p], oerr) == 0;
+        if (!ok) snprintf(err, EXEC_ERR_LEN, "%s", oerr);
+    }
     if (ok && arena) ok = fit(e, arena, err) == 0;
     if (ok && !be->reserve()) {
         ok = false;
@@ -166,11 +187,11 @@ Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXE
         be->describe_needs(needs, sizeof needs);
         if (strncmp(err, "not enough memory", 17) == 0)
             snprintf(err, EXEC_ERR_LEN, "not enough memory: training needs about %.1f MB at "
-                     "batch %d (parameters and optimizer state %.1f MB, intermediate values, "
-                     "gradients and kernel scratch %.1f MB)%s",
+                     "batch %d (parameters, optimizer state and inputs %.1f MB, intermediate "
+                     "values, gradients and kernel scratch %.1f MB)%s; %.1f MB are available",
                      (double)(state + arena) * sizeof(real) / 1e6, B,
                      (double)state * sizeof(real) / 1e6, (double)arena * sizeof(real) / 1e6,
-                     needs);
+                     needs, avail / 1e6);
         exec_free(e);
         return NULL;
     }

@@ -104,10 +104,34 @@ int optim_check(const OptimSettings *s, char err[OPTIM_ERR_LEN])
     return 0;
 }
 
-static void add_slab(Optim *o, const char *name)
+/* The names of the state slabs the settings need; how many. */
+static int slab_names(const OptimSettings *s, const char *name[OPTIM_MAX_SLABS])
 {
-    GENC_ASSERT(o->nslabs < OPTIM_MAX_SLABS);
-    o->slab[o->nslabs++] = (OptimSlab){.name = name};
+    int n = 0;
+    switch (s->kind) {
+    case OPTIM_SGD:
+        if (s->momentum != 0) name[n++] = "momentum_buffer";
+        break;
+    case OPTIM_ADAM:
+    case OPTIM_ADAMW:
+        name[n++] = "exp_avg";
+        name[n++] = "exp_avg_sq";
+        break;
+    case OPTIM_RMSPROP:
+        name[n++] = "square_avg";
+        if (s->centered) name[n++] = "grad_avg";
+        if (s->momentum > 0) name[n++] = "momentum_buffer";
+        break;
+    case OPTIM_NKINDS:
+        genc_bug(__FILE__, __LINE__, "not an optimizer kind");
+    }
+    return n;
+}
+
+int optim_nslabs(const OptimSettings *s)
+{
+    const char *name[OPTIM_MAX_SLABS];
+    return slab_names(s, name);
 }
 
 int optim_init(Optim *o, const OptimSettings *s, size_t n,
@@ -115,30 +139,19 @@ int optim_init(Optim *o, const OptimSettings *s, size_t n,
 {
     *o = (Optim){.set = *s, .n = n};
     if (optim_check(s, err) != 0) return -1;
-    switch (s->kind) {
-    case OPTIM_SGD:
-        if (s->momentum != 0) add_slab(o, "momentum_buffer");
-        break;
-    case OPTIM_ADAM:
-    case OPTIM_ADAMW:
-        add_slab(o, "exp_avg");
-        add_slab(o, "exp_avg_sq");
-        break;
-    case OPTIM_RMSPROP:
-        add_slab(o, "square_avg");
-        if (s->centered) add_slab(o, "grad_avg");
-        if (s->momentum > 0) add_slab(o, "momentum_buffer");
-        break;
-    case OPTIM_NKINDS:
-        genc_bug(__FILE__, __LINE__, "not an optimizer kind");
+    const char *name[OPTIM_MAX_SLABS];
+    o->nslabs = slab_names(s, name);
+    if (o->nslabs == 0) return 0;
+    /* zeros are every slab's PyTorch initial value (SGD's momentum buffer
+     * is instead set on the first step) */
+    size_t bytes;
+    if (__builtin_mul_overflow((size_t)o->nslabs * sizeof(real), n, &bytes) ||
+        !(o->mem = calloc((size_t)o->nslabs * n, sizeof(real)))) {
+        snprintf(err, OPTIM_ERR_LEN, "not enough memory for the optimizer state: %.1f MB needed",
+                 (double)o->nslabs * (double)n * sizeof(real) / 1e6);
+        return -1;
     }
-    if (o->nslabs > 0) {
-        GENC_ASSERT(n <= SIZE_MAX / sizeof(real) / (size_t)o->nslabs);
-        /* zeros are every slab's PyTorch initial value (SGD's momentum
-         * buffer is instead set on the first step) */
-        o->mem = xcalloc((size_t)o->nslabs * n, sizeof(real));
-        for (int i = 0; i < o->nslabs; i++) o->slab[i].x = o->mem + i * n;
-    }
+    for (int i = 0; i < o->nslabs; i++) o->slab[i] = (OptimSlab){name[i], o->mem + i * n};
     return 0;
 }
 

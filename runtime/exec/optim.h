@@ -91,8 +91,12 @@ typedef struct Optim {
     real *mem; /* the slabs, one allocation, zeroed by optim_init */
 } Optim;
 
+/* How many slabs of n reals optim_init allocates for these settings. */
+int optim_nslabs(const OptimSettings *s);
+
 /* Checks the settings (see optim_check) and allocates the slabs for n
- * parameters. 0, or -1 and err; optim_free is safe after either. */
+ * parameters. 0, or -1 and err (bad settings, or not enough memory);
+ * optim_free is safe after either. */
 int optim_init(Optim *o, const OptimSettings *s, size_t n,
                char err[OPTIM_ERR_LEN]);
 void optim_free(Optim *o);
