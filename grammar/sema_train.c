@@ -270,7 +270,8 @@ static bool optim_of(Sema *s, Ast *a, Setting *out)
         double v;
         const char *n = ar.name[i];
         bool flag = strcmp(n, "nesterov") == 0 || strcmp(n, "centered") == 0;
-        if (!sema_opt_real(s, &ar, n, 0, flag ? 1 : 1e9, &v)) {
+        double hi = flag ? 1 : strcmp(n, "lr") == 0 ? GENC_MAX_LR : 1e9;
+        if (!sema_opt_real(s, &ar, n, 0, hi, &v)) {
             ok = false;
             continue;
         }
@@ -426,6 +427,10 @@ static void set_positive(Sema *s, Train *t, const char *key, Ast *a, bool named,
     if (v.kind == V_ERR || (named && !p)) return;
     if (v.kind != V_NUM || !(v.num > 0)) {
         diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
+        return;
+    }
+    if (strcmp(key, "lr") == 0 && v.num > GENC_MAX_LR) { /* as an optimizer's lr: */
+        diag_error(s->diag, v.loc, "'lr' must be between 0 and %g, got %g", GENC_MAX_LR, v.num);
         return;
     }
     for (int i = 0; i < s->m->nplayers; i++) {

@@ -192,7 +192,7 @@ enum { C_RUN = 1, C_SAMPLE = 2, C_EVAL = 4, C_BENCH = 8 };
 
 typedef enum {
     OPT_INT,     /* a whole number in lo..hi */
-    OPT_LR,      /* a positive number below 10^6 */
+    OPT_LR,      /* a number in (0, GENC_MAX_LR] */
     OPT_FLAG,    /* no value: sets the field to true */
     OPT_TEXT,    /* a string, kept as given */
     OPT_GRID,    /* ROWSxCOLS, each 1..1000, into rows and cols */
@@ -253,7 +253,8 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
         return 0;
     case OPT_LR:
         o->lr = strtod(v, &end);
-        if (*end || !(o->lr > 0 && o->lr < 1e6)) return usage_error("--lr needs a positive number, not '%s'", v);
+        if (*end || !(o->lr > 0 && o->lr <= GENC_MAX_LR))
+            return usage_error("--lr needs a number above 0 and at most %g, not '%s'", GENC_MAX_LR, v);
         return 0;
     case OPT_FLAG: *(bool *)field = true; return 0;
     case OPT_TEXT:
