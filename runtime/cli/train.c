@@ -13,6 +13,7 @@
 #include "cli/train.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,18 +74,24 @@ static void progress(Run *r, Progress *pr, int64_t step, int64_t total, int epoc
 
 /* ---- genc run ---------------------------------------------------------- */
 
-/* log.csv keeps the rows up to `step` (a resumed run rewrites the rest).
- * The kept rows go to a new file that replaces log.csv only once all are
- * written, so a full disk cannot cut the log short. NULL with errno set
- * when the log cannot be written. */
+/* log.csv keeps its header and the rows up to `step` (a resumed run
+ * rewrites the rest; a new run keeps none), or gets a header. They go to a
+ * new file that replaces log.csv only once all are written, so a full disk
+ * cannot cut the log short, and the rows to come are appended to that
+ * file, never through a symlink. NULL with errno set when the log cannot
+ * be written. */
 static FILE *open_log(Run *r, uint64_t step)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/log.csv", r->dir);
+    AtomicFile a;
+    int e = atomic_open(&a, path);
+    if (e) {
+        errno = e;
+        return NULL;
+    }
     FILE *in = step > 0 ? fopen(path, "r") : NULL;
     if (in) {
-        AtomicFile a;
-        int e = atomic_open(&a, path);
         char line[4096];
         bool header = true;
         while (!e && fgets(line, sizeof line, in))
@@ -93,20 +100,21 @@ static FILE *open_log(Run *r, uint64_t step)
                 header = false;
             }
         fclose(in);
-        const char *what;
-        if (!e) e = atomic_commit(&a, &what);
-        else atomic_abort(&a);
-        if (e) {
-            errno = e;
-            return NULL;
-        }
-        return fopen(path, "a");
+    } else {
+        fprintf(a.f, "step,epoch");
+        for (int p = 0; p < r->g->nphases; p++) fprintf(a.f, ",loss_%s", r->g->phases[p].name);
+        fprintf(a.f, ",images_per_s,wall_s\n");
     }
-    FILE *f = fopen(path, "w");
-    if (!f) return NULL;
-    fprintf(f, "step,epoch");
-    for (int p = 0; p < r->g->nphases; p++) fprintf(f, ",loss_%s", r->g->phases[p].name);
-    fprintf(f, ",images_per_s,wall_s\n");
+    const char *what;
+    if (!e) e = atomic_commit(&a, &what);
+    else atomic_abort(&a);
+    int fd = e ? -1 : open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!f) {
+        if (!e) e = errno;
+        if (fd >= 0) close(fd);
+        errno = e;
+    }
     return f;
 }
 

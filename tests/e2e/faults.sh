@@ -40,13 +40,18 @@ log_refused() {
         "$1" > "$T/want"
     cmp -s "$T/err" "$T/want" || fail "$2: $(cat "$T/err")"
 }
-# nothing can be written (a full disk): the first checkpoint fails, which
-# ends the run (writing log.csv used to kill genc with SIGXFSZ and no word)
+# nothing can be written (a full disk): log.csv's header, written before
+# the first step, fails, which ends the run (writing log.csv used to kill
+# genc with SIGXFSZ and no word)
 limited_run 0 --steps 3 --out "$T/z"
+log_refused "$T/z" "nothing writable"
+[ ! -e "$T/z/log.csv.tmp" ] || fail "nothing writable: a temporary log was left behind"
+# a checkpoint that cannot be written ends a run that has written its log
+limited_run 2 --steps 3 --out "$T/y"
 printf 'genc: error: %s/checkpoint.genc: checkpoint not saved: cannot write %s/checkpoint.genc.tmp: File too large (over the file size limit, see ulimit -f)\nstatus 1\n' \
-    "$T/z" "$T/z" > "$T/want"
-cmp -s "$T/err" "$T/want" || fail "nothing writable: $(cat "$T/err")"
-[ ! -e "$T/z/checkpoint.genc.tmp" ] || fail "nothing writable: a temporary checkpoint was left behind"
+    "$T/y" "$T/y" > "$T/want"
+cmp -s "$T/err" "$T/want" || fail "no room for a checkpoint: $(cat "$T/err")"
+[ ! -e "$T/y/checkpoint.genc.tmp" ] || fail "no room for a checkpoint: a temporary checkpoint was left behind"
 # a resumed run rewrites log.csv without the rows after its checkpoint:
 # when the rewrite cannot be written (1 KB; the log is about 2 KB), the log
 # stays as it was (it used to be cut to the limit)
