@@ -95,7 +95,8 @@ static FILE *open_log(Run *r, uint64_t step)
         char line[4096];
         bool header = true;
         while (!e && fgets(line, sizeof line, in))
-            if (header || strtoull(line, NULL, 10) <= step) {
+            /* not a row cut short by a full disk */
+            if (header || (strtoull(line, NULL, 10) <= step && strchr(line, '\n'))) {
                 if (fputs(line, a.f) == EOF) e = errno ? errno : EIO;
                 header = false;
             }

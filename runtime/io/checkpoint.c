@@ -185,10 +185,8 @@ static uint8_t *read_file(const char *path, size_t *size, char *err)
     int fd = base_open_regular(path, O_RDONLY, &why);
     FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        if (why && strncmp(why, "is a directory", 14) == 0)
-            ckpt_fail(err, path, "is a directory, not a checkpoint");
-        else if (why)
-            ckpt_fail(err, path, "%s", why);
+        if (why) /* "PATH is a FIFO, not a file", as every reader says it */
+            snprintf(err, CKPT_ERR_LEN, "%s %s", path, why);
         else
             ckpt_fail(err, path, "cannot open: %s", strerror(errno));
         if (fd >= 0) close(fd);

@@ -291,7 +291,18 @@ static void test_bad_files(void)
     char *none = in_dir("does-not-exist.genc");
     expect_refused(none, HASH, "cannot open: No such file or directory");
     free(none);
-    expect_refused(scratch_dir, HASH, "is a directory");
+    /* what is not a file is refused by name, before it is opened */
+    char what[CKPT_ERR_LEN];
+    snprintf(what, sizeof what, "%s is a directory, not a file", scratch_dir);
+    CHECK(ckpt_read(scratch_dir, &(uint64_t){HASH}, 1, err) == NULL);
+    CHECK_STR(err, what);
+    char *fifo = in_dir("fifo.genc");
+    GENC_ASSERT(mkfifo(fifo, 0600) == 0);
+    snprintf(what, sizeof what, "%s is a FIFO, not a file", fifo);
+    CHECK(ckpt_read(fifo, &(uint64_t){HASH}, 1, err) == NULL); /* and does not block */
+    CHECK_STR(err, what);
+    unlink(fifo);
+    free(fifo);
 
     /* a message longer than the buffer is cut, not overflowed */
     char long_path[3000];
