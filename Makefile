@@ -137,8 +137,10 @@ data:
 	@tools/fetch_mnist.sh
 
 EPOCHS ?=
+# a second `make run` continues the first run (or finds it done)
 run: deps-quiet $(GENC) genc data
-	$(GENC) run models/dcgan_mnist.g $(if $(EPOCHS),--epochs $(EPOCHS))
+	$(GENC) run models/dcgan_mnist.g $(if $(EPOCHS),--epochs $(EPOCHS)) \
+	    $(if $(wildcard runs/dcgan_mnist/checkpoint.genc),--resume)
 
 bench: $(GENC) data
 	@bench/run.sh

@@ -35,7 +35,9 @@ static const char usage[] =
     "      --steps N             stop after N steps\n"
     "      --out DIR             the run directory (default runs/MODEL)\n"
     "      --data DIR            IDX files (train-images-idx3-ubyte[.gz], ...) to train on\n"
-    "      --resume              continue from the run directory's checkpoint\n"
+    "      --resume              continue from the run directory's checkpoint, with the\n"
+    "                            settings and --data it was started with\n"
+    "      --restart             delete the run directory's run and start over\n"
     "      --checkpoint-every N  also checkpoint every N steps (always: every epoch)\n"
     "      --threads N           threads (default: every core)\n"
     "      --backend NAME        cpu (the default) or ref: the naive reference kernels,\n"
@@ -64,7 +66,8 @@ static const char usage[] =
     "  genc --help               this text\n"
     "  genc --version            the version\n"
     "\n"
-    "exit status: 0 ok, 1 runtime failure, 2 usage error, 3 compile errors\n"
+    "exit status: 0 ok, 1 runtime failure, 2 usage error, 3 compile errors;\n"
+    "  genc run stopped by SIGHUP, SIGINT or SIGTERM: 129, 130, 143, after a checkpoint\n"
     "docs: docs/language.md (the .g language), docs/architecture.md (the compiler)\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -145,6 +145,11 @@ static void add(Text *t, const char *fmt, ...)
     }
 }
 
+/* The lines of the settings a resume may change: the numbers of a
+ * player's optimizer and its clipping, not the optimizer (whose state the
+ * checkpoint holds). */
+static const char changeable[] = "optimizer options of ";
+
 /* x exactly, as short as it reads: 0.05, not 0.050000000000000003 */
 static const char *num(double x, char buf[32])
 {
@@ -177,11 +182,11 @@ char *rundir_settings(const Run *r, const DataSet *ds)
     add(&t, "batch %d\nseed %llu\n", g->batch, (unsigned long long)g->seed);
     for (int p = 0; p < g->nphases; p++) {
         const Phase *ph = &g->phases[p];
-        add(&t, "phase %s: %s(", ph->name, ph->optim.name);
+        add(&t, "phase %s: %s, every %d steps\n", ph->name, ph->optim.name, ph->every);
+        add(&t, "%s%s:", changeable, ph->name);
         for (int k = 0; k < ph->optim.nkw; k++)
-            add(&t, "%s%s: %s", k ? ", " : "", ph->optim.kw[k], num(ph->optim.val[k], x[0]));
-        add(&t, "), every %d steps, clip %s, grad_clip %s\n", ph->every, num(ph->clip, x[0]),
-            num(ph->grad_clip, x[1]));
+            add(&t, " %s %s,", ph->optim.kw[k], num(ph->optim.val[k], x[0]));
+        add(&t, " clip %s, grad_clip %s\n", num(ph->clip, x[0]), num(ph->grad_clip, x[1]));
     }
     /* last, so that a setting that changes the graph (batch) is named */
     add(&t, "model %016llx\n", (unsigned long long)r->hash);
@@ -203,12 +208,19 @@ static void line_of(const char *text, int k, char *buf, size_t n)
 
 int rundir_check_settings(const Run *r, const char *saved, const char *now)
 {
-    if (strcmp(saved, now) == 0) return 0;
     char a[1024], b[1024];
     for (int k = 0;; k++) {
         line_of(saved, k, a, sizeof a);
         line_of(now, k, b, sizeof b);
-        if (strcmp(a, b) != 0) break;
+        if (!a[0] && !b[0]) return 0;
+        if (strcmp(a, b) == 0) continue;
+        if (strncmp(a, changeable, strlen(changeable)) != 0 ||
+            strncmp(b, changeable, strlen(changeable)) != 0)
+            break;
+        /* asked for on the command line (what it was made with is given
+         * back otherwise): a learning rate lowered by hand, say */
+        fprintf(stderr, "genc: note: %s was made with '%s'; this run goes on with '%s'\n", r->ckpt,
+                a + strlen(changeable), b + strlen(changeable));
     }
     fprintf(stderr, "genc: error: %s was made with '%s', but this run has '%s'; resume with the "
             "settings it was made with, or start over with --restart\n",

@@ -12,7 +12,8 @@
  * and data folder its command line gave; --resume gives the run those back
  * before its own options (which may make it longer: more --epochs), then
  * compares the settings with the checkpoint's and refuses a difference,
- * naming it. */
+ * naming it, but for the numbers of a player's optimizer (a learning rate
+ * lowered by hand), which it notes. */
 #ifndef GENC_RUNDIR_H
 #define GENC_RUNDIR_H
 
@@ -45,8 +46,10 @@ void rundir_record(Run *r, const char *const *now, int nnow);
 /* Frees what the functions here gave r. */
 void rundir_free(Run *r);
 
-/* 0 when a checkpoint's settings are the run's; else the first line that
- * differs, both ways, in a message (-1). */
+/* 0 when a checkpoint's settings are the run's, but for a player's
+ * optimizer options and clipping, which a resume may change (each change
+ * is printed as a note); else the first line that differs, both ways, in a
+ * message (-1). */
 int rundir_check_settings(const Run *r, const char *saved, const char *now);
 
 /* The command line that continues this run: genc's own, shell-quoted,

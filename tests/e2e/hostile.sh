@@ -85,8 +85,8 @@ expect_status 0 "$GENC" run $M --steps 6 $fast --out "$T/part" --resume
 same_run "$T/whole/checkpoint.genc" "$T/part/checkpoint.genc" || fail "a resume without --lr and --data is another run"
 expect_status 2 "$GENC" run $M --steps 9 $fast --out "$T/part" --resume --seed 7
 expect_exact "genc: error: $T/part/checkpoint.genc was made with 'seed 1', but this run has 'seed 7'; resume with the settings it was made with, or start over with --restart"
-expect_status 2 "$GENC" run $M --steps 9 $fast --out "$T/part" --resume --lr 0.002
-expect_exact "genc: error: $T/part/checkpoint.genc was made with 'phase D: adam(lr: 0.001, beta1: 0.5, beta2: 0.999, eps: 1e-08, weight_decay: 0), every 1 steps, clip 0, grad_clip 0', but this run has 'phase D: adam(lr: 0.002, beta1: 0.5, beta2: 0.999, eps: 1e-08, weight_decay: 0), every 1 steps, clip 0, grad_clip 0'; resume with the settings it was made with, or start over with --restart"
+expect_status 2 "$GENC" run $M --steps 9 $fast --out "$T/part" --resume --set 'optimizer sgd(lr: 0.1)'
+expect_exact "genc: error: $T/part/checkpoint.genc was made with 'phase D: adam, every 1 steps', but this run has 'phase D: sgd, every 1 steps'; resume with the settings it was made with, or start over with --restart"
 expect_status 2 "$GENC" run $M --steps 9 $fast --out "$T/part" --resume --batch 32
 expect_exact "genc: error: $T/part/checkpoint.genc was made with 'batch 64', but this run has 'batch 32'; resume with the settings it was made with, or start over with --restart"
 # the data and noise declarations are part of what a run was made with
@@ -99,6 +99,14 @@ expect_status 2 "$GENC" run "$T/uniform.g" --steps 9 $fast --out "$T/uniform" --
 expect_err "was made with 'noise z ~ normal(0, 1) [B, 100]', but this run has 'noise z ~ uniform(-1, 1) [B, 100]'"
 expect_status 2 "$GENC" run "$T/range.g" --steps 9 $fast --out "$T/range" --resume
 expect_err "was made with 'data mnist from $T/data, train split, range [-1, 1], 9000 examples of [B, 1, 28, 28]', but this run has 'data mnist from $T/data, train split, range [0, 1], 9000 examples of [B, 1, 28, 28]'"
+# an optimizer's numbers may change when asked for (a learning rate
+# lowered by hand), with a note
+cp -r "$T/part" "$T/lower"
+expect_status 0 "$GENC" run $M --steps 7 $fast --out "$T/lower" --resume --set 'lr D: 0.0005'
+expect_exact "genc: note: $T/lower/checkpoint.genc was made with 'D: lr 0.001, beta1 0.5, beta2 0.999, eps 1e-08, weight_decay 0, clip 0, grad_clip 0'; this run goes on with 'D: lr 0.0005, beta1 0.5, beta2 0.999, eps 1e-08, weight_decay 0, clip 0, grad_clip 0'"
+# and stay changed: the next resume is given the new rate back
+expect_status 0 "$GENC" run $M --steps 8 $fast --out "$T/lower" --resume
+[ -s "$T/err" ] && fail "a resume after a change of rate: $(cat "$T/err")"
 # a checkpoint of genc 0.1.0 (which recorded no settings) stopped at batch
 # 30 of an epoch cannot resume on data of 20 batches an epoch: refused, not
 # an endless loop
