@@ -349,7 +349,8 @@ static void set_optimizer(Sema *s, Train *t, const char *key, Ast *a, bool named
     sema_setting_free(&st);
 }
 
-/* batch, epochs: whole numbers; seed: from 0 */
+/* batch, epochs: whole numbers; seed: from 0; each within the range its
+ * command-line option has */
 static void set_count(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
 {
     Model *m = s->m;
@@ -359,7 +360,11 @@ static void set_count(Sema *s, Train *t, const char *key, Ast *a, bool named, Pl
     snprintf(what, sizeof what, "'%s'", key);
     int64_t n;
     if (v.kind == V_ERR ||
-        !sema_whole_ok(s, v, what, v.loc, seed, seed ? GENC_MAX_SEED : GENC_MAX_SIZE, &n))
+        !sema_whole_ok(s, v, what, v.loc, seed,
+                       seed                          ? GENC_MAX_SEED
+                       : strcmp(key, "batch") == 0 ? GENC_MAX_BATCH
+                                                     : GENC_MAX_EPOCHS,
+                       &n))
         return;
     if (seed) m->seed = (uint64_t)n;
     else if (strcmp(key, "batch") == 0) m->batch = (int)n;

@@ -145,8 +145,8 @@ static int cmd_graph(int argc, char **argv)
         if (strcmp(argv[i], "--dot") == 0) dot = true;
         else if (strcmp(argv[i], "--stats") == 0) stats = true;
         else if (strcmp(argv[i], "--batch") == 0) {
-            if (i + 1 == argc || !int_arg(argv[++i], 1, 65536, &batch))
-                return usage_error("--batch needs a whole number in 1..65536");
+            if (i + 1 == argc || !int_arg(argv[++i], 1, GENC_MAX_BATCH, &batch))
+                return usage_error("--batch needs a whole number in 1..%d", GENC_MAX_BATCH);
         }
         else if (strcmp(argv[i], "--after=lower") == 0) stop = STOP_LOWER;
         else if (strcmp(argv[i], "--after=rewrite") == 0) stop = STOP_REWRITE;
@@ -211,8 +211,8 @@ static const struct RunOption {
     size_t offset, size;
     long long lo, hi; /* OPT_INT */
 } run_options[] = {
-    {"--epochs", C_RUN, OPT_INT, FIELD(epochs), 1, 1000000},
-    {"--batch", C_RUN | C_BENCH, OPT_INT, FIELD(batch), 1, 65536},
+    {"--epochs", C_RUN, OPT_INT, FIELD(epochs), 1, GENC_MAX_EPOCHS},
+    {"--batch", C_RUN | C_BENCH, OPT_INT, FIELD(batch), 1, GENC_MAX_BATCH},
     {"--steps", C_RUN, OPT_INT, FIELD(steps), 1, 1000000000000LL},
     {"--steps", C_BENCH, OPT_INT, FIELD(steps), 1, 1000000},
     {"--warmup", C_BENCH, OPT_INT, FIELD(warmup), 0, 1000000},
@@ -361,7 +361,7 @@ int main(int argc, char **argv)
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         int e = errno ? errno : EIO;
-        fprintf(stderr, "genc: error: cannot write the output: %s%s\n", strerror(e),
+        fprintf(stderr, "genc: error: cannot write to standard output: %s%s\n", strerror(e),
                 base_errno_hint(e));
         if (status == EXIT_OK) status = EXIT_RUNTIME;
     }

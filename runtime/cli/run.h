@@ -59,10 +59,8 @@ typedef struct Run {
     char ckpt[1100];
     uint64_t hash;
     const char *data_dir; /* --data, or the one a resumed run was made with; NULL: the model's */
-    /* rundir.h: on --resume, the settings the checkpoint was made with and
-     * the train settings its command line gave (before this one's); what
-     * this run's checkpoint records of both */
-    char *made_with;
+    /* rundir.h: on --resume, the train settings the checkpoint's command
+     * line gave (before this one's); what this run's checkpoint records */
     char **recalled;
     int nrecalled;
     char *settings, *command;

@@ -31,17 +31,13 @@ static int check_part(const char *dir, const char *name, bool want_dir)
         return -1;
     }
     if (!want_dir && !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "genc: error: %s %s\n", path,
-                S_ISDIR(st.st_mode)    ? "is a directory, not a file"
-                : S_ISFIFO(st.st_mode) ? "is a FIFO, not a file"
-                                       : "is not a regular file");
+        fprintf(stderr, "genc: error: %s %s\n", path, base_not_a_file(st.st_mode));
         return -1;
     }
     return 0;
 }
 
-/* Deletes genc's files in the folder: --restart. */
-static int restart(const Run *r)
+int rundir_restart(const Run *r)
 {
     char path[PATH_MAX];
     for (size_t i = 0; i < GENC_COUNT(run_files); i++) {
@@ -116,7 +112,6 @@ int rundir_claim(Run *r, bool resume, bool restart_asked)
                 "or start over with --restart\n", r->dir, r->ckpt);
         return EXIT_USAGE;
     }
-    if (restart_asked && restart(r)) return EXIT_RUNTIME;
     return EXIT_OK;
 }
 
@@ -182,7 +177,12 @@ char *rundir_settings(const Run *r, const DataSet *ds)
     add(&t, "batch %d\nseed %llu\n", g->batch, (unsigned long long)g->seed);
     for (int p = 0; p < g->nphases; p++) {
         const Phase *ph = &g->phases[p];
-        add(&t, "phase %s: %s, every %d steps\n", ph->name, ph->optim.name, ph->every);
+        /* the optimizer and the state the checkpoint holds of it (sgd's
+         * momentum_buffer comes with momentum > 0): fixed for the run */
+        const Optim *o = &r->e->optim[p];
+        add(&t, "phase %s: %s", ph->name, ph->optim.name);
+        for (int k = 0; k < o->nslabs; k++) add(&t, "%s%s", k ? ", " : " with ", o->slab[k].name);
+        add(&t, ", every %d steps\n", ph->every);
         add(&t, "%s%s:", changeable, ph->name);
         for (int k = 0; k < ph->optim.nkw; k++)
             add(&t, " %s %s,", ph->optim.kw[k], num(ph->optim.val[k], x[0]));
@@ -193,38 +193,44 @@ char *rundir_settings(const Run *r, const DataSet *ds)
     return t.s;
 }
 
-/* line k of text (without its newline) into buf; "" past the end */
-static void line_of(const char *text, int k, char *buf, size_t n)
+/* Line k of text: its start (NULL past the end) and length. */
+static const char *line_at(const char *text, int k, size_t *len)
 {
-    for (; k > 0 && text; k--) {
+    for (; k > 0 && text && *text; k--) {
         text = strchr(text, '\n');
         if (text) text++;
     }
-    size_t len = text ? strcspn(text, "\n") : 0;
-    if (len >= n) len = n - 1;
-    memcpy(buf, text ? text : "", len);
-    buf[len] = 0;
+    if (!text || !*text) return NULL;
+    *len = strcspn(text, "\n");
+    return text;
 }
 
-int rundir_check_settings(const Run *r, const char *saved, const char *now)
+static bool starts(const char *line, size_t len, const char *prefix)
 {
-    char a[1024], b[1024];
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(line, prefix, n) == 0;
+}
+
+/* 0 when the checkpoint's settings are the run's, but for a player's
+ * optimizer numbers (noted); else the first line that differs, both ways,
+ * in a message (-1). Lines are compared whole, however long. */
+static int check_settings(const Run *r, const char *saved, const char *now)
+{
+    const char *a, *b;
+    size_t na = 0, nb = 0, skip = strlen(changeable);
     for (int k = 0;; k++) {
-        line_of(saved, k, a, sizeof a);
-        line_of(now, k, b, sizeof b);
-        if (!a[0] && !b[0]) return 0;
-        if (strcmp(a, b) == 0) continue;
-        if (strncmp(a, changeable, strlen(changeable)) != 0 ||
-            strncmp(b, changeable, strlen(changeable)) != 0)
-            break;
-        /* asked for on the command line (what it was made with is given
-         * back otherwise): a learning rate lowered by hand, say */
-        fprintf(stderr, "genc: note: %s was made with '%s'; this run goes on with '%s'\n", r->ckpt,
-                a + strlen(changeable), b + strlen(changeable));
+        a = line_at(saved, k, &na);
+        b = line_at(now, k, &nb);
+        if (!a && !b) return 0;
+        if (a && b && na == nb && memcmp(a, b, na) == 0) continue;
+        if (!a || !b || !starts(a, na, changeable) || !starts(b, nb, changeable)) break;
+        /* a learning rate lowered by hand, say */
+        fprintf(stderr, "genc: note: %s was made with '%.*s'; this run goes on with '%.*s'\n",
+                r->ckpt, (int)(na - skip), a + skip, (int)(nb - skip), b + skip);
     }
-    fprintf(stderr, "genc: error: %s was made with '%s', but this run has '%s'; resume with the "
-            "settings it was made with, or start over with --restart\n",
-            r->ckpt, a[0] ? a : "nothing", b[0] ? b : "nothing");
+    fprintf(stderr, "genc: error: %s was made with '%.*s', but this run has '%.*s'; resume with "
+            "the settings it was made with, or start over with --restart\n", r->ckpt,
+            a ? (int)na : 7, a ? a : "nothing", b ? (int)nb : 7, b ? b : "nothing");
     return -1;
 }
 
@@ -247,14 +253,30 @@ static char *section_text(const Ckpt *c, const char *name, size_t *len)
     return s;
 }
 
-void rundir_recall(Run *r)
+/* The checkpoint at r->ckpt, of any model (a changed model is the
+ * settings' to name), or NULL: loading it says why. */
+static Ckpt *peek(const Run *r)
 {
     char err[CKPT_ERR_LEN];
-    /* any model's: a changed model is the settings' to name */
-    Ckpt *c = access(r->ckpt, F_OK) == 0 ? ckpt_read(r->ckpt, NULL, 0, err) : NULL;
+    return access(r->ckpt, F_OK) == 0 ? ckpt_read(r->ckpt, NULL, 0, err) : NULL;
+}
+
+int rundir_check_resume(const Run *r)
+{
+    Ckpt *c = peek(r);
+    char *saved = c ? section_text(c, "settings", NULL) : NULL;
+    ckpt_free(c);
+    /* genc 0.1.0's checkpoints recorded no settings: those are trusted */
+    int bad = saved ? check_settings(r, saved, r->settings) : 0;
+    free(saved);
+    return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+void rundir_recall(Run *r)
+{
+    Ckpt *c = peek(r);
     if (!c) return;
     size_t len = 0;
-    r->made_with = section_text(c, "settings", NULL);
     char *cmd = section_text(c, "command", &len);
     ckpt_free(c);
     if (!cmd) return;
@@ -272,8 +294,9 @@ void rundir_recall(Run *r)
 static bool whole(const char *line, const char *later)
 {
     size_t n = strcspn(line, " ");
-    return !strchr(line, ':') && !strchr(later, ':') && strncmp(line, later, n) == 0 &&
-           later[n] == ' ' && !strchr(line + n + 1, ' ') && !strchr(later + n + 1, ' ');
+    return line[n] == ' ' && !strchr(line, ':') && !strchr(later, ':') &&
+           strncmp(line, later, n) == 0 && later[n] == ' ' && !strchr(line + n + 1, ' ') &&
+           !strchr(later + n + 1, ' ');
 }
 
 static void record(Text *t, const char *kind, const char *value)
@@ -306,54 +329,46 @@ void rundir_free(Run *r)
 {
     for (int i = 0; i < r->nrecalled; i++) free(r->recalled[i]);
     free(r->recalled);
-    free(r->made_with);
     free(r->settings);
     free(r->command);
     free(r->data_dir_buf);
     r->recalled = NULL;
     r->nrecalled = 0;
-    r->made_with = r->settings = r->command = r->data_dir_buf = NULL;
+    r->settings = r->command = r->data_dir_buf = NULL;
     r->command_len = 0;
 }
 
 /* ---- the command that continues a run ---------------------------------- */
 
 /* arg as the shell reads it back: quoted unless every character is safe */
-static void quoted(const char *arg, char *buf, size_t n)
+static void quoted(Text *t, const char *arg)
 {
     bool safe = *arg != 0;
     for (const char *c = arg; *c && safe; c++)
         safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-",
                       *c) != NULL;
     if (safe) {
-        snprintf(buf, n, "%s", arg);
+        add(t, "%s", arg);
         return;
     }
-    size_t k = 0;
-    if (k < n - 1) buf[k++] = '\'';
-    for (const char *c = arg; *c && k + 5 < n; c++) {
-        if (*c == '\'') { /* close, an escaped quote, open again */
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = *c;
-        }
-    }
-    if (k < n - 1) buf[k++] = '\'';
-    buf[k] = 0;
+    add(t, "'");
+    for (const char *c = arg; *c; c++)
+        if (*c == '\'') add(t, "'\\''"); /* close, an escaped quote, open again */
+        else add(t, "%c", *c);
+    add(t, "'");
 }
 
-void rundir_continue_command(const RunOpts *o, char *buf, size_t n)
+char *rundir_continue_command(const RunOpts *o)
 {
-    size_t k = 0;
+    Text t = {xmalloc(256), 0, 256};
+    t.s[0] = 0;
     bool resume = false;
-    buf[0] = 0;
-    for (int i = 0; i < o->argc && k < n; i++) {
+    for (int i = 0; i < o->argc; i++) {
         if (strcmp(o->argv[i], "--restart") == 0) continue;
         resume |= strcmp(o->argv[i], "--resume") == 0;
-        char q[PATH_MAX];
-        quoted(o->argv[i], q, sizeof q);
-        k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? " " : "", q);
+        if (i) add(&t, " ");
+        quoted(&t, o->argv[i]);
     }
-    if (!resume && k < n) snprintf(buf + k, n - k, " --resume");
+    if (!resume) add(&t, " --resume");
+    return t.s;
 }

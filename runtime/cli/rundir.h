@@ -22,8 +22,13 @@
 #include "cli/run.h"
 
 /* Claims r's folder for a run (creating it): an exit status, 0 when the
- * run may go on, with the message printed when not. */
+ * run may go on, with the message printed when not. Deletes nothing: a
+ * --restart that may go on calls rundir_restart once the run is ready. */
 int rundir_claim(Run *r, bool resume, bool restart);
+
+/* Deletes genc's files in the claimed folder (--restart): 0, or -1 with a
+ * message. */
+int rundir_restart(const Run *r);
 
 /* The settings a run's result depends on besides the model's weights, a
  * line each: the model's hash, the data (its files' folder, made absolute,
@@ -32,10 +37,9 @@ int rundir_claim(Run *r, bool resume, bool restart);
  * --steps (a run may be made longer), nor the threads. The caller frees. */
 char *rundir_settings(const Run *r, const DataSet *ds);
 
-/* --resume, before the model is compiled: the settings the checkpoint at
- * r->ckpt was made with (r->made_with), the train settings its command line
- * gave (r->recalled) and its --data (r->data_dir). Nothing when it cannot
- * be read: loading it says why. */
+/* --resume, before the model is compiled: the train settings the command
+ * line of the checkpoint at r->ckpt gave (r->recalled) and its --data
+ * (r->data_dir). Nothing when it cannot be read: loading it says why. */
 void rundir_recall(Run *r);
 
 /* What r's checkpoints record of the command line: the recalled settings,
@@ -46,14 +50,17 @@ void rundir_record(Run *r, const char *const *now, int nnow);
 /* Frees what the functions here gave r. */
 void rundir_free(Run *r);
 
-/* 0 when a checkpoint's settings are the run's, but for a player's
- * optimizer options and clipping, which a resume may change (each change
- * is printed as a note); else the first line that differs, both ways, in a
- * message (-1). */
-int rundir_check_settings(const Run *r, const char *saved, const char *now);
+/* --resume, with the folder claimed (so that no other run writes the
+ * checkpoint meanwhile): an exit status, 0 when the checkpoint's settings
+ * are the run's (r->settings), but for a player's optimizer numbers and
+ * clipping, which a resume may change (each change printed as a note);
+ * else the first line that differs, both ways, in a message. A checkpoint
+ * of genc 0.1.0 has no settings and passes; one that cannot be read
+ * passes too, for loading it to say why. */
+int rundir_check_resume(const Run *r);
 
 /* The command line that continues this run: genc's own, shell-quoted,
- * with --resume instead of --restart. */
-void rundir_continue_command(const RunOpts *o, char *buf, size_t n);
+ * with --resume instead of --restart. The caller frees. */
+char *rundir_continue_command(const RunOpts *o);
 
 #endif

@@ -90,7 +90,9 @@ static FILE *open_log(Run *r, uint64_t step)
         errno = e;
         return NULL;
     }
+    errno = 0;
     FILE *in = step > 0 ? fopen(path, "r") : NULL;
+    if (step > 0 && !in && errno != ENOENT) e = errno; /* a log there, unreadable */
     if (in) {
         char line[4096];
         bool header = true;
@@ -100,8 +102,9 @@ static FILE *open_log(Run *r, uint64_t step)
                 if (fputs(line, a.f) == EOF) e = errno ? errno : EIO;
                 header = false;
             }
+        if (!e && ferror(in)) e = EIO;
         fclose(in);
-    } else {
+    } else if (!e) {
         fprintf(a.f, "step,epoch");
         for (int p = 0; p < r->g->nphases; p++) fprintf(a.f, ",loss_%s", r->g->phases[p].name);
         fprintf(a.f, ",images_per_s,wall_s\n");
@@ -138,6 +141,7 @@ typedef struct Train {
     Plan *sample;
     int *perm;
     int64_t per_epoch, total;
+    int64_t saved; /* the step of the last checkpoint, -1 before the first */
     char samples[1200]; /* the grids' folder */
 } Train;
 
@@ -163,7 +167,8 @@ static int train_open(Train *t, RunOpts *o)
     int B = g->batch;
     t->per_epoch = t->ds.n / B;
     if (t->per_epoch == 0) {
-        fprintf(stderr, "genc: error: batch %d is larger than the %d training images\n", B, t->ds.n);
+        fprintf(stderr, "genc: error: %s: batch %d is larger than the %d training images of %s\n",
+                o->file, B, t->ds.n, g->data->dataset);
         return EXIT_USAGE;
     }
     t->total = t->per_epoch * g->epochs;
@@ -176,9 +181,10 @@ static int train_open(Train *t, RunOpts *o)
     r->settings = rundir_settings(r, &t->ds);
     t->st = (RunState){.batch = (uint64_t)B};
     t->noise = rng_stream(g->seed, STREAM_NOISE);
-    if (!o->resume) return EXIT_OK;
-    /* genc 0.1.0's checkpoints recorded no settings: those are trusted */
-    if (r->made_with && rundir_check_settings(r, r->made_with, r->settings)) return EXIT_USAGE;
+    t->saved = -1;
+    /* the run is ready: only now may --restart delete the one before */
+    if (!o->resume) return o->restart && rundir_restart(r) ? EXIT_RUNTIME : EXIT_OK;
+    if ((code = rundir_check_resume(r))) return code;
     RunState *st = &t->st;
     if (run_load_checkpoint(r, r->ckpt, st)) return EXIT_RUNTIME;
     if (st->batch != (uint64_t)B) {
@@ -193,6 +199,7 @@ static int train_open(Train *t, RunOpts *o)
         return EXIT_USAGE;
     }
     t->noise = rng_load(st->noise_rng);
+    t->saved = (int64_t)st->step;
     if (!o->quiet)
         fprintf(stderr, "genc: resuming %s from step %llu (epoch %llu)\n", r->ckpt,
                 (unsigned long long)st->step, (unsigned long long)st->epoch + 1);
@@ -208,6 +215,7 @@ static int save(Train *t)
     int e = flush_log(t->log);
     rng_save(&t->noise, t->st.noise_rng);
     if (run_save_checkpoint(&t->r, &t->st)) return -1;
+    t->saved = (int64_t)t->st.step;
     if (!e) return 0;
     fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s; the checkpoint is saved\n",
             t->r.dir, strerror(e), base_errno_hint(e));
@@ -238,9 +246,14 @@ static const char *signal_name(int sig)
 int train_run(RunOpts *o)
 {
     Train t = {.o = o};
+    /* output to a closed pipe is dropped, never the run (from the first
+     * line a run prints) */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+    sigaction(SIGPIPE, &ign, &old_pipe);
     int status = train_open(&t, o);
     if (status) {
         train_close(&t);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         return status;
     }
     Run *r = &t.r;
@@ -253,19 +266,19 @@ int train_run(RunOpts *o)
         fprintf(stderr, "genc: error: cannot write %s/log.csv: %s%s\n", r->dir, strerror(errno),
                 base_errno_hint(errno));
         train_close(&t);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         return EXIT_RUNTIME;
     }
     t.sample = run_sample_plan(r);
     t.perm = xcalloc((size_t)t.ds.n, sizeof *t.perm);
     Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st->step};
     /* a stop asked for (Ctrl-C, kill, a closed terminal) ends the step and
-     * checkpoints; output to a closed pipe is dropped, never the run */
-    struct sigaction sa = {.sa_handler = on_signal}, ign = {.sa_handler = SIG_IGN}, old[4];
+     * checkpoints */
+    struct sigaction sa = {.sa_handler = on_signal}, old[3];
+    stop_requested = 0;
     sigaction(SIGINT, &sa, &old[0]);
     sigaction(SIGTERM, &sa, &old[1]);
     sigaction(SIGHUP, &sa, &old[2]);
-    sigaction(SIGPIPE, &ign, &old[3]);
-    stop_requested = 0;
     char err[EXEC_ERR_LEN];
     if (!o->quiet) {
         fprintf(stderr, "genc: training %s: %lld steps of %d (%lld per epoch), %d threads, %.1f MB, "
@@ -321,34 +334,41 @@ int train_run(RunOpts *o)
         if (st->pos == (uint64_t)t.per_epoch) {
             progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
             if (end_epoch(&t)) status = EXIT_RUNTIME;
-        } else if (!stop_requested) {
-            /* --steps ended the run inside an epoch */
+        } else if ((int64_t)st->step != t.saved) {
+            /* --steps ended the run inside an epoch, or a stop came after
+             * the step's own chance to save */
             if (save(&t)) status = EXIT_RUNTIME;
         }
         if (stop_requested) break;
     }
     if (stop_requested && status == EXIT_OK) {
-        char cmd[8192];
-        rundir_continue_command(o, cmd, sizeof cmd);
+        char *cmd = rundir_continue_command(o);
         progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
         fprintf(stderr, "genc: stopped by %s at step %llu; checkpoint %s\n"
                 "genc: continue with: %s\n",
                 signal_name(stop_requested), (unsigned long long)st->step, r->ckpt, cmd);
+        free(cmd);
         status = 128 + stop_requested;
     } else if (status == EXIT_OK) {
         if (!o->quiet && st->pos) progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, true);
         if (t.sample) {
             char path[1200];
             snprintf(path, sizeof path, "%s/final.png", r->dir);
-            if (run_write_grid(r, t.sample, path)) status = EXIT_RUNTIME;
-            else if (!o->quiet) fprintf(stderr, "genc: samples in %s\n", path);
+            if (run_write_grid(r, t.sample, path)) {
+                fprintf(stderr, "genc: the checkpoint of step %llu is saved: %s\n",
+                        (unsigned long long)st->step, r->ckpt);
+                status = EXIT_RUNTIME;
+            } else if (!o->quiet) {
+                fprintf(stderr, "genc: samples in %s\n", path);
+            }
         }
         if (!o->quiet)
             fprintf(stderr, "genc: done: %llu steps in %.1fs; checkpoint %s, log %s/log.csv\n",
                     (unsigned long long)st->step, base_seconds() - t_start, r->ckpt, r->dir);
     }
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-    for (int i = 0; i < 4; i++) sigaction(sigs[i], &old[i], NULL);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     /* the last rows were flushed with the last checkpoint; a close that
      * fails now (a deferred write error) still means a log cut short */
     if (fclose(t.log) != 0 && status == EXIT_OK) {

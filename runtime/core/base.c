@@ -64,6 +64,7 @@ const char *base_errno_hint(int e)
     switch (e) {
     case ENOSPC: return " (the disk is full)";
     case EFBIG: return " (over the file size limit, see ulimit -f)";
+    case EBUSY: return " (another genc is writing it)";
     default: return "";
     }
 }
@@ -78,6 +79,15 @@ char *xstrndup(const char *s, size_t n)
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+const char *base_not_a_file(unsigned mode)
+{
+    return S_ISDIR(mode)                     ? "is a directory, not a file"
+           : S_ISFIFO(mode)                  ? "is a FIFO, not a file"
+           : S_ISCHR(mode) || S_ISBLK(mode) ? "is a device, not a file"
+           : S_ISSOCK(mode)                  ? "is a socket, not a file"
+                                             : "is not a regular file";
+}
+
 int base_open_regular(const char *path, int flags, const char **why)
 {
     *why = NULL;
@@ -91,11 +101,7 @@ int base_open_regular(const char *path, int flags, const char **why)
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        *why = S_ISDIR(st.st_mode)   ? "is a directory, not a file"
-               : S_ISFIFO(st.st_mode) ? "is a FIFO, not a file"
-               : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "is a device, not a file"
-               : S_ISSOCK(st.st_mode) ? "is a socket, not a file"
-                                      : "is not a regular file";
+        *why = base_not_a_file(st.st_mode);
         close(fd);
         errno = EINVAL;
         return -1;

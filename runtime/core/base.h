@@ -55,6 +55,9 @@ const char *base_errno_hint(int e);
  * -1 with errno set and *why saying what the path is ("is a directory",
  * "is a FIFO, not a file" ...) when it is not a regular file, else NULL. */
 int base_open_regular(const char *path, int flags, const char **why);
+/* What a file of this st_mode that is not a regular file is, as those
+ * messages say it: "is a FIFO, not a file" ... */
+const char *base_not_a_file(unsigned mode);
 /* Bytes this process can still allocate: the memory the system says is
  * available (with free swap), within the address-space limit (ulimit -v);
  * a large number when neither is known. */

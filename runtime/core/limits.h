@@ -31,6 +31,8 @@
 #define GENC_MAX_STEPS 1000        /* a player's steps in `steps D: 5, G: 1` */
 
 #define GENC_MAX_SEED 4000000000LL /* the seed of a run */
+#define GENC_MAX_BATCH 65536       /* batch N, --batch */
+#define GENC_MAX_EPOCHS 1000000    /* epochs N, --epochs */
 #define GENC_MAX_LR 1e6            /* a learning rate: --lr, lr, an optimizer's lr: */
 
 /* ---- the command line ---- */

@@ -3,66 +3,115 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
-#include <time.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/base.h"
 
-static void signals_held(sigset_t *set)
+/* ---- signals held while a .tmp exists ------------------------------------
+ * Process-wide, not by a thread's mask: a signal sent to the process may
+ * be delivered to any of its threads (the pool's, OpenMP's). A signal
+ * whose action is the default (the end of genc) gets a handler that notes
+ * it, and is raised again once the file is renamed or removed; SIGXFSZ
+ * is noted and dropped (the write it stopped failed with EFBIG, which says
+ * it). A signal genc handles itself (genc run's SIGINT) or ignores is left
+ * alone. */
+
+static const int held_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
+static struct sigaction held_old[GENC_COUNT(held_signals)];
+static volatile sig_atomic_t held_pending;
+static int held_depth; /* AtomicFiles open (written from one thread) */
+
+static void note_signal(int sig)
 {
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGHUP);
-    sigaddset(set, SIGXFSZ);
+    if (sig != SIGXFSZ) held_pending = sig;
 }
 
-/* The mask as it was; a SIGXFSZ raised meanwhile is dropped (its write
- * failed with EFBIG, which says it), the others are delivered now. */
-static void release(AtomicFile *a)
+static void hold(void)
 {
-    if (!sigismember(&a->old, SIGXFSZ)) {
-        sigset_t xfsz;
-        sigemptyset(&xfsz);
-        sigaddset(&xfsz, SIGXFSZ);
-        struct timespec now = {0, 0};
-        while (sigtimedwait(&xfsz, NULL, &now) == SIGXFSZ) continue;
+    if (held_depth++ > 0) return;
+    held_pending = 0;
+    for (size_t i = 0; i < GENC_COUNT(held_signals); i++) {
+        struct sigaction now = {.sa_handler = note_signal};
+        sigaction(held_signals[i], NULL, &held_old[i]);
+        if (held_old[i].sa_handler == SIG_DFL) sigaction(held_signals[i], &now, NULL);
     }
-    pthread_sigmask(SIG_SETMASK, &a->old, NULL);
+}
+
+static void release(void)
+{
+    if (--held_depth > 0) return;
+    for (size_t i = 0; i < GENC_COUNT(held_signals); i++)
+        sigaction(held_signals[i], &held_old[i], NULL);
+    if (held_pending) raise(held_pending);
 }
 
 static void done(AtomicFile *a)
 {
-    release(a);
+    if (a->lock >= 0) close(a->lock); /* after the rename: the .tmp was ours till then */
     free(a->path);
     free(a->tmp);
     a->f = NULL;
+    a->lock = -1;
     a->path = a->tmp = NULL;
+    release();
+}
+
+/* A .tmp already there: another genc's, being written (EBUSY), or one a
+ * crash left, or something planted there (a symlink, a FIFO), which is
+ * removed. 0 when it is gone. */
+static int clear_stale(const char *tmp)
+{
+    int fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return EBUSY;
+    }
+    int e = unlink(tmp) != 0 && errno != ENOENT ? errno : 0;
+    if (fd >= 0) close(fd);
+    return e;
 }
 
 int atomic_open(AtomicFile *a, const char *path)
 {
-    sigset_t held;
-    signals_held(&held);
-    pthread_sigmask(SIG_BLOCK, &held, &a->old);
+    hold();
     a->path = xstrdup(path);
     a->tmp = xsprintf("%s.tmp", path);
     a->f = NULL;
-    if (unlink(a->tmp) != 0 && errno != ENOENT) {
-        int e = errno;
-        done(a);
-        return e;
+    a->lock = -1;
+    int e = 0;
+    for (int tries = 0; !e && a->lock < 0 && tries < 5; tries++) {
+        int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            e = errno == EEXIST ? clear_stale(a->tmp) : errno;
+            continue;
+        }
+        /* locked, and still the file at that name: another genc that took
+         * it for stale in between would have removed it */
+        struct stat mine, there;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &mine) == 0 &&
+            lstat(a->tmp, &there) == 0 && mine.st_ino == there.st_ino &&
+            mine.st_dev == there.st_dev)
+            a->lock = fd;
+        else
+            close(fd);
     }
-    int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd >= 0 && !(a->f = fdopen(fd, "wb"))) close(fd);
-    if (!a->f) {
-        int e = errno ? errno : ENOMEM;
-        if (fd >= 0) unlink(a->tmp);
-        done(a);
-        return e;
+    if (!e && a->lock < 0) e = EBUSY;
+    if (!e) {
+        int fd = dup(a->lock);
+        if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+            e = errno ? errno : ENOMEM;
+            if (fd >= 0) close(fd);
+        }
     }
-    return 0;
+    if (e) {
+        if (a->lock >= 0) unlink(a->tmp);
+        done(a);
+    }
+    return e;
 }
 
 int atomic_commit(AtomicFile *a, const char **step)

@@ -1,26 +1,29 @@
 /* atomic.h: a file written whole or not at all.
  *
- * The bytes go to PATH.tmp, which is made afresh (a .tmp left by a crash is
- * removed first) and never through a symlink (O_EXCL | O_NOFOLLOW: a link
- * planted at PATH.tmp is replaced, not followed); PATH is replaced by a
- * rename only when every byte is written and synced. From open to commit
- * or abort, the signals that would stop genc (SIGINT, SIGTERM, SIGHUP) and
- * SIGXFSZ are held, so an interruption comes after the rename and no .tmp
- * is left behind; a write past the file size limit fails with EFBIG. The
- * checkpoints, log.csv, sample grids and IDX output are written this way. */
+ * The bytes go to PATH.tmp, which is made afresh and never through a
+ * symlink (O_EXCL | O_NOFOLLOW: a link planted at PATH.tmp is replaced,
+ * not followed), and locked (flock) while it is written: a .tmp a crash
+ * left is removed, one another genc is writing is not (EBUSY). PATH is
+ * replaced by a rename only when every byte is written and synced. From
+ * open to commit or abort, the signals that would end genc (SIGINT,
+ * SIGTERM, SIGHUP) wait, whichever thread they reach, so that an
+ * interruption comes after the rename and no .tmp is left behind; a write
+ * past the file size limit fails with EFBIG instead of raising SIGXFSZ.
+ * The checkpoints, log.csv, sample grids and IDX output are written this
+ * way. One thread writes them. */
 #ifndef GENC_ATOMIC_H
 #define GENC_ATOMIC_H
 
-#include <signal.h>
 #include <stdio.h>
 
 typedef struct AtomicFile {
-    FILE *f;      /* write to this */
+    FILE *f;  /* write to this */
     char *path, *tmp;
-    sigset_t old; /* the signal mask before atomic_open */
+    int lock; /* the .tmp's descriptor holding its lock */
 } AtomicFile;
 
-/* 0, or the errno of creating PATH.tmp (signals back as they were). */
+/* 0, or the errno of creating PATH.tmp (EBUSY: another genc is writing
+ * PATH), with the signals back as they were. */
 int atomic_open(AtomicFile *a, const char *path);
 /* Flushes, syncs, closes and renames over PATH. 0, or the errno of the
  * step that failed, which *step names ("write", "sync", "rename"); the

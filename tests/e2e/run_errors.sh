@@ -73,7 +73,7 @@ expect_err "genc: error: models/gan_mlp_mnist.g: the model's data is [1, 28, 28]
 expect_status 1 "$GENC" run models/classifier_mnist.g --data "$T/labels" --steps 1 --out "$T/r" --quiet
 expect_err "genc: error: models/classifier_mnist.g: labels go up to 12 but the model expects 10 classes"
 expect_status 2 "$GENC" run models/gan_mlp_mnist.g --data "$T/labels" --batch 128 --steps 1 --out "$T/r" --quiet
-expect_err "genc: error: batch 128 is larger than the 100 training images"
+expect_err "genc: error: models/gan_mlp_mnist.g: batch 128 is larger than the 100 training images of mnist"
 
 # values too large for genc's kernels, and class indices that are not
 # whole numbers, found when the model runs
