@@ -75,12 +75,13 @@ grep -q "^genc: stopped by SIGHUP at step" "$T/hup.err" || fail "SIGHUP: $(tail 
 expect_status 0 "$GENC" run $M --steps 100000 --threads 1 --quiet --out "$T/hup" --resume --epochs 1
 
 # SIGPIPE: output into a pipe whose reader is gone is dropped, the run goes
-# on; a resume too, whose first line is a note
+# on; a resume too, whose first line (a note) goes to a reader that never
+# reads
 { "$GENC" run $M --steps 300 --batch 32 --threads 1 --out "$T/pipe"; echo $? > "$T/pipe.status"; } 2>&1 | head -1 > /dev/null
 [ "$(cat "$T/pipe.status")" = 0 ] || fail "a run into a closed pipe exited $(cat "$T/pipe.status")"
 [ "$(tail -n +2 "$T/pipe/log.csv" | wc -l)" = 300 ] || fail "a run into a closed pipe stopped early"
 { "$GENC" run $M --steps 400 --set 'lr D: 0.0002' --threads 1 --out "$T/pipe" --resume; echo $? > "$T/pipe.status"; } 2>&1 |
-    head -1 > /dev/null
+    true
 [ "$(cat "$T/pipe.status")" = 0 ] || fail "a resume into a closed pipe exited $(cat "$T/pipe.status")"
 [ "$(tail -n +2 "$T/pipe/log.csv" | wc -l)" = 400 ] || fail "a resume into a closed pipe stopped early"
 
