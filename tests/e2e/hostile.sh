@@ -226,7 +226,7 @@ awk -F, 'NR > 1 && NF != 5 { bad = 1 } END { exit bad }' "$T/cut/log.csv" || fai
 expect_status 0 "$GENC" run $M --steps 1 $fast --out "$T/s"
 for k in 1 2 3; do
     rm -f "$T/s.png"
-    "$GENC" sample $M --checkpoint "$T/s/checkpoint.genc" --n 20000 --threads 2 --out "$T/s.png" 2> /dev/null &
+    "$GENC" sample $M --checkpoint "$T/s/checkpoint.genc" --n 5000 --threads 2 --out "$T/s.png" 2> /dev/null &
     pid=$!
     for i in $(seq 6000); do [ -e "$T/s.png.tmp" ] && break; sleep 0.005; done
     [ -e "$T/s.png.tmp" ] || fail "genc sample made no $T/s.png.tmp to interrupt"
@@ -239,12 +239,13 @@ for k in 1 2 3; do
 done
 # two writers of one file: the second is refused while the first writes
 if command -v flock > /dev/null 2>&1; then
-    flock "$T/s.png.tmp" sleep 30 &
+    # the lock's holder: flock running a sleep whose pid it writes down
+    flock "$T/s.png.tmp" sh -c 'echo $$ > "$1"; exec sleep 60' sh "$T/holder" > /dev/null 2>&1 &
     holder=$!
-    for i in $(seq 2000); do [ -e "$T/s.png.tmp" ] && break; sleep 0.005; done
+    for i in $(seq 2000); do [ -s "$T/holder" ] && break; sleep 0.005; done
     expect_status 1 "$GENC" sample $M --checkpoint "$T/s/checkpoint.genc" --n 4 --threads 1 --out "$T/s.png"
     expect_exact "genc: error: $T/s.png: cannot write: Device or resource busy (another genc is writing it)"
-    kill $holder
+    kill "$(cat "$T/holder")"
     wait $holder 2> /dev/null
 fi
 
