@@ -133,11 +133,7 @@ void rewrite_graph(Graph *g)
         for (int j = 0; j < n.nin; j++) n.in[j] = map[n.in[j]];
         map[i] = rewrite_node(&r, n);
     }
-    for (int i = 0; i < g->nphases; i++) g->phases[i].loss = map[g->phases[i].loss];
-    if (g->sample >= 0) g->sample = map[g->sample];
-    if (g->judge >= 0) g->judge = map[g->judge];
-    if (g->features >= 0) g->features = map[g->features];
-    if (g->encode >= 0) g->encode = map[g->encode];
+    graph_map_roots(g, map);
     free(map);
     free(r.table);
     free(old->nodes);

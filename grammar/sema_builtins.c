@@ -26,6 +26,8 @@ static const Builtin builtins[B_COUNT] = {
     [B_L1] = {"l1", BK_FUNC, 2, ""},
     [B_CROSS_ENTROPY] = {"cross_entropy", BK_FUNC, 2, ""},
     [B_KL_NORMAL] = {"kl_normal", BK_FUNC, 2, ""},
+    [B_GRAD] = {"grad", BK_FUNC, 2, ""},
+    [B_NORM] = {"norm", BK_FUNC, 1, ""},
     [B_MNIST] = {"mnist", BK_SOURCE, 0, "split=train range=- classes=10"},
     [B_FASHION_MNIST] = {"fashion_mnist", BK_SOURCE, 0, "split=train range=- classes=10"},
     [B_IDX] = {"idx", BK_SOURCE, 0, "dir split=train range=- shape=- classes=10"},

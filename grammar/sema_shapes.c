@@ -438,6 +438,28 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
         e = per_example(s, OP_sum, e, loc);
         return val_tensor(sema_tx_op(s, OP_neg, loc, e->shape, e, NULL), loc);
     }
+    case B_GRAD: {
+        /* dy/dx, x's shape; autodiff builds its nodes (autodiff_grads) */
+        TExpr *y = t[0], *x = t[1];
+        if (shape_count(y->shape) != 1) {
+            diag_error(s->diag, loc, "'grad' differentiates one value per example (or a scalar), "
+                       "got %s", shp(y->shape, b1));
+            return val_err;
+        }
+        if (x->kind == TX_NUM) {
+            diag_error(s->diag, loc, "'grad' takes the gradient with respect to a value of the "
+                       "model, not a number");
+            return val_err;
+        }
+        return val_tensor(sema_tx_op(s, OP_grad, loc, x->shape, y, x), loc);
+    }
+    case B_NORM: {
+        /* the L2 norm of each example: sqrt(sum(v^2)) */
+        TExpr *e = sema_tx_op(s, OP_powc, loc, t[0]->shape, t[0], NULL);
+        e->attr.exponent = 2;
+        e = per_example(s, OP_sum, e, loc);
+        return val_tensor(sema_tx_op(s, OP_sqrt, loc, e->shape, e, NULL), loc);
+    }
     default: break;
     }
     GENC_ASSERT(!"not a function");

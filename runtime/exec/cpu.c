@@ -47,6 +47,7 @@ typedef struct Kernels {
     void (*dropout)(real *y, const real *x, int n, real p, uint64_t seed, uint64_t stream);
     void (*maxpool_forward)(real *y, const real *x, const KPool *g);
     void (*maxpool_backward)(real *dx, const real *dy, const real *x, const KPool *g);
+    void (*maxpool_pick)(real *y, const real *gx, const real *x, const KPool *g);
     void (*avgpool_forward)(real *y, const real *x, const KPool *g);
     void (*avgpool_backward)(real *dx, const real *dy, const KPool *g);
     void (*upsample_forward)(real *y, const real *x, int planes, int H, int W, int f);
@@ -168,8 +169,10 @@ static KConv conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind)
 /* The pooling window of a pooling node or its gradient (x: the pooled input). */
 static KPool pool_geom(const KernelCall *c)
 {
+    /* the input image's shape: maxpool_pick's second input, a forward's
+     * first, a gradient's own */
     bool fwd = c->n->op == OP_maxpool || c->n->op == OP_avgpool;
-    const Shape *x = fwd ? shape_of(c, 0) : &c->n->shape;
+    const Shape *x = c->n->op == OP_maxpool_pick ? shape_of(c, 1) : fwd ? shape_of(c, 0) : &c->n->shape;
     return k_pool_geom(c->B, x->d[0], x->d[1], x->d[2], c->n->attr.kernel, c->n->attr.stride[0], 0);
 }
 
@@ -204,6 +207,12 @@ RUN(leaf)
 {
     (void)k, (void)err;
     GENC_ASSERT(!"a leaf is not an instruction");
+}
+
+RUN(grad)
+{
+    (void)k, (void)err;
+    GENC_ASSERT(!"autodiff replaces grad before anything is planned");
 }
 
 RUN(constant)
@@ -341,6 +350,7 @@ RUN(dropout)
 RUN(maxpool) { KPool g = pool_geom(c); k->maxpool_forward(Y, X0, &g); return 0; }
 RUN(avgpool) { KPool g = pool_geom(c); k->avgpool_forward(Y, X0, &g); return 0; }
 RUN(maxpool_grad) { KPool g = pool_geom(c); k->maxpool_backward(Y, X0, X1, &g); return 0; }
+RUN(maxpool_pick) { KPool g = pool_geom(c); k->maxpool_pick(Y, X0, X1, &g); return 0; }
 RUN(avgpool_grad) { KPool g = pool_geom(c); k->avgpool_backward(Y, X0, &g); return 0; }
 
 RUN(upsample)
@@ -446,7 +456,8 @@ static const Kernels fast = {
     k_unary, k_binary, k_fill, k_copy, k_scale, k_sum_rows, k_mean_batch, k_sum_to, k_expand,
     k_matmul, k_conv2d_forward, k_deconv2d_forward, k_conv2d_bwd_filter, k_bn_forward_train,
     k_bn_forward_eval, k_bn_backward, k_ln_forward, k_ln_backward, k_dropout,
-    k_maxpool2d_forward, k_maxpool2d_backward, k_avgpool2d_forward, k_avgpool2d_backward,
+    k_maxpool2d_forward, k_maxpool2d_backward, k_maxpool2d_pick, k_avgpool2d_forward,
+    k_avgpool2d_backward,
     k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_embedding,
     k_embedding_backward, k_onehot, k_softmax, k_log_softmax, k_softmax_backward,
     k_log_softmax_backward, k_relu_grad, k_leaky_relu_grad, k_elu_grad, k_tanh_grad,
@@ -530,7 +541,8 @@ static const Kernels naive = {
     ref_unary, ref_binary, k_fill, k_copy, k_scale, ref_sum_rows, ref_mean_batch, ref_sum_to,
     ref_expand, ref_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
     ref_bn_forward_train, ref_bn_forward_eval, ref_bn_backward, ref_ln_forward, ref_ln_backward,
-    ref_dropout, ref_maxpool2d_forward, ref_maxpool2d_backward, ref_avgpool2d_forward,
+    ref_dropout, ref_maxpool2d_forward, ref_maxpool2d_backward, ref_maxpool2d_pick,
+    ref_avgpool2d_forward,
     ref_avgpool2d_backward, ref_upsample_nearest_forward, ref_upsample_nearest_backward,
     ref_concat, ref_slice, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
     ref_log_softmax, ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad,

@@ -180,6 +180,13 @@ void graph_compact(Graph *g)
         g->nodes[n++] = nd;
     }
     g->nnodes = n;
+    graph_map_roots(g, map);
+    free(map);
+    free(live);
+}
+
+void graph_map_roots(Graph *g, const int *map)
+{
     for (int i = 0; i < g->nphases; i++) {
         g->phases[i].loss = map[g->phases[i].loss];
         for (int j = 0; g->phases[i].grads && j < g->phases[i].nparams; j++)
@@ -189,8 +196,6 @@ void graph_compact(Graph *g)
     if (g->judge >= 0) g->judge = map[g->judge];
     if (g->features >= 0) g->features = map[g->features];
     if (g->encode >= 0) g->encode = map[g->encode];
-    free(map);
-    free(live);
 }
 
 int64_t shape_count(Shape s)

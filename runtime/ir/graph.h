@@ -168,6 +168,10 @@ const char *graph_intern(Graph *g, const char *s);
 /* Removes the nodes no root needs (phase losses and gradients, sample,
  * judge, encode), renumbering inputs and the roots. */
 void graph_compact(Graph *g);
+/* The roots (each phase's loss and gradients, the sample, judge, features
+ * and encode nodes) renumbered by map, old index to new, after a pass
+ * rebuilt the nodes. */
+void graph_map_roots(Graph *g, const int *map);
 
 /* Element counts: per example, and total for a batch of b. */
 int64_t shape_count(Shape s);

@@ -101,7 +101,9 @@
     X(onehot, 1, A(classes), onehot, FN("onehot", "classes", NULL, ONEHOT), "ids[B] -> [B,classes]") \
     X(softmax, 1, 0, softmax, FN("softmax", "", NULL, VECTOR), "over the last axis")       \
     X(log_softmax, 1, 0, log_softmax, FN("log_softmax", "", NULL, VECTOR),                 \
-      "over the last axis, stable")
+      "over the last axis, stable")                                                        \
+    /* a gradient inside an objective: autodiff replaces it by its nodes */                \
+    X(grad, 2, 0, grad, NONE, "y, x: dy/dx (x's shape) of y, one value per example or a scalar")
 
 #define GENC_GRAD_OPS(X)                                                                   \
     X(relu_grad, 2, 0, relu_grad, NONE, "dy, y (y > 0 iff x > 0)")                         \
@@ -117,6 +119,8 @@
     X(batchnorm_grad, 2, 0, batchnorm_grad, NONE, "dy, the batchnorm node")                \
     X(layernorm_grad, 2, 0, layernorm_grad, NONE, "dy, the layernorm node")                \
     X(maxpool_grad, 3, A(kernel) | A(stride), maxpool_grad, NONE, "dy, x, y")              \
+    X(maxpool_pick, 3, A(kernel) | A(stride), maxpool_pick, NONE,                          \
+      "g, x, y: g at the maximum of each window of x (maxpool_grad's adjoint)")            \
     X(avgpool_grad, 1, A(kernel) | A(stride), avgpool_grad, NONE, "dy; this node has x's shape") \
     X(upsample_grad, 1, A(factor), upsample_grad, NONE, "dy; sums each factor x factor block") \
     X(embedding_grad, 2, 0, embedding_grad, NONE, "dy, ids -> dtable")                     \

@@ -309,6 +309,9 @@ void k_maxpool2d_forward(real *y, const real *x, const KPool *g);
  * x; the first maximum in scan order (row by row) wins ties, as in the
  * forward, so the choice is deterministic. Overlapping windows add up. */
 void k_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *g);
+/* y [B,C,P,Q]: for each window, gx [B,C,H,W] at the window's argmax in x
+ * (the same choice): the adjoint of the backward, for second derivatives. */
+void k_maxpool2d_pick(real *y, const real *gx, const real *x, const KPool *g);
 
 /* Average pooling; divides by k*k, padding included (PyTorch's default
  * count_include_pad=True). */
@@ -429,6 +432,7 @@ void ref_ln_backward(real *dx, const real *dy, const real *xhat, const real *inv
                      int B, int n);
 void ref_maxpool2d_forward(real *y, const real *x, const KPool *g);
 void ref_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *g);
+void ref_maxpool2d_pick(real *y, const real *gx, const real *x, const KPool *g);
 void ref_avgpool2d_forward(real *y, const real *x, const KPool *g);
 void ref_avgpool2d_backward(real *dx, const real *dy, const KPool *g);
 void ref_upsample_nearest_forward(real *y, const real *x, int planes, int H, int W, int f);

@@ -113,6 +113,28 @@ void k_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *
     pool_run(pool_backward_range, g, dx, dy, x, true);
 }
 
+static void pool_pick_range(void *vj, long lo, long hi)
+{
+    const PoolJob *j = vj;
+    const KPool *g = j->g;
+    size_t xs = (size_t)g->H * g->W, ys = (size_t)g->P * g->Q;
+    for (long pl = lo; pl < hi; pl++) {
+        const real *gx = j->in + pl * xs, *x = j->x + pl * xs;
+        real *y = j->out + pl * ys;
+        for (int p = 0; p < g->P; p++)
+            for (int q = 0; q < g->Q; q++) {
+                int h0, h1, w0, w1;
+                pool_window(g, p, q, &h0, &h1, &w0, &w1);
+                y[p * g->Q + q] = gx[pool_argmax(x, g->W, h0, h1, w0, w1)];
+            }
+    }
+}
+
+void k_maxpool2d_pick(real *y, const real *gx, const real *x, const KPool *g)
+{
+    pool_run(pool_pick_range, g, y, gx, x, true);
+}
+
 void k_avgpool2d_forward(real *y, const real *x, const KPool *g)
 {
     pool_run(pool_forward_range, g, y, x, NULL, false);

@@ -6,9 +6,17 @@
  * weights, for data, or for noise. A node used several times receives the
  * sum of its users' contributions. Gradients are ordinary nodes built from
  * the same ops, so the graph printer, the planner and the executor need
- * nothing special for them. */
+ * nothing special for them.
+ *
+ * A grad(y, x) that an objective computes is replaced first, by the same
+ * rules run from y back to x, so the phases then differentiate gradient
+ * nodes too: every fused gradient op has a rule of its own (its second
+ * derivative), written with ops that have rules in turn, so any order
+ * works. Only batchnorm's gradient has none (its statistics couple the
+ * examples of a batch); a grad through batchnorm is refused. */
 #include "passes/autodiff.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +68,40 @@ static void accumulate(Ad *a, int x, int contrib)
     contrib = reduce_to(a, contrib, shape_of(a, x));
     a->grad[x] = a->grad[x] < 0 ? contrib : mk(a, OP_add, a->grad[x], contrib, -1, shape_of(a, x));
 }
+
+static int attrs_of(Ad *a, int n, const Node *like)
+{
+    a->g->nodes[n].attr = like->attr;
+    return n;
+}
+
+/* the sum of each example's elements: [] per example */
+static int example_sum(Ad *a, int x)
+{
+    return mk(a, OP_sum, x, -1, -1, (Shape){.batch = shape_of(a, x).batch});
+}
+
+/* the sum over the last axis, kept as an axis of 1 (softmax's) */
+static int last_sum(Ad *a, int x)
+{
+    Shape s = shape_of(a, x);
+    s.d[s.nd - 1] = 1;
+    return mk(a, OP_sum_to, x, -1, -1, s);
+}
+
+static int filled(Ad *a, double v, Shape s)
+{
+    int d = mk(a, OP_expand, cnst(a, v), -1, -1, s);
+    a->g->nodes[d].attr.scale = 1;
+    return d;
+}
+
+static int mul(Ad *a, int x, int y) { return binary(a, OP_mul, x, y); }
+static int sub(Ad *a, int x, int y) { return binary(a, OP_sub, x, y); }
+
+/* The second derivatives: the rules of the fused gradient ops, dy their
+ * gradient (below, G), n the node. */
+static void backward_grad_op(Ad *a, int i, int dy, const Node *n);
 
 /* Adds the contributions of node i (with gradient dy) to its inputs. */
 static void backward(Ad *a, int i, int dy)
@@ -261,7 +303,24 @@ static void backward(Ad *a, int i, int dy)
         return;
     case OP_softmax: accumulate(a, x, mk(a, OP_softmax_grad, dy, i, -1, sx)); return;
     case OP_log_softmax: accumulate(a, x, mk(a, OP_log_softmax_grad, dy, i, -1, sx)); return;
-    case OP_slice:
+    case OP_slice: {
+        /* dy in its place among zeros */
+        int axis = n.attr.axis, from = n.attr.from, end = from + n.shape.d[axis], parts[3], k = 0;
+        Shape s = sx;
+        if (from > 0) {
+            s.d[axis] = from;
+            parts[k++] = filled(a, 0, s);
+        }
+        parts[k++] = dy;
+        if (end < sx.d[axis]) {
+            s.d[axis] = sx.d[axis] - end;
+            parts[k++] = filled(a, 0, s);
+        }
+        d = k == 1 ? dy : mk(a, OP_concat, parts[0], parts[1], k > 2 ? parts[2] : -1, sx);
+        g->nodes[d].attr.axis = axis;
+        accumulate(a, x, d);
+        return;
+    }
     case OP_relu_grad:
     case OP_leaky_relu_grad:
     case OP_elu_grad:
@@ -271,19 +330,233 @@ static void backward(Ad *a, int i, int dy)
     case OP_bce_grad:
     case OP_bce_logits_grad:
     case OP_conv2d_wgrad:
-    case OP_batchnorm_grad:
     case OP_layernorm_grad:
     case OP_maxpool_grad:
+    case OP_maxpool_pick:
     case OP_avgpool_grad:
     case OP_upsample_grad:
-    case OP_embedding_grad:
     case OP_softmax_grad:
-    case OP_log_softmax_grad:
-    case OP_COUNT:
-        /* fused gradient ops are not differentiated again: no phase of a
-         * .g model asks for a gradient of a gradient */
-        GENC_ASSERT(!"second-order gradient requested");
+    case OP_log_softmax_grad: backward_grad_op(a, i, dy, &n); return;
+    case OP_batchnorm_grad: /* grad refuses batchnorm (grad_through) */
+    case OP_embedding_grad: /* a table's: no grad is taken with respect to one */
+    case OP_grad:           /* replaced before the phases */
+    case OP_COUNT: GENC_ASSERT(!"no gradient rule");
     }
+}
+
+static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
+{
+    Graph *g = a->g;
+    const Node n = *np;
+    int d0 = n.in[0], x = n.nin > 1 ? n.in[1] : -1, t = n.nin > 2 ? n.in[2] : -1, d;
+    Shape s0 = shape_of(a, d0);
+    switch (n.op) {
+    case OP_relu_grad:
+    case OP_leaky_relu_grad:
+        /* dy * step(v): linear in dy, piecewise constant in v */
+        accumulate(a, d0, attrs_of(a, mk(a, n.op, dy, x, -1, s0), &n));
+        return;
+    case OP_elu_grad:
+        accumulate(a, d0, attrs_of(a, mk(a, OP_elu_grad, dy, x, -1, s0), &n));
+        if (a->needs[x]) {
+            /* below 0 the derivative alpha e^x is its own derivative */
+            int gd = mul(a, dy, d0);
+            int e = attrs_of(a, mk(a, OP_elu_grad, gd, x, -1, s0), &n);
+            accumulate(a, x, sub(a, e, mk(a, OP_relu_grad, gd, x, -1, s0)));
+        }
+        return;
+    case OP_tanh_grad: /* dy (1 - y^2) */
+        accumulate(a, d0, mk(a, OP_tanh_grad, dy, x, -1, s0));
+        if (a->needs[x]) accumulate(a, x, mul(a, mul(a, dy, d0), mul(a, cnst(a, -2), x)));
+        return;
+    case OP_sigmoid_grad: /* dy y (1 - y) */
+        accumulate(a, d0, mk(a, OP_sigmoid_grad, dy, x, -1, s0));
+        if (a->needs[x])
+            accumulate(a, x, mul(a, mul(a, dy, d0), sub(a, cnst(a, 1), mul(a, cnst(a, 2), x))));
+        return;
+    case OP_gelu_grad: /* dy (Phi(x) + x phi(x)); its derivative phi(x) (2 - x^2) */
+        accumulate(a, d0, mk(a, OP_gelu_grad, dy, x, -1, s0));
+        if (a->needs[x]) {
+            int x2 = unary(a, OP_powc, x);
+            g->nodes[x2].attr.exponent = 2;
+            int phi = mul(a, cnst(a, 1 / sqrt(2 * M_PI)), unary(a, OP_exp, mul(a, cnst(a, -0.5), x2)));
+            accumulate(a, x, mul(a, mul(a, dy, d0), mul(a, phi, sub(a, cnst(a, 2), x2))));
+        }
+        return;
+    case OP_bce_grad: {
+        /* dy (p - t) / q with q = p (1 - p) (inside the clamp) */
+        accumulate(a, d0, mk(a, OP_bce_grad, dy, x, t, s0));
+        int gd = mul(a, dy, d0), q = mul(a, x, sub(a, cnst(a, 1), x));
+        if (a->needs[x]) {
+            int num = sub(a, q, mul(a, sub(a, x, t), sub(a, cnst(a, 1), mul(a, cnst(a, 2), x))));
+            accumulate(a, x, binary(a, OP_div, mul(a, gd, num), mul(a, q, q)));
+        }
+        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, binary(a, OP_div, gd, q)));
+        return;
+    }
+    case OP_bce_logits_grad: { /* dy (sigmoid(z) - t) */
+        accumulate(a, d0, mk(a, OP_bce_logits_grad, dy, x, t, s0));
+        int gd = mul(a, dy, d0);
+        if (a->needs[x]) accumulate(a, x, mk(a, OP_sigmoid_grad, gd, unary(a, OP_sigmoid, x), -1, s0));
+        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, gd));
+        return;
+    }
+    case OP_conv2d_wgrad: {
+        /* bilinear in (p, q), where q's shape is conv2d(p, w)'s: against
+         * dy (w's shape), p gets deconv2d(q, dy), q gets conv2d(p, dy) */
+        int p = d0, q = x;
+        Shape sp = shape_of(a, p), sq = shape_of(a, q);
+        if (a->needs[p]) {
+            d = attrs_of(a, mk(a, OP_deconv2d, q, dy, -1, sp), &n);
+            for (int k = 0; k < 2; k++) {
+                int back = (sq.d[1 + k] - 1) * n.attr.stride[k] - 2 * n.attr.pad[k] + n.shape.d[2 + k];
+                g->nodes[d].attr.outpad[k] = sp.d[1 + k] - back;
+            }
+            accumulate(a, p, d);
+        }
+        if (a->needs[q]) accumulate(a, q, attrs_of(a, mk(a, OP_conv2d, p, dy, -1, sq), &n));
+        return;
+    }
+    case OP_layernorm_grad: {
+        /* dx = r (a - mean(a) - y mean(a y)), r = 1/sigma of y's input x.
+         * Its Jacobian in a is symmetric: G goes back as layernorm_grad(G).
+         * Through y and r, to x: r layernorm_grad(u) - (s r / m) y with
+         * u = -(G (a.y) + a (G.y)) / m, s = G.dx, m the example's size */
+        accumulate(a, d0, mk(a, OP_layernorm_grad, dy, x, -1, s0));
+        int xin = g->nodes[x].in[0];
+        if (!a->needs[xin]) return;
+        double m = (double)shape_count(s0);
+        Shape one = {.batch = s0.batch};
+        int mu = mk(a, OP_mean, xin, -1, -1, one);
+        int c = unary(a, OP_powc, sub(a, xin, mu));
+        g->nodes[c].attr.exponent = 2;
+        int var = binary(a, OP_add, mk(a, OP_mean, c, -1, -1, one), cnst(a, g->nodes[x].attr.eps));
+        int r = unary(a, OP_powc, var);
+        g->nodes[r].attr.exponent = -0.5;
+        int ay = example_sum(a, mul(a, d0, x)), gy = example_sum(a, mul(a, dy, x));
+        int u = mul(a, cnst(a, -1 / m), binary(a, OP_add, mul(a, dy, ay), mul(a, d0, gy)));
+        int ju = mk(a, OP_layernorm_grad, u, x, -1, s0);
+        int sr = mul(a, example_sum(a, mul(a, dy, i)), mul(a, cnst(a, 1 / m), r));
+        accumulate(a, xin, sub(a, mul(a, r, ju), mul(a, sr, x)));
+        return;
+    }
+    case OP_maxpool_grad: /* linear in dy; the window's argmax is constant */
+        accumulate(a, d0, attrs_of(a, mk(a, OP_maxpool_pick, dy, x, t, s0), &n));
+        return;
+    case OP_maxpool_pick:
+        accumulate(a, d0, attrs_of(a, mk(a, OP_maxpool_grad, dy, x, t, s0), &n));
+        return;
+    case OP_avgpool_grad:
+        accumulate(a, d0, attrs_of(a, mk(a, OP_avgpool, dy, -1, -1, s0), &n));
+        return;
+    case OP_upsample_grad:
+        accumulate(a, d0, attrs_of(a, mk(a, OP_upsample, dy, -1, -1, s0), &n));
+        return;
+    case OP_softmax_grad: {
+        /* y (a - S), S = sum(a y) over the last axis */
+        accumulate(a, d0, mk(a, OP_softmax_grad, dy, x, -1, s0));
+        if (a->needs[x]) {
+            int sa = last_sum(a, mul(a, d0, x)), sg = last_sum(a, mul(a, dy, x));
+            accumulate(a, x, sub(a, mul(a, dy, sub(a, d0, sa)), mul(a, sg, d0)));
+        }
+        return;
+    }
+    case OP_log_softmax_grad: {
+        /* a - e^y S, S = sum(a) over the last axis */
+        int ey = unary(a, OP_exp, x);
+        accumulate(a, d0, sub(a, dy, last_sum(a, mul(a, dy, ey))));
+        if (a->needs[x]) accumulate(a, x, unary(a, OP_neg, mul(a, mul(a, dy, ey), last_sum(a, d0))));
+        return;
+    }
+    default: GENC_ASSERT(!"not a fused gradient op");
+    }
+}
+
+/* ---- grad(y, x) inside an objective -------------------------------------- */
+
+/* Whether grad may go back through node i (on a path from x to y), with
+ * a message if not: an op without a gradient (sign, onehot, an
+ * embedding's ids) would leave it silently zero, and batchnorm has no
+ * second derivative. */
+static bool grad_through(const Ad *a, int i, const Node *call, Diag *d)
+{
+    const Node *n = &a->g->nodes[i];
+    const char *why = NULL;
+    if (n->op == OP_sign || n->op == OP_onehot ||
+        (n->op == OP_embedding && a->needs[n->in[0]]))
+        why = "it has no gradient";
+    else if (n->op == OP_batchnorm)
+        why = "it has no second derivative (its statistics couple the examples of a batch); "
+              "use layernorm in a network whose gradient an objective takes";
+    if (!why) return true;
+    diag_error(d, call->loc, "'grad' cannot differentiate through '%s' at line %d: %s",
+               op_info[n->op].name, n->loc.line, why);
+    return false;
+}
+
+/* The nodes of dy/dx (x's shape) appended to g, for y one value per
+ * example (the gradient of their sum, each example's own when nothing
+ * couples them) or a scalar; -1 with a message when there is none. */
+static int grad_of(Graph *g, int y, int x, const Node *call, Diag *d)
+{
+    Ad a = {.g = g, .cur = y};
+    a.needs = xcalloc((size_t)y + 1, sizeof *a.needs);
+    a.grad = xcalloc((size_t)y + 1, sizeof *a.grad);
+    for (int i = 0; i <= y; i++) {
+        a.grad[i] = -1;
+        a.needs[i] = i == x;
+        for (int j = 0; i > x && j < g->nodes[i].nin; j++) a.needs[i] |= a.needs[g->nodes[i].in[j]];
+    }
+    int r = -1;
+    if (x > y || !a.needs[y]) {
+        diag_error(d, call->loc, "'grad': its first argument does not depend on its second");
+        goto out;
+    }
+    a.grad[y] = filled(&a, 1, shape_of(&a, y));
+    for (int i = y; i > x; i--) {
+        if (a.grad[i] < 0 || !a.needs[i]) continue;
+        if (!grad_through(&a, i, call, d)) goto out;
+        backward(&a, i, a.grad[i]);
+    }
+    r = a.grad[x];
+    GENC_ASSERT(r >= 0); /* every op on the way passed grad_through */
+out:
+    free(a.needs);
+    free(a.grad);
+    return r;
+}
+
+/* Replaces every grad node by its nodes, rebuilding the graph in order
+ * (a grad's users come after it, its nodes after its inputs). The number
+ * of errors. */
+int autodiff_grads(Graph *g, Diag *d)
+{
+    int any = 0;
+    for (int i = 0; i < g->nnodes; i++) any |= g->nodes[i].op == OP_grad;
+    if (!any) return 0;
+    Node *old = g->nodes;
+    int nold = g->nnodes, errors = 0;
+    g->nodes = NULL;
+    g->nnodes = g->cap = 0;
+    int *map = xmalloc(sizeof *map * (size_t)nold);
+    for (int i = 0; i < nold; i++) {
+        Node n = old[i];
+        for (int j = 0; j < n.nin; j++) n.in[j] = map[n.in[j]];
+        if (n.op != OP_grad) {
+            map[i] = graph_add(g, n.op, n.nin, n.in, n.loc, n.path);
+            g->nodes[map[i]] = n;
+            continue;
+        }
+        map[i] = grad_of(g, n.in[0], n.in[1], &n, d);
+        if (map[i] < 0) {
+            errors++;
+            map[i] = n.in[1]; /* of the right shape, for the errors after it */
+        }
+    }
+    graph_map_roots(g, map);
+    free(map);
+    free(old);
+    return errors;
 }
 
 static void autodiff_phase(Graph *g, Phase *p)
@@ -316,9 +589,12 @@ static void autodiff_phase(Graph *g, Phase *p)
     free(mine);
 }
 
-void autodiff_graph(Graph *g)
+int autodiff_graph(Graph *g, Diag *d)
 {
+    int errors = autodiff_grads(g, d);
+    if (errors) return errors;
     g->nforward = g->nnodes;
     for (int i = 0; i < g->nphases; i++) autodiff_phase(g, &g->phases[i]);
     g->after = "autodiff";
+    return 0;
 }

@@ -198,7 +198,10 @@ static void compile_job(void *p)
     }
     if (model) g = lower_model(model);
     if (g && j->stop >= STOP_REWRITE) rewrite_graph(g);
-    if (g && j->stop >= STOP_AUTODIFF) autodiff_graph(g);
+    if (g && j->stop >= STOP_AUTODIFF && autodiff_graph(g, &diag)) {
+        graph_free(g);
+        g = NULL;
+    }
     if (g && j->stop >= STOP_PLAN) plan_training(g, j->work, steps);
 
     diag_summary(&diag);

@@ -107,7 +107,10 @@ static void fuzz_one(void *p)
     if (diag.nerrors == 0) model = sema_check(&diag, &prog, file);
     if (model) g = lower_model(model);
     if (g) rewrite_graph(g);
-    if (g) autodiff_graph(g);
+    if (g && autodiff_graph(g, &diag)) {
+        graph_free(g);
+        g = NULL;
+    }
     diag_summary(&diag);
     if ((g != NULL) != (diag.nerrors == 0)) {
         fprintf(stderr, "fuzz_frontend: %s with %d errors\n", g ? "compiled" : "refused",

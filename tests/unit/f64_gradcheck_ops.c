@@ -7,7 +7,14 @@
  * check the forward. Inputs come from noise sources drawn once; the
  * objective is usually E[sum(F(x) * r)] with r a random direction. Every
  * case runs at batch sizes 1 and 3; every parameter of the model is
- * checked against central differences, relative error below 1e-6. */
+ * checked against central differences, relative error below 1e-6.
+ *
+ * The second-order cases take the same kind of model inside grad: the
+ * objective E[sum(grad(sum(F(x) * r), x) * s)] is the first-order
+ * gradient of the input, so its gradients with respect to the weights go
+ * through the second derivative of every op in F (autodiff.c's rules for
+ * the fused gradient ops), checked against central differences of that
+ * first-order gradient. A third-order case nests grad twice. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -114,6 +121,82 @@ static const Case cases[] = {
                        "let z = mu + exp(lv / 2) * e\nmin F: E[sum(z * z) + kl_normal(mu, lv)]\n"},
 };
 
+/* the gradient with respect to x of F(x) along r, along s */
+#define VEC2(out, body)                                                              \
+    "x ~ normal(5)\nr ~ normal(" out ")\ns ~ normal(5)\nnet F(x: [5]) -> " out " {\n"  \
+    body "\n}\nmin F: E[sum(grad(sum(F(x) * r), x) * s)]\n"
+#define IMG2(in, out, body)                                                          \
+    "x ~ normal(" in ")\nr ~ normal(" out ")\ns ~ normal(" in ")\nnet F(x: " in     \
+    ") -> " out " {\n" body "\n}\nmin F: E[sum(grad(sum(F(x) * r), x) * s)]\n"
+/* a loss of F(x) differentiated with respect to x */
+#define LOSS2(out, body, loss)                                                       \
+    "x ~ normal(5)\nt ~ uniform(" out ", low: 0, high: 1)\ns ~ normal(5)\n"           \
+    "net F(x: [5]) -> " out " {\n" body "\n}\n"                                      \
+    "min F: E[sum(grad(" loss ", x) * s)]\n"
+
+static const Case second[] = {
+    {"2nd_dense", VEC2("[4]", "dense(4)")},
+    {"2nd_relu", VEC2("[3]", "dense(6) -> relu -> dense(3)")},
+    {"2nd_leaky_relu", VEC2("[3]", "dense(6) -> leaky_relu(0.2) -> dense(3)")},
+    {"2nd_elu", VEC2("[3]", "dense(6) -> elu(0.7) -> dense(3)")},
+    {"2nd_tanh", VEC2("[3]", "dense(6) -> tanh -> dense(3)")},
+    {"2nd_sigmoid", VEC2("[3]", "dense(6) -> sigmoid -> dense(3)")},
+    {"2nd_softplus", VEC2("[3]", "dense(6) -> softplus -> dense(3)")},
+    {"2nd_gelu", VEC2("[3]", "dense(6) -> gelu -> dense(3)")},
+    {"2nd_log_sigmoid", VEC2("[3]", "dense(6) -> log_sigmoid -> dense(3)")},
+    {"2nd_exp_log_sqrt", VEC2("[4]", "h = dense(x, 4) -> softplus\nexp(h / 4) + log(h) + sqrt(h)")},
+    {"2nd_sin_cos_abs", VEC2("[4]", "h = dense(x, 4)\nsin(h) * cos(h) + abs(h)")},
+    {"2nd_powc", VEC2("[4]", "h = dense(x, 4)\nh ^ 3 + (softplus(h)) ^ 0.5 - h ^ 2")},
+    {"2nd_mul_div", VEC2("[4]", "a = dense(x, 4)\nb = dense(x, 4) -> softplus\na * b / (b + 1)")},
+    {"2nd_broadcast", VEC2("[2, 3]", "a = dense(x, 6) -> reshape(2, 3)\nb = dense(x, 3)\n"
+                                     "c = dense(x, 1)\na * b - b / (c * c + 1) + 2 * a")},
+    {"2nd_conv_s1_same", IMG2("[2, 5, 5]", "[3, 5, 5]", "conv(3, 3) -> tanh")},
+    {"2nd_conv_s2_valid_odd", IMG2("[2, 9, 7]", "[3, 4, 3]",
+                                   "conv(3, 3, stride: 2, padding: valid) -> elu")},
+    {"2nd_conv_s2_pad1_k4", IMG2("[2, 8, 8]", "[3, 4, 4]",
+                                 "conv(3, 4, stride: 2, padding: 1) -> sigmoid")},
+    {"2nd_deconv_s2_outpad", IMG2("[2, 4, 3]", "[3, 8, 6]",
+                                  "deconv(3, 3, stride: 2, padding: 1, output_padding: 1) -> tanh")},
+    {"2nd_conv_chain", IMG2("[1, 6, 6]", "[2, 3, 3]",
+                            "conv(3, 3) -> leaky_relu(0.2) -> conv(2, 3, stride: 2) -> tanh")},
+    {"2nd_layernorm", VEC2("[3]", "dense(6) -> layernorm -> tanh -> dense(3)")},
+    {"2nd_layernorm_conv", IMG2("[2, 4, 4]", "[2, 4, 4]", "conv(2, 3) -> layernorm -> tanh")},
+    {"2nd_dropout", VEC2("[3]", "dense(8) -> tanh -> dropout(0.4) -> dense(3)")},
+    {"2nd_maxpool", IMG2("[2, 6, 6]", "[2, 3, 3]", "conv(2, 3) -> tanh -> maxpool(2)")},
+    {"2nd_maxpool_overlap_odd", IMG2("[2, 7, 7]", "[2, 3, 3]",
+                                     "conv(2, 3) -> tanh -> maxpool(3, stride: 2)")},
+    {"2nd_avgpool", IMG2("[2, 6, 6]", "[2, 3, 3]", "conv(2, 3) -> tanh -> avgpool(2)")},
+    {"2nd_upsample", IMG2("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> tanh -> upsample(2)")},
+    {"2nd_concat_slice", VEC2("[5]", "a = dense(x, 3)\nb = dense(x, 2)\nconcat(a, b) -> tanh")},
+    {"2nd_concat_axis1", IMG2("[1, 3, 3]", "[2, 6, 3]",
+                              "a = conv(x, 2, 3) -> tanh\nb = conv(x, 2, 3) -> sigmoid\n"
+                              "concat(a, b, axis: 1)")},
+    {"2nd_softmax", VEC2("[4]", "dense(4) -> softmax")},
+    {"2nd_log_softmax", VEC2("[4]", "dense(4) -> log_softmax")},
+    {"2nd_sum_mean", VEC2("[]", "h = dense(x, 6) -> reshape(2, 3)\nsum(h * h) + mean(h)")},
+    /* p and t both made from x and the weights: the rules' every input */
+    {"2nd_bce", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
+                "p = 0.5 * tanh(dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"
+                "let p, t = F(x)\nmin F: E[sum(grad(bce(p, t), x) * s)]\n"},
+    {"2nd_bce_logits", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
+                       "p = dense(x, 4) -> sigmoid\nt = 0.5 * tanh(dense(x, 4)) + 0.5\n}\n"
+                       "let p, t = F(x)\nmin F: E[sum(grad(bce(p, t), x) * s)]\n"},
+    {"2nd_mse_l1", LOSS2("[4]", "dense(4) -> tanh", "mse(F(x), t) + l1(F(x), t)")},
+    {"2nd_cross_entropy", "x ~ normal(5)\nc ~ categorical(4)\ns ~ normal(5)\n"
+                          "net F(x: [5]) -> [4] {\ndense(4) -> softmax\n}\n"
+                          "min F: E[sum(grad(cross_entropy(F(x), c), x) * s)]\n"},
+    {"2nd_kl_normal", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (mu: [3], lv: [3]) {\n"
+                      "mu = dense(x, 3) -> tanh\nlv = dense(x, 3) -> tanh\n}\nlet mu, lv = F(x)\n"
+                      "min F: E[sum(grad(kl_normal(mu, lv), x) * s)]\n"},
+    {"2nd_norm_penalty", "x ~ normal([2, 4, 4])\nnet D(x: [2, 4, 4]) -> [1] {\n"
+                         "conv(3, 3, stride: 2) -> leaky_relu(0.2) -> flatten -> layernorm -> dense(1)\n}\n"
+                         "min D: E[(norm(grad(D(x), x)) - 1) ^ 2] + E[norm(grad(D(x), x)) ^ 2]\n"},
+    {"3rd_conv_maxpool", "x ~ normal([1, 6, 6])\nr ~ normal([2, 2, 2])\ns ~ normal([1, 6, 6])\n"
+                         "u ~ normal([1, 6, 6])\nnet F(x: [1, 6, 6]) -> [2, 2, 2] {\n"
+                         "conv(2, 3, stride: 1) -> tanh -> maxpool(3, stride: 2)\n}\n"
+                         "min F: E[sum(grad(sum(grad(sum(F(x) * r), x) * s), x) * u)]\n"},
+};
+
 static double loss_of(Exec *e, const Plan *p)
 {
     char err[EXEC_ERR_LEN];
@@ -183,8 +266,13 @@ int main(void)
         check_case(&cases[i], 1);
         check_case(&cases[i], 3);
     }
+    for (size_t i = 0; i < GENC_COUNT(second); i++) {
+        check_case(&second[i], 1);
+        check_case(&second[i], 3);
+    }
     pool_shutdown();
     scratch_remove();
-    printf("f64_gradcheck_ops: %zu ops and losses at batch 1 and 3\n", GENC_COUNT(cases));
+    printf("f64_gradcheck_ops: %zu ops and losses at batch 1 and 3; %zu second- and "
+           "third-order cases\n", GENC_COUNT(cases), GENC_COUNT(second));
     return check_done("f64_gradcheck_ops");
 }

@@ -55,7 +55,12 @@ static Res compile_src(const char *src, Upto upto)
     if (m && upto >= UPTO_LOWER) {
         r.g = lower_model(m);
         if (upto >= UPTO_REWRITE) rewrite_graph(r.g);
-        r.nforward = r.g->nnodes;
+        if (upto >= UPTO_AUTODIFF && autodiff_grads(r.g, &diag)) {
+            graph_free(r.g);
+            r.g = NULL;
+            upto = UPTO_REWRITE;
+        }
+        r.nforward = r.g ? r.g->nnodes : 0;
         if (upto >= UPTO_AUTODIFF) {
             /* one phase at a time, to know which nodes each one adds
              * (autodiff_graph differentiates each phase on its own, so
@@ -67,7 +72,7 @@ static Res compile_src(const char *src, Upto upto)
                 g->phases = all + p;
                 g->nphases = 1;
                 if (p < 8) r.from[p] = g->nnodes;
-                autodiff_graph(g);
+                autodiff_graph(g, &diag);
                 if (p < 8) r.to[p] = g->nnodes;
             }
             g->phases = all;
