@@ -11,6 +11,8 @@
  *   bce(sigmoid(a), t)   -> bce_logits(a, t)
  *   log(softmax(a))      -> log_softmax(a)      (cross_entropy on logits)
  *   -(-a)                -> a
+ *   sqrt(a) ^ 2          -> a        (norm(v)^2: no sqrt, whose gradient
+ *                                     at a zero norm is infinite)
  */
 #include "grammar/rewrite.h"
 
@@ -115,6 +117,8 @@ static int rewrite_node(Rw *r, Node n)
         n.op = OP_bce_logits;
         n.in[0] = x->in[0];
     } else if (n.op == OP_neg && x->op == OP_neg) {
+        return x->in[0];
+    } else if (n.op == OP_powc && n.attr.exponent == 2 && x->op == OP_sqrt) {
         return x->in[0];
     }
     return emit(r, &n);

@@ -401,6 +401,17 @@ static void test_pool(void)
         k_maxpool2d_backward(dx, dy, x, &g);
         ref_maxpool2d_backward(dxr, dy, x, &g);
         CHECK_CLOSE(dx, dxr, nx, 1e-7, "maxpool backward case %zu", ci);
+        /* pick is the backward's adjoint: <pick(gx), dy> = <gx, backward(dy)> */
+        real *gx = rnd(nx, -1, 1);
+        k_maxpool2d_pick(y, gx, x, &g);
+        ref_maxpool2d_pick(yr, gx, x, &g);
+        CHECK_CLOSE(y, yr, ny, 0, "maxpool pick case %zu", ci);
+        double lhs = 0, rhs = 0;
+        for (size_t i = 0; i < ny; i++) lhs += (double)y[i] * dy[i];
+        for (size_t i = 0; i < nx; i++) rhs += (double)gx[i] * dx[i];
+        CHECKF(fabs(lhs - rhs) <= 1e-5 * (1 + fabs(rhs)), "maxpool pick case %zu: <pick(g), dy> %g, "
+               "<g, backward(dy)> %g", ci, lhs, rhs);
+        free(gx);
         k_avgpool2d_forward(y, x, &g);
         ref_avgpool2d_forward(yr, x, &g);
         CHECK_CLOSE(y, yr, ny, 1e-6, "avgpool case %zu", ci);
