@@ -910,6 +910,24 @@ static void test_rewrites(void)
                rw.g->nodes[rw.g->phases[0].loss].op == OP_batch_mean,
            "%s", rw.msgs);
     res_free(&rw);
+
+    /* norm(v) ^ 2 -> sum(v ^ 2), and no other square of a sqrt */
+    rw = compile_loss("E[norm(N(z)) ^ 2]", UPTO_REWRITE);
+    CHECKF(rw.g && count_op(rw.g, OP_sqrt) == 0 && count_op(rw.g, OP_powc) == 1 &&
+               rw.g->nodes[rw.g->nodes[rw.g->phases[0].loss].in[0]].op == OP_sum,
+           "%s", rw.msgs);
+    res_free(&rw);
+    static const char *const sqrt_stays[] = {
+        "E[norm(N(z)) ^ 3]",
+        "E[sqrt(sum(N(z)) + 4) ^ 2]",
+        "E[sqrt(sum(abs(N(z)))) ^ 2]",
+    };
+    for (size_t i = 0; i < GENC_COUNT(sqrt_stays); i++) {
+        rw = compile_loss(sqrt_stays[i], UPTO_REWRITE);
+        CHECKF(rw.g && count_op(rw.g, OP_sqrt) == 1, "%s was rewritten (or failed):\n%s",
+               sqrt_stays[i], rw.msgs);
+        res_free(&rw);
+    }
 }
 
 /* How many forward dense layers of net `net` the graph computes. */
