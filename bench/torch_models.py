@@ -1,11 +1,16 @@
-"""PyTorch versions of genc's gan_mlp_mnist, dcgan_mnist and vae_mnist, for
-`make bench`: the same layer sizes, batch, losses, optimizer and update
-order as the .g files, timed over N training steps on random data after a
-warm-up. Prints one line like genc bench does:
+"""PyTorch versions of genc's gan_mlp_mnist, dcgan_mnist, wgan_gp_mnist and
+vae_mnist, for `make bench`: the same layer sizes, batch, losses, optimizer
+and update order as the .g files, timed over N training steps on random
+data after a warm-up. Prints one line like genc bench does:
 
   torch dcgan_mnist batch 64 threads 2 steps 20: 190.3 images/s, ... peak RSS 412.0 MB
 
-Run by bench/run.sh; not needed by make test. Usage:
+Steps are numbered from 0 through the warm-up and the timed steps, as genc
+bench numbers them, so that wgan_gp_mnist's generator updates (every 5th
+step) fall on the same steps in both.
+
+Run by bench/run.sh; bench/gp_agree.py imports the WGAN-GP twin. Not
+needed by make test. Usage:
   python3 bench/torch_models.py MODEL [--threads N] [--steps N] [--warmup N]
 """
 import argparse
@@ -17,14 +22,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def dcgan():
-    G = nn.Sequential(
+def dcgan_generator():
+    return nn.Sequential(
         nn.Linear(100, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.2),
         nn.Unflatten(1, (256, 7, 7)),
         nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
         nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False), nn.BatchNorm2d(64),
         nn.LeakyReLU(0.2),
         nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1, bias=False), nn.Tanh())
+
+
+def dcgan():
+    G = dcgan_generator()
     D = nn.Sequential(
         nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
         nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
@@ -33,6 +42,17 @@ def dcgan():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0, 0.02)
     return G, D, 64, dict(lr=2e-4, betas=(0.5, 0.999))
+
+
+def wgan_gp():
+    """dcgan's generator and its discriminator as a critic: no dropout, no
+    sigmoid. PyTorch's default init, as the model's (genc's per-layer
+    defaults are PyTorch's)."""
+    D = nn.Sequential(
+        nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    return dcgan_generator(), D, 64, dict(lr=1e-4, betas=(0.0, 0.9))
 
 
 def gan_mlp():
@@ -57,6 +77,37 @@ def gan_step(G, D, optG, optD, x, B):
     lossG = F.binary_cross_entropy_with_logits(D(fake), ones)
     lossG.backward()
     optG.step()
+
+
+def wgan_gp_critic_terms(D, x, fake, eps):
+    """The critic's loss of wgan_gp_mnist in its two terms: the Wasserstein
+    estimate E[D(fake)] - E[D(x)] and the penalty 10 * E[(||grad D(xh)|| - 1)^2]
+    at xh = eps * x + (1 - eps) * fake, eps [B] one per example. fake must
+    not require gradients: the critic's update holds G constant."""
+    e = eps.view(-1, 1, 1, 1)
+    xh = (e * x + (1 - e) * fake).requires_grad_(True)
+    g, = torch.autograd.grad(D(xh).sum(), xh, create_graph=True)
+    penalty = 10 * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    return D(fake).mean() - D(x).mean(), penalty
+
+
+def wgan_gp_step(G, D, optG, optD, x, B, s):
+    """Step s (from 0) as genc runs wgan_gp_mnist's `steps D: 5, G: 1`: the
+    critic's update every step, and on every 5th (s + 1 a multiple of 5)
+    the generator's through the updated critic, with the step's one z and
+    G(z), as genc reuses them. Only that step keeps G(z)'s graph."""
+    train_g = (s + 1) % 5 == 0
+    z = torch.randn(B, 100)
+    with torch.set_grad_enabled(train_g):
+        fake = G(z)
+    optD.zero_grad()
+    w, penalty = wgan_gp_critic_terms(D, x, fake.detach(), torch.rand(B))
+    (w + penalty).backward()
+    optD.step()
+    if train_g:
+        optG.zero_grad()
+        (-D(fake).mean()).backward()
+        optG.step()
 
 
 class VAE(nn.Module):
@@ -94,7 +145,7 @@ def vae_step(model, opt, x):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('model', choices=['gan_mlp_mnist', 'dcgan_mnist', 'vae_mnist'])
+    ap.add_argument('model', choices=['gan_mlp_mnist', 'dcgan_mnist', 'wgan_gp_mnist', 'vae_mnist'])
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--steps', type=int, default=20)
     ap.add_argument('--warmup', type=int, default=3)
@@ -106,17 +157,20 @@ def main():
         model, B = VAE(), 128
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         x = torch.rand(B, 1, 28, 28)
-        step = lambda: vae_step(model, opt, x)
+        step = lambda s: vae_step(model, opt, x)
     else:
-        G, D, B, hp = dcgan() if a.model == 'dcgan_mnist' else gan_mlp()
+        G, D, B, hp = {'gan_mlp_mnist': gan_mlp, 'dcgan_mnist': dcgan, 'wgan_gp_mnist': wgan_gp}[a.model]()
         optG, optD = torch.optim.Adam(G.parameters(), **hp), torch.optim.Adam(D.parameters(), **hp)
         x = torch.rand(B, 1, 28, 28) * 2 - 1
-        step = lambda: gan_step(G, D, optG, optD, x, B)
-    for _ in range(a.warmup):
-        step()
+        if a.model == 'wgan_gp_mnist':
+            step = lambda s: wgan_gp_step(G, D, optG, optD, x, B, s)
+        else:
+            step = lambda s: gan_step(G, D, optG, optD, x, B)
+    for s in range(a.warmup):
+        step(s)
     t0 = time.perf_counter()
-    for _ in range(a.steps):
-        step()
+    for s in range(a.warmup, a.warmup + a.steps):
+        step(s)
     dt = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"torch {a.model} batch {B} threads {torch.get_num_threads()} steps {a.steps}: "
