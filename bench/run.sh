@@ -7,10 +7,12 @@
 # so that a burst of load on the machine does not decide the comparison.
 # The reference is PyTorch at its best setting. Without PyTorch (make
 # deps-bench installs Debian's python3-torch) only genc is measured.
+# MODELS="dcgan_mnist wgan_gp_mnist" bench/run.sh times only those.
 set -u
 GENC=${GENC:-build/genc}
 STEPS=${STEPS:-20}
 ROUNDS=${ROUNDS:-2}
+MODELS=${MODELS:-gan_mlp_mnist dcgan_mnist wgan_gp_mnist vae_mnist}
 PY=/usr/bin/python3
 cores=$(nproc)
 out=$(mktemp)
@@ -34,7 +36,7 @@ sn2=$($GENC bench --sgemm --threads "$cores") && echo "$sn2"
 ceiling=$(printf '%s\n' "$s1" "$sn" "$sn2" | awk '$4 > c {c = $4} END {print c}')
 echo "sgemm ceiling: $ceiling GFLOP/s, the best of these"
 
-for model in gan_mlp_mnist dcgan_mnist wgan_gp_mnist vae_mnist; do
+for model in $MODELS; do
     for round in $(seq "$ROUNDS"); do
         for t in 1 "$cores"; do
             line=$($GENC bench models/$model.g --threads "$t" --steps "$STEPS") || exit 1

@@ -52,7 +52,7 @@ def wgan_gp():
         nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
         nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
         nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    return dcgan_generator(), D, 64, dict(lr=1e-4, betas=(0.0, 0.9))
+    return dcgan_generator(), D, 32, dict(lr=1e-4, betas=(0.0, 0.9))
 
 
 def gan_mlp():

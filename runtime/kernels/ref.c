@@ -368,25 +368,31 @@ void ref_maxpool2d_forward(real *y, const real *x, const KPool *g)
             }
 }
 
+/* The index in x of the first largest value of output (p, q) of plane pl's
+ * window: the input a max pooling's gradient flows to. */
+static size_t ref_pool_argmax(const real *x, const KPool *g, int pl, int p, int q)
+{
+    double m = -INFINITY;
+    size_t arg = 0;
+    for (int a = 0; a < g->k; a++)
+        for (int b = 0; b < g->k; b++) {
+            int h = p * g->stride - g->pad + a, v = q * g->stride - g->pad + b;
+            if (h < 0 || h >= g->H || v < 0 || v >= g->W) continue;
+            size_t i = ((size_t)pl * g->H + h) * g->W + v;
+            if (x[i] > m) {
+                m = x[i];
+                arg = i;
+            }
+        }
+    return arg;
+}
+
 void ref_maxpool2d_pick(real *y, const real *gx, const real *x, const KPool *g)
 {
     for (int pl = 0; pl < g->B * g->C; pl++)
         for (int p = 0; p < g->P; p++)
-            for (int q = 0; q < g->Q; q++) {
-                double m = -INFINITY;
-                size_t arg = 0;
-                for (int a = 0; a < g->k; a++)
-                    for (int b = 0; b < g->k; b++) {
-                        int h = p * g->stride - g->pad + a, v = q * g->stride - g->pad + b;
-                        if (h < 0 || h >= g->H || v < 0 || v >= g->W) continue;
-                        size_t i = ((size_t)pl * g->H + h) * g->W + v;
-                        if (x[i] > m) {
-                            m = x[i];
-                            arg = i;
-                        }
-                    }
-                y[((size_t)pl * g->P + p) * g->Q + q] = gx[arg];
-            }
+            for (int q = 0; q < g->Q; q++)
+                y[((size_t)pl * g->P + p) * g->Q + q] = gx[ref_pool_argmax(x, g, pl, p, q)];
 }
 
 void ref_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool *g)
@@ -394,21 +400,8 @@ void ref_maxpool2d_backward(real *dx, const real *dy, const real *x, const KPool
     memset(dx, 0, sizeof(real) * (size_t)g->B * g->C * g->H * g->W);
     for (int pl = 0; pl < g->B * g->C; pl++)
         for (int p = 0; p < g->P; p++)
-            for (int q = 0; q < g->Q; q++) {
-                double m = -INFINITY;
-                size_t arg = 0;
-                for (int a = 0; a < g->k; a++)
-                    for (int b = 0; b < g->k; b++) {
-                        int h = p * g->stride - g->pad + a, v = q * g->stride - g->pad + b;
-                        if (h < 0 || h >= g->H || v < 0 || v >= g->W) continue;
-                        size_t i = ((size_t)pl * g->H + h) * g->W + v;
-                        if (x[i] > m) {
-                            m = x[i];
-                            arg = i;
-                        }
-                    }
-                dx[arg] += dy[((size_t)pl * g->P + p) * g->Q + q];
-            }
+            for (int q = 0; q < g->Q; q++)
+                dx[ref_pool_argmax(x, g, pl, p, q)] += dy[((size_t)pl * g->P + p) * g->Q + q];
 }
 
 void ref_avgpool2d_forward(real *y, const real *x, const KPool *g)

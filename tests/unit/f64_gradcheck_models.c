@@ -98,6 +98,8 @@ int main(void)
     check_model("models/conv_vae_mnist.g", 1, 30);
     check_model("models/classifier_mnist.g", 3, 30);
     check_model("models/wgan_mnist.g", 3, 30);
+    check_model("models/wgan_gp_mnist.g", 3, 30);
+    check_model("models/r1_gan_mnist.g", 3, 30);
     pool_shutdown();
     return check_done("f64_gradcheck_models");
 }
