@@ -178,13 +178,19 @@ def load(net, prefix, weights):
         sys.exit(f'gp_agree: genc parameters the PyTorch twin has no place for: {left}')
 
 
-def torch_critic(weights, x, z, eps, dtype):
-    """PyTorch's critic loss and D's gradients (by genc path) for the full
-    objective and the penalty alone, computed in dtype."""
+def twin(weights, dtype):
+    """The twin's G (training mode: batchnorm on the batch's statistics)
+    and D with genc's weights, in dtype."""
     G, D = dcgan_generator(), wgan_gp()[1]
     load(G, 'G', weights)
     load(D, 'D', weights)
-    G, D = G.to(dtype).train(), D.to(dtype)
+    return G.to(dtype).train(), D.to(dtype)
+
+
+def torch_critic(weights, x, z, eps, dtype):
+    """PyTorch's critic loss and D's gradients (by genc path) for the full
+    objective and the penalty alone, computed in dtype."""
+    G, D = twin(weights, dtype)
     x, z, eps = (torch.from_numpy(a).to(dtype) for a in (x, z, eps))
     with torch.no_grad():
         fake = G(z)
@@ -203,10 +209,7 @@ def torch_critic(weights, x, z, eps, dtype):
 def kink_distance(weights, x, z, eps):
     """How close to 0 any input of the critic's leaky_relus comes on the
     batch (real, generated and mixed images), in float64."""
-    G, D = dcgan_generator(), wgan_gp()[1]
-    load(G, 'G', weights)
-    load(D, 'D', weights)
-    G, D = G.double().train(), D.double()
+    G, D = twin(weights, torch.float64)
     x, z, eps = (torch.from_numpy(v).double() for v in (x, z, eps))
     closest = math.inf
     with torch.no_grad():
