@@ -28,7 +28,13 @@ typedef struct Rw {
     Graph *g;     /* the graph being built */
     int *table;   /* open addressing: node index + 1, 0 empty */
     size_t cap;
+    bool *target; /* per new node: a grad differentiates with respect to it */
+    int ntarget;  /* entries of target */
 } Rw;
+
+/* Whether new node i is the x of a grad(y, x): a pattern that computes y
+ * without it would leave y independent of x, so none bypasses it. */
+static bool is_target(const Rw *r, int i) { return i < r->ntarget && r->target[i]; }
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
 {
@@ -114,6 +120,7 @@ static int rewrite_node(Rw *r, Node n)
 {
     Graph *g = r->g;
     const Node *x = n.nin > 0 ? &g->nodes[n.in[0]] : NULL;
+    if (!x || is_target(r, n.in[0])) return emit(r, &n);
     if (n.op == OP_log) {
         if (x->op == OP_sigmoid) {
             n.op = OP_log_sigmoid;
@@ -121,7 +128,7 @@ static int rewrite_node(Rw *r, Node n)
         } else if (x->op == OP_softmax) {
             n.op = OP_log_softmax;
             n.in[0] = x->in[0];
-        } else if (x->op == OP_sub && is_const(g, x->in[0], 1) &&
+        } else if (x->op == OP_sub && is_const(g, x->in[0], 1) && !is_target(r, x->in[1]) &&
                    g->nodes[x->in[1]].op == OP_sigmoid &&
                    shape_eq(g->nodes[x->in[1]].shape, n.shape)) {
             n.op = OP_log_sigmoid;
@@ -147,11 +154,24 @@ void rewrite_graph(Graph *g)
     g->nnodes = g->cap = 0;
     Rw r = {.g = g};
     int *map = xcalloc((size_t)old->nnodes + 1, sizeof *map);
+    bool *target = xcalloc((size_t)old->nnodes + 1, sizeof *target);
+    for (int i = 0; i < old->nnodes; i++)
+        if (old->nodes[i].op == OP_grad) target[old->nodes[i].in[1]] = true;
     for (int i = 0; i < old->nnodes; i++) {
         Node n = old->nodes[i];
         for (int j = 0; j < n.nin; j++) n.in[j] = map[n.in[j]];
         map[i] = rewrite_node(&r, n);
+        if (target[i]) {
+            if (map[i] >= r.ntarget) {
+                r.target = xrealloc(r.target, sizeof *r.target * (size_t)g->nnodes);
+                memset(r.target + r.ntarget, 0, sizeof *r.target * (size_t)(g->nnodes - r.ntarget));
+                r.ntarget = g->nnodes;
+            }
+            r.target[map[i]] = true;
+        }
     }
+    free(target);
+    free(r.target);
     graph_map_roots(g, map);
     free(map);
     free(r.table);

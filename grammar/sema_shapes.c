@@ -441,6 +441,10 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
     case B_GRAD: {
         /* dy/dx, x's shape; autodiff builds its nodes (autodiff_grads) */
         TExpr *y = t[0], *x = t[1];
+        if (y->kind == TX_NUM) {
+            diag_error(s->diag, loc, "'grad' differentiates a value of the model, not a number");
+            return val_err;
+        }
         if (shape_count(y->shape) != 1) {
             diag_error(s->diag, loc, "'grad' differentiates one value per example (or a scalar), "
                        "got %s", shp(y->shape, b1));

@@ -15,6 +15,7 @@
  * works. Only batchnorm's gradient has none (its statistics couple the
  * examples of a batch); a grad through batchnorm is refused. */
 #include "passes/autodiff.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -98,6 +99,25 @@ static int filled(Ad *a, double v, Shape s)
 
 static int mul(Ad *a, int x, int y) { return binary(a, OP_mul, x, y); }
 static int sub(Ad *a, int x, int y) { return binary(a, OP_sub, x, y); }
+
+/* p clamped to [K_BCE_EPS, 1 - K_BCE_EPS] as the bce kernels clamp it,
+ * with relus: pc = eps + relu(p - eps), and uc = eps + relu(1 - p - eps)
+ * for 1 - pc (1 - eps rounds to 1 in float). The relus' masks (rp, ru
+ * positive) are where the clamp passes p through. */
+typedef struct BceClamp {
+    int pc, uc, rp, ru;
+} BceClamp;
+
+static BceClamp bce_clamp(Ad *a, int p)
+{
+    int eps = cnst(a, K_BCE_EPS);
+    BceClamp c;
+    c.rp = unary(a, OP_relu, sub(a, p, eps));
+    c.ru = unary(a, OP_relu, sub(a, sub(a, cnst(a, 1), p), eps));
+    c.pc = binary(a, OP_add, c.rp, eps);
+    c.uc = binary(a, OP_add, c.ru, eps);
+    return c;
+}
 
 /* The second derivatives: the rules of the fused gradient ops, dy their
  * gradient (below, G), n the node. */
@@ -190,9 +210,9 @@ static void backward(Ad *a, int i, int dy)
     case OP_bce:
         if (a->needs[x]) accumulate(a, x, mk(a, OP_bce_grad, dy, x, y, sx));
         if (a->needs[y]) {
-            /* d bce / dt = log(1 - p) - log(p) */
-            int l1p = unary(a, OP_log, binary(a, OP_sub, cnst(a, 1), x));
-            accumulate(a, y, binary(a, OP_mul, dy, binary(a, OP_sub, l1p, unary(a, OP_log, x))));
+            /* d bce / dt = log(1 - p) - log(p), p clamped as bce_grad's */
+            BceClamp c = bce_clamp(a, x);
+            accumulate(a, y, binary(a, OP_mul, dy, sub(a, unary(a, OP_log, c.uc), unary(a, OP_log, c.pc))));
         }
         return;
     case OP_bce_logits:
@@ -329,7 +349,6 @@ static void backward(Ad *a, int i, int dy)
     case OP_gelu_grad:
     case OP_bce_grad:
     case OP_bce_logits_grad:
-    case OP_conv2d_wgrad:
     case OP_layernorm_grad:
     case OP_maxpool_grad:
     case OP_maxpool_pick:
@@ -338,7 +357,8 @@ static void backward(Ad *a, int i, int dy)
     case OP_softmax_grad:
     case OP_log_softmax_grad: backward_grad_op(a, i, dy, &n); return;
     case OP_batchnorm_grad: /* grad refuses batchnorm (grad_through) */
-    case OP_embedding_grad: /* a table's: no grad is taken with respect to one */
+    case OP_conv2d_wgrad:   /* a filter's gradient, and an embedding table's: */
+    case OP_embedding_grad: /* a grad is never taken with respect to a parameter */
     case OP_grad:           /* replaced before the phases */
     case OP_COUNT: GENC_ASSERT(!"no gradient rule");
     }
@@ -348,7 +368,7 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
 {
     Graph *g = a->g;
     const Node n = *np;
-    int d0 = n.in[0], x = n.nin > 1 ? n.in[1] : -1, t = n.nin > 2 ? n.in[2] : -1, d;
+    int d0 = n.in[0], x = n.nin > 1 ? n.in[1] : -1, t = n.nin > 2 ? n.in[2] : -1;
     Shape s0 = shape_of(a, d0);
     switch (n.op) {
     case OP_relu_grad:
@@ -384,14 +404,22 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
         }
         return;
     case OP_bce_grad: {
-        /* dy (p - t) / q with q = p (1 - p) (inside the clamp) */
+        /* dy (pc - t) / (pc uc) (bce_clamp): to p, dy (t / pc^2 + (1 - t) /
+         * uc^2) inside the clamp and 0 outside, so a saturated p gives 0,
+         * not 0 / 0; to t, -dy / (pc uc) */
         accumulate(a, d0, mk(a, OP_bce_grad, dy, x, t, s0));
-        int gd = mul(a, dy, d0), q = mul(a, x, sub(a, cnst(a, 1), x));
+        int gd = mul(a, dy, d0);
+        BceClamp c = bce_clamp(a, x);
+        int pc = c.pc, uc = c.uc;
         if (a->needs[x]) {
-            int num = sub(a, q, mul(a, sub(a, x, t), sub(a, cnst(a, 1), mul(a, cnst(a, 2), x))));
-            accumulate(a, x, binary(a, OP_div, mul(a, gd, num), mul(a, q, q)));
+            int inside = mk(a, OP_relu_grad, mk(a, OP_relu_grad, gd, c.rp, -1, s0), c.ru, -1, s0);
+            int pc2 = unary(a, OP_powc, pc), uc2 = unary(a, OP_powc, uc);
+            g->nodes[pc2].attr.exponent = g->nodes[uc2].attr.exponent = 2;
+            int curv = binary(a, OP_add, binary(a, OP_div, t, pc2),
+                              binary(a, OP_div, sub(a, cnst(a, 1), t), uc2));
+            accumulate(a, x, mul(a, inside, curv));
         }
-        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, binary(a, OP_div, gd, q)));
+        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, binary(a, OP_div, gd, mul(a, pc, uc))));
         return;
     }
     case OP_bce_logits_grad: { /* dy (sigmoid(z) - t) */
@@ -399,22 +427,6 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
         int gd = mul(a, dy, d0);
         if (a->needs[x]) accumulate(a, x, mk(a, OP_sigmoid_grad, gd, unary(a, OP_sigmoid, x), -1, s0));
         if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, gd));
-        return;
-    }
-    case OP_conv2d_wgrad: {
-        /* bilinear in (p, q), where q's shape is conv2d(p, w)'s: against
-         * dy (w's shape), p gets deconv2d(q, dy), q gets conv2d(p, dy) */
-        int p = d0, q = x;
-        Shape sp = shape_of(a, p), sq = shape_of(a, q);
-        if (a->needs[p]) {
-            d = attrs_of(a, mk(a, OP_deconv2d, q, dy, -1, sp), &n);
-            for (int k = 0; k < 2; k++) {
-                int back = (sq.d[1 + k] - 1) * n.attr.stride[k] - 2 * n.attr.pad[k] + n.shape.d[2 + k];
-                g->nodes[d].attr.outpad[k] = sp.d[1 + k] - back;
-            }
-            accumulate(a, p, d);
-        }
-        if (a->needs[q]) accumulate(a, q, attrs_of(a, mk(a, OP_conv2d, p, dy, -1, sq), &n));
         return;
     }
     case OP_layernorm_grad: {
@@ -475,15 +487,15 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
 /* ---- grad(y, x) inside an objective -------------------------------------- */
 
 /* Whether grad may go back through node i (on a path from x to y), with
- * a message if not: an op without a gradient (sign, onehot, an
- * embedding's ids) would leave it silently zero, and batchnorm has no
- * second derivative. */
+ * a message if not: an op without a gradient (onehot, an embedding's ids)
+ * would leave it silently zero, and batchnorm has no second derivative.
+ * sign, which only abs's rule makes, is zero wherever it has a derivative,
+ * as a relu's mask is. */
 static bool grad_through(const Ad *a, int i, const Node *call, Diag *d)
 {
     const Node *n = &a->g->nodes[i];
     const char *why = NULL;
-    if (n->op == OP_sign || n->op == OP_onehot ||
-        (n->op == OP_embedding && a->needs[n->in[0]]))
+    if (n->op == OP_onehot || (n->op == OP_embedding && a->needs[n->in[0]]))
         why = "it has no gradient";
     else if (n->op == OP_batchnorm)
         why = "it has no second derivative (its statistics couple the examples of a batch); "
@@ -518,8 +530,9 @@ static int grad_of(Graph *g, int y, int x, const Node *call, Diag *d)
         if (!grad_through(&a, i, call, d)) goto out;
         backward(&a, i, a.grad[i]);
     }
-    r = a.grad[x];
-    GENC_ASSERT(r >= 0); /* every op on the way passed grad_through */
+    /* every path from x to y runs through a derivative that is zero where
+     * it exists (a relu's mask, a max pooling's argmax, a sign) */
+    r = a.grad[x] >= 0 ? a.grad[x] : filled(&a, 0, shape_of(&a, x));
 out:
     free(a.needs);
     free(a.grad);

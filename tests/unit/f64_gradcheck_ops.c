@@ -195,6 +195,23 @@ static const Case second[] = {
                          "u ~ normal([1, 6, 6])\nnet F(x: [1, 6, 6]) -> [2, 2, 2] {\n"
                          "conv(2, 3, stride: 1) -> tanh -> maxpool(3, stride: 2)\n}\n"
                          "min F: E[sum(grad(sum(grad(sum(F(x) * r), x) * s), x) * u)]\n"},
+    /* a grad whose every path to x runs through a zero derivative (a
+     * leaky_relu's mask, abs's sign): zeros, beside a term that is not */
+    {"3rd_leaky_relu_zero", "x ~ normal(5)\nr ~ normal(3)\ns ~ normal(5)\nu ~ normal(5)\n"
+                            "net F(x: [5]) -> [3] {\ndense(6) -> leaky_relu(0.2) -> dense(3)\n}\n"
+                            "min F: E[sum(grad(sum(grad(sum(F(x) * r), x) * s), x) * u)] + "
+                            "E[sum(F(x) * r)]\n"},
+    {"3rd_abs_zero", "x ~ normal(5)\nr ~ normal(3)\ns ~ normal(5)\nu ~ normal(5)\n"
+                     "net F(x: [5]) -> [3] {\ndense(6) -> abs -> dense(3)\n}\n"
+                     "min F: E[sum(grad(sum(grad(sum(F(x) * r), x) * s), x) * u)] + "
+                     "E[sum(F(x) * r)]\n"},
+    /* p saturated to exactly 0 or 1 (a slope of 10^6: a finite difference
+     * of a tanh merely near saturation loses its digits to 1 - y^2):
+     * inside bce's clamp, where its gradient's derivative is 0 and its
+     * derivative in t finite (they were 0 / 0 and log 0) */
+    {"2nd_bce_saturated", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
+                          "p = 0.5 * tanh(1000000 * dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"
+                          "let p, t = F(x)\nmin F: E[sum(grad(bce(p, t), x) * s)] + E[sum(t)]\n"},
 };
 
 static double loss_of(Exec *e, const Plan *p)

@@ -928,6 +928,19 @@ static void test_rewrites(void)
                sqrt_stays[i], rw.msgs);
         res_free(&rw);
     }
+
+    /* no pattern bypasses the x of a grad: y would no longer depend on it */
+    static const char *const grad_targets[] = {
+        "z ~ normal(4)\nnet N(x: [4]) -> [5] { dense(5) }\nlet p = sigmoid(N(z))\n"
+        "min N: E[sum(grad(sum(bce(p, 1)), p))]\n",
+        "z ~ normal(4)\nnet N(x: [4]) -> [5] { dense(5) }\nlet n = norm(N(z))\n"
+        "min N: E[grad(n ^ 2, n)]\n",
+    };
+    for (size_t i = 0; i < GENC_COUNT(grad_targets); i++) {
+        rw = compile_src(grad_targets[i], UPTO_AUTODIFF);
+        CHECKF(rw.g && rw.nerrors == 0, "%s failed:\n%s", grad_targets[i], rw.msgs);
+        res_free(&rw);
+    }
 }
 
 /* How many forward dense layers of net `net` the graph computes. */
