@@ -408,18 +408,18 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
          * uc^2) inside the clamp and 0 outside, so a saturated p gives 0,
          * not 0 / 0; to t, -dy / (pc uc) */
         accumulate(a, d0, mk(a, OP_bce_grad, dy, x, t, s0));
+        if (!a->needs[x] && !a->needs[t]) return;
         int gd = mul(a, dy, d0);
         BceClamp c = bce_clamp(a, x);
-        int pc = c.pc, uc = c.uc;
         if (a->needs[x]) {
             int inside = mk(a, OP_relu_grad, mk(a, OP_relu_grad, gd, c.rp, -1, s0), c.ru, -1, s0);
-            int pc2 = unary(a, OP_powc, pc), uc2 = unary(a, OP_powc, uc);
+            int pc2 = unary(a, OP_powc, c.pc), uc2 = unary(a, OP_powc, c.uc);
             g->nodes[pc2].attr.exponent = g->nodes[uc2].attr.exponent = 2;
             int curv = binary(a, OP_add, binary(a, OP_div, t, pc2),
                               binary(a, OP_div, sub(a, cnst(a, 1), t), uc2));
             accumulate(a, x, mul(a, inside, curv));
         }
-        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, binary(a, OP_div, gd, mul(a, pc, uc))));
+        if (a->needs[t]) accumulate(a, t, unary(a, OP_neg, binary(a, OP_div, gd, mul(a, c.pc, c.uc))));
         return;
     }
     case OP_bce_logits_grad: { /* dy (sigmoid(z) - t) */
