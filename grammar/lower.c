@@ -15,7 +15,7 @@
 typedef struct LayerNodes {
     bool made;
     int w, b; /* weight (or gamma) and bias (or beta); -1 if none */
-    int state; /* batchnorm's running statistics: a layer state */
+    int state; /* batchnorm's running statistics, spectral norm's u and v: layer state */
 } LayerNodes;
 
 /* A net call already lowered: the same net on the same inputs is the same
@@ -62,13 +62,22 @@ static Init default_init(int fan_in)
     return (Init){INIT_UNIFORM, -bound, bound};
 }
 
+/* The decay of the average of a layer's weights: its net's player's `ema`. */
+static double layer_ema(Lower *L, const TExpr *t)
+{
+    const Net *net = &L->m->nets[L->m->layers[t->layer_id].net];
+    return net->player >= 0 ? L->m->players[net->player].ema : 0;
+}
+
 static int param(Lower *L, const TExpr *t, const char *suffix, Shape s, Init init, int fan_in,
                  int fan_out)
 {
     char path[256];
     snprintf(path, sizeof path, "%s.%s", t->path, suffix);
     const Layer *ly = &L->m->layers[t->layer_id];
-    return graph_param(L->g, path, L->m->nets[ly->net].name, s, init, fan_in, fan_out, t->loc);
+    int n = graph_param(L->g, path, L->m->nets[ly->net].name, s, init, fan_in, fan_out, t->loc);
+    L->g->params[L->g->nodes[n].attr.param].ema = layer_ema(L, t);
+    return n;
 }
 
 /* weight init: the layer's init: option, else the model's, else PyTorch's */
@@ -77,6 +86,25 @@ static Init weight_init(Lower *L, const TExpr *t, int fan_in)
     if (t->init.kind != INIT_DEFAULT) return t->init;
     if (L->m->init.kind != INIT_DEFAULT) return L->m->init;
     return default_init(fan_in);
+}
+
+/* The weight of a layer with spectral_norm: w / sigma(w), sigma from one
+ * power iteration per run (Miyato et al. 2018). u and v are layer state,
+ * u from ones; the matrix's rows are w's first axis, a deconv's second
+ * (as PyTorch's spectral_norm). */
+static void spectral_norm(Lower *L, const TExpr *t, LayerNodes *ln)
+{
+    Graph *g = L->g;
+    Shape ws = g->nodes[ln->w].shape;
+    int axis = t->layer == LAYER_DECONV, rows = ws.d[axis];
+    int64_t cols = shape_count(ws) / rows;
+    ln->state = graph_state(g, t->path, "spectral norm's u and v",
+                            (Shape){.nd = 1, .d = {rows + (int)cols}}, 1, (double[]){1});
+    g->states[ln->state].ema = layer_ema(L, t);
+    int sigma = node(L, OP_spectral_sigma, t, ln->w, -1, (Shape){0});
+    g->nodes[sigma].attr.state = ln->state;
+    g->nodes[sigma].attr.axis = axis;
+    ln->w = node(L, OP_div, t, ln->w, sigma, ws);
 }
 
 static void make_layer(Lower *L, const TExpr *t)
@@ -92,6 +120,7 @@ static void make_layer(Lower *L, const TExpr *t)
         int fi = in.d[0], fo = t->spec.units;
         ln->w = param(L, t, "w", (Shape){.nd = 2, .d = {fo, fi}}, weight_init(L, t, fi), fi, fo);
         if (t->spec.bias) ln->b = param(L, t, "b", bias1, default_init(fi), fi, fo);
+        if (t->spec.spectral_norm) spectral_norm(L, t, ln);
         break;
     }
     case LAYER_CONV:
@@ -105,6 +134,7 @@ static void make_layer(Lower *L, const TExpr *t)
         ln->w = param(L, t, "w", ws, weight_init(L, t, fi), fi, fo);
         if (t->spec.bias)
             ln->b = param(L, t, "b", (Shape){.nd = 3, .d = {f, 1, 1}}, default_init(fi), fi, fo);
+        if (t->spec.spectral_norm) spectral_norm(L, t, ln);
         break;
     }
     case LAYER_BATCHNORM:
@@ -118,6 +148,7 @@ static void make_layer(Lower *L, const TExpr *t)
             /* running mean (from 0) and variance (from 1), as PyTorch */
             ln->state = graph_state(L->g, t->path, "running mean and variance",
                                     (Shape){.nd = 1, .d = {in.d[0]}}, 2, (double[]){0, 1});
+            L->g->states[ln->state].ema = layer_ema(L, t);
         }
         ln->w = param(L, t, "gamma", s, (Init){INIT_ONES, 0, 0}, 0, 0);
         ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
@@ -303,6 +334,7 @@ static void add_phase(Lower *L, const Objective *o, const int *nets, int n, int 
     p->optim.name = setting_name(&pl->optim);
     for (int i = 0; i < pl->optim.nkw; i++) p->optim.kw[i] = xstrdup(pl->optim.kw[i]);
     p->every = pl->every;
+    p->lr_sched = pl->lr_scheduled ? pl->lr_sched : -1;
     p->clip = pl->clip;
     p->grad_clip = pl->grad_clip;
 }
@@ -312,6 +344,16 @@ static void copy_sources(Graph *g, const Model *m)
     g->batch = m->batch;
     g->epochs = m->epochs;
     g->seed = m->seed;
+    g->ema_start = m->ema_start;
+    g->scheds = xcalloc((size_t)m->nscheds + 1, sizeof *g->scheds);
+    for (int i = 0; i < m->nscheds; i++) {
+        g->scheds[i] = m->scheds[i];
+        /* a schedule written in place, not named by a let: where it is */
+        char at[32];
+        snprintf(at, sizeof at, "schedule_%d_%d", m->scheds[i].loc.line, m->scheds[i].loc.col);
+        g->scheds[i].name = xstrdup(m->scheds[i].name ? m->scheds[i].name : at);
+    }
+    g->nscheds = m->nscheds;
     g->init = m->init;
     g->noise = xcalloc((size_t)m->nnoise + 1, sizeof *g->noise);
     for (int i = 0; i < m->nnoise; i++) {

@@ -194,12 +194,22 @@ bool sema_size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool z
     return true;
 }
 
+bool sema_is_schedule(Val v)
+{
+    return v.kind == V_TENSOR && v.t->kind == TX_OP && v.t->op == OP_scheduled;
+}
+
 bool sema_whole_ok(Sema *s, Val v, const char *what, SrcLoc loc, bool zero_ok, int64_t max,
                    int64_t *out)
 {
     if (v.kind == V_ERR) return false;
     if (v.kind == V_WORD) {
         sema_unknown_name(s, v.str, v.loc, "name");
+        return false;
+    }
+    if (sema_is_schedule(v)) {
+        diag_error(s->diag, loc, "%s must be a number, not a schedule: it cannot change during "
+                   "training", what);
         return false;
     }
     if (v.kind != V_NUM) {
@@ -915,6 +925,10 @@ static void check_let(Sema *s, Decl *d)
         sema_unknown_name(s, v.str, v.loc, "name");
         v = val_err;
     }
+    /* let beta = linear(0, 1, epochs: 10): log.csv's column is beta */
+    if (sema_is_schedule(v) && d->names.n == 1 &&
+        !s->m->scheds[v.t->attr.sched].name)
+        s->m->scheds[v.t->attr.sched].name = (char *)sema_str(s, d->names.v[0].name);
     if (d->names.n == 1) bind(&s->globals, d->names.v[0].name, v, d->names.v[0].loc);
     else unpack(s, v, &d->names, &s->globals);
 }
@@ -1248,6 +1262,7 @@ void sema_free(Model *m)
     free(m->objs);
     for (int i = 0; i < m->nplayers; i++) sema_setting_free(&m->players[i].optim);
     free(m->players);
+    free(m->scheds); /* their names are in strs */
     for (int i = 0; i < m->nall; i++) {
         free(m->all[i]->kids);
         free(m->all[i]);

@@ -32,6 +32,7 @@ typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_DECONV, LAYER_BATCHNORM, LAYER_LAY
 typedef struct LayerSpec {
     int units;                 /* dense: outputs; conv, deconv: filters */
     bool bias;                 /* dense, conv, deconv */
+    bool spectral_norm;        /* dense, conv, deconv: the weight divided by its sigma */
     int kernel;                /* conv, deconv: the kernel's height and width */
     int vocabulary, dimension; /* embedding */
 } LayerSpec;
@@ -89,6 +90,9 @@ typedef struct Player {
     Setting optim;
     int every;
     double clip, grad_clip;
+    bool lr_scheduled;
+    int lr_sched;   /* when scheduled: its learning rate's, in Model.scheds */
+    double ema;     /* the decay of the average of its weights; 0: none */
 } Player;
 
 typedef struct Model {
@@ -107,9 +111,12 @@ typedef struct Model {
     TExpr *encode;  /* a data example's code, for genc sample --interpolate */
     int batch, epochs;
     uint64_t seed;
+    uint64_t ema_start; /* averaging starts at this training step */
     Init init;
     Player *players; /* per net, indexed by Net.player */
     int nplayers;
+    Schedule *scheds; /* learning rates' and constants' (graph.h) */
+    int nscheds;
     /* everything above points into these, freed by sema_free */
     TExpr **all;
     int nall;

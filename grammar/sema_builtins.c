@@ -7,10 +7,12 @@
 #include <string.h>
 
 static const Builtin builtins[B_COUNT] = {
-    [B_DENSE] = {"dense", BK_LAYER, 1, "units bias=1 init=-"},
-    [B_CONV] = {"conv", BK_LAYER, 1, "filters kernel stride=1 padding=same bias=1 init=-"},
+    [B_DENSE] = {"dense", BK_LAYER, 1, "units bias=1 init=- spectral_norm=0"},
+    [B_CONV] = {"conv", BK_LAYER, 1,
+                "filters kernel stride=1 padding=same bias=1 init=- spectral_norm=0"},
     [B_DECONV] = {"deconv", BK_LAYER, 1,
-                  "filters kernel stride=1 padding=same output_padding=- bias=1 init=-"},
+                  "filters kernel stride=1 padding=same output_padding=- bias=1 init=- "
+                  "spectral_norm=0"},
     [B_BATCHNORM] = {"batchnorm", BK_LAYER, 1, "momentum=0.1 eps=1e-5"},
     [B_LAYERNORM] = {"layernorm", BK_LAYER, 1, "eps=1e-5"},
     [B_EMBEDDING] = {"embedding", BK_LAYER, 1, "vocabulary dimension init=-"},
@@ -45,6 +47,10 @@ static const Builtin builtins[B_COUNT] = {
     [B_ADAMW] = {"adamw", BK_SETTING, 0, "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0.01"},
     [B_RMSPROP] = {"rmsprop", BK_SETTING, 0,
                    "lr=0.01 alpha=0.99 eps=1e-8 momentum=0 centered=0 weight_decay=0"},
+    [B_LINEAR] = {"linear", BK_SCHEDULE, 0, "from to steps=- epochs=- warmup=0"},
+    [B_COSINE] = {"cosine", BK_SCHEDULE, 0, "from to steps=- epochs=- warmup=0"},
+    [B_WARMUP] = {"warmup", BK_SCHEDULE, 0, "value steps=- epochs=-"},
+    [B_STEP_DECAY] = {"step_decay", BK_SCHEDULE, 0, "value factor steps=- epochs=- warmup=0"},
 };
 
 /* A builtin's row: builtins[] or, for an op, made from its op_info. */
@@ -284,6 +290,13 @@ bool sema_opt_real(Sema *s, Args *ar, const char *name, double lo, double hi, do
         sema_unknown_name(s, v->str, v->loc, "name");
         return false;
     }
+    if (sema_is_schedule(*v)) {
+        char b[128];
+        diag_error(s->diag, v->loc, "'%s' must be a number, not a schedule; a schedule is a "
+                   "learning rate as its own train setting ('lr %s'), or a value in an objective",
+                   name, sched_str(&s->m->scheds[v->t->attr.sched], b, sizeof b));
+        return false;
+    }
     if (v->kind != V_NUM) {
         diag_error(s->diag, v->loc, "'%s' must be a number, not %s", name, sema_vkind_name(v->kind));
         return false;
@@ -315,5 +328,6 @@ Val sema_call_builtin(Sema *s, int id, Ast *call, Flow flow, Val *in, SrcLoc loc
     for (int i = 0; i < ar.ntensors; i++)
         if (ar.tensors[i].kind == V_ERR) return val_err; /* reported where it arose */
     if (id >= B_COUNT) return sema_apply_op(s, (Op)(id - B_COUNT), &ar, loc);
+    if (bi->kind == BK_SCHEDULE) return sema_schedule(s, id, &ar, loc);
     return bi->kind == BK_LAYER ? sema_apply_layer(s, id, &ar, loc, call) : sema_apply_func(s, id, &ar, loc);
 }

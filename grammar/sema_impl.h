@@ -93,6 +93,7 @@ typedef enum {
     BK_FUNC,    /* inputs may be numbers, which broadcast */
     BK_SOURCE,  /* datasets and noise distributions */
     BK_SETTING, /* initialisers and optimizers, in the train block */
+    BK_SCHEDULE, /* a value that changes over training (graph.h Schedule) */
 } BuiltinKind;
 
 /* The builtins that are not one op of the table: layers, losses made of
@@ -105,6 +106,7 @@ typedef enum {
     B_MNIST, B_FASHION_MNIST, B_IDX, B_NORMAL, B_UNIFORM, B_CATEGORICAL,
     B_XAVIER, B_XAVIER_NORMAL, B_KAIMING, B_KAIMING_NORMAL, B_ZEROS, B_ONES,
     B_SGD, B_ADAM, B_ADAMW, B_RMSPROP,
+    B_LINEAR, B_COSINE, B_WARMUP, B_STEP_DECAY,
     B_COUNT
 } BuiltinId;
 
@@ -156,6 +158,8 @@ bool sema_kind_reported(Sema *s, Val v);
 /* A whole number in 1..GENC_MAX_SIZE (0.. when zero_ok), into *out;
  * false after reporting why not. what names it in the message. */
 bool sema_size_ok(Sema *s, Val v, const char *what, SrcLoc loc, int *out, bool zero_ok);
+/* Whether v is a schedule's value (linear(...), cosine(...) ...). */
+bool sema_is_schedule(Val v);
 /* The same up to max. */
 bool sema_whole_ok(Sema *s, Val v, const char *what, SrcLoc loc, bool zero_ok, int64_t max,
                    int64_t *out);
@@ -197,6 +201,10 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc);
 TExpr *sema_binop(Sema *s, Op op, TExpr *a, TExpr *b, SrcLoc loc);
 
 /* ---- sema_train.c: objectives and the train block ---- */
+
+/* linear(0, 1, epochs: 10) ...: a scalar tensor whose value follows a
+ * schedule (Model.scheds). */
+Val sema_schedule(Sema *s, int id, Args *ar, SrcLoc loc);
 
 void sema_check_objective(Sema *s, Decl *d);
 void sema_check_train(Sema *s, Decl *d);

@@ -81,6 +81,7 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         TExpr *t = new_layer(s, LAYER_DENSE, "dense", loc, out, x);
         t->spec.units = units;
         t->spec.bias = sema_opt(ar, "bias")->num != 0;
+        t->spec.spectral_norm = sema_opt(ar, "spectral_norm")->num != 0;
         t->init = init;
         return val_tensor(t, loc);
     }
@@ -161,6 +162,7 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         TExpr *t = new_layer(s, id == B_CONV ? LAYER_CONV : LAYER_DECONV, bi->name, loc, out, x);
         t->spec.units = f;
         t->spec.bias = sema_opt(ar, "bias")->num != 0;
+        t->spec.spectral_norm = sema_opt(ar, "spectral_norm")->num != 0;
         t->spec.kernel = k;
         t->attr.stride[0] = t->attr.stride[1] = st;
         t->attr.pad[0] = pad;

@@ -322,6 +322,49 @@ static Player *named_player(Sema *s, Ast *kw)
     return &s->m->players[s->m->nets[n].player];
 }
 
+/* ---- schedules --------------------------------------------------------- */
+
+Val sema_schedule(Sema *s, int id, Args *ar, SrcLoc loc)
+{
+    static const SchedKind kinds[] = {[B_LINEAR - B_LINEAR] = SCHED_LINEAR,
+                                      [B_COSINE - B_LINEAR] = SCHED_COSINE,
+                                      [B_WARMUP - B_LINEAR] = SCHED_WARMUP,
+                                      [B_STEP_DECAY - B_LINEAR] = SCHED_STEP_DECAY};
+    const char *name = sema_builtin(id).name;
+    Schedule sc = {.kind = kinds[id - B_LINEAR], .loc = loc};
+    bool from_to = id == B_LINEAR || id == B_COSINE;
+    bool ok = sema_opt_real(s, ar, from_to ? "from" : "value", -1e12, 1e12, &sc.a);
+    if (from_to) ok &= sema_opt_real(s, ar, "to", -1e12, 1e12, &sc.b);
+    if (id == B_STEP_DECAY) ok &= sema_opt_real(s, ar, "factor", 0, 1e6, &sc.b);
+    bool steps = sema_given(ar, "steps"), epochs = sema_given(ar, "epochs");
+    int64_t n;
+    if (steps && epochs) {
+        diag_error(s->diag, loc, "'%s' takes its length in steps: or in epochs:, not both", name);
+        ok = false;
+    } else if (steps || epochs) {
+        Val *v = sema_opt(ar, steps ? "steps" : "epochs");
+        if (sema_whole_ok(s, *v, steps ? "'steps'" : "'epochs'", v->loc, false, GENC_MAX_SEED, &n))
+            sc.span = n, sc.epochs = epochs;
+        else ok = false;
+    } else if (id == B_WARMUP || id == B_STEP_DECAY) {
+        diag_error(s->diag, loc, "'%s' needs its length: steps: N or epochs: N%s", name,
+                   id == B_WARMUP ? " (of the ramp)" : " (between decays)");
+        ok = false;
+    }
+    if (id != B_WARMUP) {
+        Val *v = sema_opt(ar, "warmup");
+        if (sema_whole_ok(s, *v, "'warmup'", v->loc, true, GENC_MAX_SEED, &n)) sc.warmup = n;
+        else ok = false;
+    }
+    if (!ok) return val_err;
+    Model *m = s->m;
+    m->scheds = xgrow(m->scheds, sizeof *m->scheds, (size_t)m->nscheds);
+    m->scheds[m->nscheds] = sc;
+    TExpr *t = sema_tx_op(s, OP_scheduled, loc, scalar, NULL, NULL);
+    t->attr.sched = m->nscheds++;
+    return val_tensor(t, loc);
+}
+
 /* ---- the train block ------------------------------------------------- */
 
 /* What the settings of a train block leave for the end: steps are checked
@@ -425,11 +468,35 @@ static void set_player_lr(Player *p, double lr)
     o->val[i] = lr;
 }
 
-/* clip, grad_clip, lr: a positive number, per player or for all */
+/* lr G: cosine(2e-4, 0): player p's (or every player's) learning rate
+ * follows schedule k */
+static void set_lr_schedule(Sema *s, int k, bool named, Player *p)
+{
+    Model *m = s->m;
+    if (!m->scheds[k].name) {
+        char name[300];
+        snprintf(name, sizeof name, "lr%s%s", named ? "_" : "", named ? m->nets[p->net].name : "");
+        m->scheds[k].name = (char *)sema_str(s, name);
+    }
+    for (int i = 0; i < m->nplayers; i++) {
+        Player *q = &m->players[i];
+        if (named && q != p) continue;
+        q->lr_scheduled = true;
+        q->lr_sched = k;
+        set_player_lr(q, sched_value(&m->scheds[k], 0, 1, 1)); /* printed; training sets each step's */
+    }
+}
+
+/* clip, grad_clip, lr: a positive number, per player or for all; lr may
+ * follow a schedule */
 static void set_positive(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
 {
     Val v = sema_eval(s, a, FLOW_NONE, NULL);
     if (v.kind == V_ERR || (named && !p)) return;
+    if (sema_is_schedule(v) && strcmp(key, "lr") == 0) {
+        set_lr_schedule(s, v.t->attr.sched, named, p);
+        return;
+    }
     if (v.kind != V_NUM || !(v.num > 0)) {
         diag_error(s->diag, v.loc, "'%s' must be a positive number", key);
         return;
@@ -441,9 +508,33 @@ static void set_positive(Sema *s, Train *t, const char *key, Ast *a, bool named,
     for (int i = 0; i < s->m->nplayers; i++) {
         Player *q = &s->m->players[i];
         if (named && q != p) continue;
-        if (strcmp(key, "lr") == 0) set_player_lr(q, v.num);
+        if (strcmp(key, "lr") == 0) set_player_lr(q, v.num), q->lr_scheduled = false;
         else *(strcmp(key, "clip") == 0 ? &q->clip : &q->grad_clip) = v.num;
     }
+}
+
+/* ema G: 0.999: the decay of the average of a player's weights, in (0, 1) */
+static void set_ema(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    if (v.kind == V_ERR || (named && !p)) return;
+    if (v.kind != V_NUM || !(v.num > 0 && v.num < 1)) {
+        diag_error(s->diag, v.loc, "'ema' is the decay of the average, a number between 0 and 1 "
+                   "like 0.999");
+        return;
+    }
+    for (int i = 0; i < s->m->nplayers; i++)
+        if (!named || p == &s->m->players[i]) s->m->players[i].ema = v.num;
+}
+
+/* ema_start 1000: the training step the averages start at (before it they
+ * copy the weights) */
+static void set_ema_start(Sema *s, Train *t, const char *key, Ast *a, bool named, Player *p)
+{
+    Val v = sema_eval(s, a, FLOW_NONE, NULL);
+    int64_t n;
+    if (v.kind != V_ERR && sema_whole_ok(s, v, "'ema_start'", v.loc, true, GENC_MAX_SEED, &n))
+        s->m->ema_start = (uint64_t)n;
 }
 
 /* Every train setting; per_player ones may be written `key D: v, G: w`. */
@@ -457,7 +548,8 @@ static const struct {
     {"init", false, set_init},       {"steps", true, set_steps},
     {"clip", true, set_positive},    {"grad_clip", true, set_positive},
     {"sample", false, set_tensor},   {"encode", false, set_tensor},
-    {"lr", true, set_positive},
+    {"lr", true, set_positive},       {"ema", true, set_ema},
+    {"ema_start", false, set_ema_start},
 };
 
 /* After the settings: encode against sample, and steps made into each

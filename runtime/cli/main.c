@@ -45,13 +45,14 @@ static const char usage[] =
     "      --quiet               no progress output\n"
     "  sample FILE.g [options]   images from a trained generator or decoder\n"
     "      --checkpoint PATH     default runs/MODEL/checkpoint.genc\n"
+    "      --raw-weights         the trained weights, not their averages (a model with ema)\n"
     "      --n N --grid RxC      how many, and their layout (default 64, 8x8)\n"
     "      --seed S --label K    noise seed; the class, for a conditional model\n"
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
     "      --interpolate         rows decoding the line between two test images' codes\n"
     "                            (needs an 'encode' setting; --grid ROWSxSTEPS, default 8x10)\n"
     "  eval FILE.g [options]     losses on the test split (accuracy for a classifier)\n"
-    "      --checkpoint PATH --data DIR --threads N --set 'SETTING'\n"
+    "      --checkpoint PATH --raw-weights --data DIR --threads N --set 'SETTING'\n"
     "      --judge CLASSIFIER.g  score 1,000 samples with a trained classifier instead:\n"
     "                            share confident (p > 0.9), class coverage, Frechet distance\n"
     "                            (--data: where the judge finds the real images)\n"
@@ -231,6 +232,7 @@ static const struct RunOption {
     {"--out", C_RUN, OPT_TEXT, FIELD(out), 0, 0},
     {"--out", C_SAMPLE, OPT_TEXT, FIELD(sample_out), 0, 0},
     {"--checkpoint", C_SAMPLE | C_EVAL, OPT_TEXT, FIELD(checkpoint), 0, 0},
+    {"--raw-weights", C_SAMPLE | C_EVAL, OPT_FLAG, FIELD(raw_weights), 0, 0},
     {"--judge", C_EVAL, OPT_TEXT, FIELD(judge), 0, 0},
     {"--judge-checkpoint", C_EVAL, OPT_TEXT, FIELD(judge_checkpoint), 0, 0},
     {"--images", C_EVAL, OPT_TEXT, FIELD(images), 0, 0},

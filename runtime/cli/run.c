@@ -153,9 +153,9 @@ void run_batch(Run *r, const DataSet *ds, const int *idx, int n)
 
 /* ---- checkpoints ------------------------------------------------------- */
 
-/* run, params, state, settings, command, and per phase its step and
- * optimizer slabs */
-#define CKPT_MAX_SECTIONS (5 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
+/* run, params, state, their averages, the schedules' values, settings,
+ * command, and per phase its step and optimizer slabs */
+#define CKPT_MAX_SECTIONS (8 + GENC_MAX_PHASES * (1 + OPTIM_MAX_SLABS))
 int run_save_checkpoint(Run *r, const RunState *st)
 {
     Exec *e = r->e;
@@ -172,6 +172,14 @@ int run_save_checkpoint(Run *r, const RunState *st)
     s[n++] = (CkptSection){"run", meta, sizeof meta};
     s[n++] = (CkptSection){"params", e->params, sizeof(real) * (size_t)e->nparams};
     s[n++] = (CkptSection){"state", e->state, sizeof(real) * (size_t)e->nstate};
+    if (e->ema) {
+        s[n++] = (CkptSection){"ema", e->ema, sizeof(real) * (size_t)e->nparams};
+        s[n++] = (CkptSection){"ema_state", e->ema_state, sizeof(real) * (size_t)e->nstate};
+    }
+    /* the values training last used, for sample and eval; a resumed run
+     * computes them again from the step */
+    if (r->g->nscheds)
+        s[n++] = (CkptSection){"schedules", e->sched, sizeof(double) * (size_t)r->g->nscheds};
     if (r->settings) s[n++] = (CkptSection){"settings", r->settings, strlen(r->settings)};
     if (r->command_len) s[n++] = (CkptSection){"command", r->command, r->command_len};
     for (int p = 0; p < r->g->nphases; p++) {
@@ -194,7 +202,7 @@ int run_save_checkpoint(Run *r, const RunState *st)
     return 0;
 }
 
-int run_load_checkpoint(Run *r, const char *path, RunState *st)
+int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages)
 {
     Exec *e = r->e;
     char err[CKPT_ERR_LEN];
@@ -211,6 +219,23 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st)
               ckpt_get(c, "params", e->params, sizeof(real) * (size_t)e->nparams, err) ||
               ckpt_get(c, ckpt_size(c, "state") >= 0 ? "state" : "batchnorm", e->state,
                        sizeof(real) * (size_t)e->nstate, err);
+    /* the averages of a run made before the model had an `ema` start
+     * from its weights */
+    if (!bad && e->ema && ckpt_size(c, "ema") >= 0)
+        bad = ckpt_get(c, "ema", e->ema, sizeof(real) * (size_t)e->nparams, err) ||
+              ckpt_get(c, "ema_state", e->ema_state, sizeof(real) * (size_t)e->nstate, err);
+    else if (!bad && e->ema) {
+        memcpy(e->ema, e->params, sizeof(real) * (size_t)e->nparams);
+        memcpy(e->ema_state, e->state, sizeof(real) * (size_t)e->nstate);
+    }
+    /* whether or not this compilation has `ema` (a --set of training's) */
+    if (!bad && averages && ckpt_size(c, "ema") >= 0)
+        bad = ckpt_get(c, "ema", e->params, sizeof(real) * (size_t)e->nparams, err) ||
+              ckpt_get(c, "ema_state", e->state, sizeof(real) * (size_t)e->nstate, err);
+    /* (a run made with other schedules for its learning rates has other
+     * values; training computes them again anyway) */
+    if (!bad && ckpt_size(c, "schedules") == (int64_t)(sizeof(double) * (size_t)r->g->nscheds))
+        bad = ckpt_get(c, "schedules", e->sched, sizeof(double) * (size_t)r->g->nscheds, err);
     for (int p = 0; !bad && p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         char name[48];
@@ -271,8 +296,9 @@ void run_sample_range(const Graph *g, real *lo, real *hi)
     *hi = g->data ? (real)g->data->hi : 1;
 }
 
-/* An image grid of the sample node with the run's fixed noise. */
-int run_write_grid(Run *r, Plan *p, const char *path)
+/* An image grid of the sample node with the run's fixed noise; during
+ * training, drawn with the averaged weights when the model has them. */
+int run_write_grid(Run *r, Plan *p, const char *path, bool averaged)
 {
     Graph *g = r->g;
     const Shape *s = &g->nodes[g->sample].shape;
@@ -281,7 +307,9 @@ int run_write_grid(Run *r, Plan *p, const char *path)
     if (rows * cols > p->B) rows = p->B / cols;
     Rng fixed = rng_stream(g->seed, STREAM_FIXED_NOISE);
     char err[EXEC_ERR_LEN];
+    if (averaged) exec_swap_ema(r->e);
     const real *x = run_draw_samples(r, p, p->B, &fixed, -1, cols, err);
+    if (averaged) exec_swap_ema(r->e);
     if (!x) {
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
@@ -317,8 +345,8 @@ int run_open_trained(Run *r, RunOpts *o, bool need_data)
         fprintf(stderr, "genc: error: no checkpoint at %s; train first with: genc run %s\n", path,
                 o->file);
         code = EXIT_USAGE;
-    } else if (run_load_checkpoint(r, path, &st)) {
-        code = EXIT_RUNTIME;
+    } else if (run_load_checkpoint(r, path, &st, !o->raw_weights)) {
+        code = EXIT_RUNTIME; /* samples and evaluations use the averages */
     }
     if (code) run_close(r);
     return code;

@@ -38,6 +38,7 @@ typedef struct RunOpts {
     int64_t checkpoint_every;
     /* sample */
     const char *checkpoint;
+    bool raw_weights;       /* the trained weights, not their averages (ema) */
     const char *sample_out;
     int n, rows, cols, label;
     bool interpolate;       /* decode interpolations between test images' codes */
@@ -97,7 +98,9 @@ int run_load_data(Run *r, const char *split, DataSet *ds);
 void run_batch(Run *r, const DataSet *ds, const int *idx, int n);
 
 int run_save_checkpoint(Run *r, const RunState *st);
-int run_load_checkpoint(Run *r, const char *path, RunState *st);
+/* averages: the averages of the weights (ema) in place of the weights,
+ * when the checkpoint has them (for sampling and evaluation) */
+int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages);
 
 /* Samples: the plan for a grid, the first categorical noise source (the
  * class of a conditional model, -1 if none), drawing n images (label < 0:
@@ -107,6 +110,6 @@ int run_class_noise(const Graph *g);
 const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int cols,
                              char err[EXEC_ERR_LEN]);
 void run_sample_range(const Graph *g, real *lo, real *hi);
-int run_write_grid(Run *r, Plan *p, const char *path);
+int run_write_grid(Run *r, Plan *p, const char *path, bool averaged);
 
 #endif

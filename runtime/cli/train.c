@@ -107,6 +107,7 @@ static FILE *open_log(Run *r, uint64_t step)
     } else if (!e) {
         fprintf(a.f, "step,epoch");
         for (int p = 0; p < r->g->nphases; p++) fprintf(a.f, ",loss_%s", r->g->phases[p].name);
+        for (int i = 0; i < r->g->nscheds; i++) fprintf(a.f, ",%s", r->g->scheds[i].name);
         fprintf(a.f, ",images_per_s,wall_s\n");
     }
     const char *what;
@@ -172,6 +173,8 @@ static int train_open(Train *t, RunOpts *o)
         return EXIT_USAGE;
     }
     t->total = t->per_epoch * g->epochs;
+    /* schedules span the run the model asks for, whatever --steps cuts */
+    exec_schedules(r->e, t->per_epoch, t->total);
     if (o->steps > 0 && o->steps < t->total) t->total = o->steps;
     snprintf(t->samples, sizeof t->samples, "%s/samples", r->dir);
     if (g->sample >= 0 && run_mkdirs(t->samples)) {
@@ -186,7 +189,7 @@ static int train_open(Train *t, RunOpts *o)
     if (!o->resume) return o->restart && rundir_restart(r) ? EXIT_RUNTIME : EXIT_OK;
     if ((code = rundir_check_resume(r))) return code;
     RunState *st = &t->st;
-    if (run_load_checkpoint(r, r->ckpt, st)) return EXIT_RUNTIME;
+    if (run_load_checkpoint(r, r->ckpt, st, false)) return EXIT_RUNTIME;
     if (st->batch != (uint64_t)B) {
         fprintf(stderr, "genc: error: %s was made with batch %llu; resume with --batch %llu\n",
                 r->ckpt, (unsigned long long)st->batch, (unsigned long long)st->batch);
@@ -232,7 +235,7 @@ static int end_epoch(Train *t)
     if (!t->sample) return 0;
     char path[1300];
     snprintf(path, sizeof path, "%s/epoch_%03llu.png", t->samples, (unsigned long long)st->epoch);
-    if (run_write_grid(&t->r, t->sample, path) == 0) return 0;
+    if (run_write_grid(&t->r, t->sample, path, true) == 0) return 0;
     fprintf(stderr, "genc: the checkpoint of epoch %llu is saved: %s\n",
             (unsigned long long)st->epoch, t->r.ckpt);
     return -1;
@@ -314,6 +317,7 @@ int train_run(RunOpts *o)
             for (int p = 0; p < g->nphases; p++)
                 if (mask & (1u << p)) fprintf(t.log, ",%.6g", (double)e->loss[p]);
                 else fprintf(t.log, ",");
+            for (int i = 0; i < g->nscheds; i++) fprintf(t.log, ",%.6g", e->sched[i]);
             fprintf(t.log, ",%.1f,%.3f\n",
                     (double)(st->step - (uint64_t)pr.step0) * B / fmax(now - pr.t0, 1e-9), now - t_start);
             progress(r, &pr, (int64_t)st->step, t.total, (int)st->epoch, false);
@@ -354,7 +358,7 @@ int train_run(RunOpts *o)
         if (t.sample) {
             char path[1200];
             snprintf(path, sizeof path, "%s/final.png", r->dir);
-            if (run_write_grid(r, t.sample, path)) {
+            if (run_write_grid(r, t.sample, path, true)) {
                 fprintf(stderr, "genc: the checkpoint of step %llu is saved: %s\n",
                         (unsigned long long)st->step, r->ckpt);
                 status = EXIT_RUNTIME;

@@ -26,6 +26,7 @@ typedef struct KernelCall {
     const real *x[GRAPH_MAXIN]; /* the inputs' values */
     real *work;         /* work_size reals of scratch, or NULL */
     real *state;        /* the layer state of n's op (batchnorm), or NULL */
+    const double *sched; /* the schedules' values at this step (Graph.scheds) */
     uint64_t seed, step; /* the run's seed and step: dropout's masks */
 } KernelCall;
 

@@ -74,6 +74,8 @@ typedef struct Kernels {
     void (*bce_logits)(real *l, const real *a, const real *t, int n);
     void (*bce_logits_grad)(real *da, const real *dy, const real *a, const real *t, int n);
     void (*kl_normal)(real *l, const real *mu, const real *logvar, int n);
+    real (*spectral_sigma)(const real *w, int d0, int rows, int rest, real *uv, bool train);
+    void (*spectral_sigma_backward)(real *dw, real dy, int d0, int rows, int rest, const real *uv);
 } Kernels;
 
 /* ---- shapes as the kernels take them ------------------------------------ */
@@ -221,6 +223,12 @@ RUN(constant)
     return 0;
 }
 
+RUN(scheduled)
+{
+    k->fill(Y, 1, (real)c->sched[c->n->attr.sched]);
+    return 0;
+}
+
 static const KUnaryOp unary_kernel[OP_COUNT] = {
 #define UNARY_KERNEL(name, arity, attrs, entry, lang, doc) [OP_##name] = K_##name,
     GENC_UNARY_OPS(UNARY_KERNEL)
@@ -336,6 +344,32 @@ RUN(layernorm_grad)
 {
     int n = count(c);
     k->ln_backward(Y, X0, X1, X1 + n, c->B, n / c->B);
+    return 0;
+}
+
+/* w [d0, rows, rest] of a spectral_sigma node or its gradient: axis 0, the
+ * rows first (d0 = 1); axis 1, the second axis (a deconv's [in, out, k, k]) */
+static void sn_geom(const KernelCall *c, int *d0, int *rows, int *rest)
+{
+    const Shape *w = &c->g->nodes[c->n->in[c->n->op == OP_spectral_sigma ? 0 : 1]].shape;
+    *d0 = c->n->attr.axis ? w->d[0] : 1;
+    *rows = w->d[c->n->attr.axis];
+    *rest = (int)(shape_count(*w) / *d0 / *rows);
+}
+
+RUN(spectral_sigma)
+{
+    int d0, rows, rest;
+    sn_geom(c, &d0, &rows, &rest);
+    Y[0] = k->spectral_sigma(X0, d0, rows, rest, c->state, c->train);
+    return 0;
+}
+
+RUN(spectral_sigma_grad)
+{
+    int d0, rows, rest;
+    sn_geom(c, &d0, &rows, &rest);
+    k->spectral_sigma_backward(Y, X0[0], d0, rows, rest, c->state);
     return 0;
 }
 
@@ -462,7 +496,7 @@ static const Kernels fast = {
     k_embedding_backward, k_onehot, k_softmax, k_log_softmax, k_softmax_backward,
     k_log_softmax_backward, k_relu_grad, k_leaky_relu_grad, k_elu_grad, k_tanh_grad,
     k_sigmoid_grad, k_gelu_grad, k_bce, k_bce_grad, k_bce_logits, k_bce_logits_grad,
-    k_kl_normal,
+    k_kl_normal, k_spectral_sigma, k_spectral_sigma_backward,
 };
 
 static int cpu_run(const KernelCall *c, char err[EXEC_ERR_LEN])
@@ -536,7 +570,8 @@ static void ref_conv_bwd_filter(real *dw, const real *x, const real *dy, real *w
 }
 
 /* Filling and copying memory have no reference of their own: they are
- * the same loops. */
+ * the same loops; nor has spectral normalisation, whose kernels are plain
+ * loops already. */
 static const Kernels naive = {
     ref_unary, ref_binary, k_fill, k_copy, k_scale, ref_sum_rows, ref_mean_batch, ref_sum_to,
     ref_expand, ref_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
@@ -547,7 +582,8 @@ static const Kernels naive = {
     ref_concat, ref_slice, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
     ref_log_softmax, ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad,
     ref_leaky_relu_grad, ref_elu_grad, ref_tanh_grad, ref_sigmoid_grad, ref_gelu_grad, ref_bce,
-    ref_bce_grad, ref_bce_logits, ref_bce_logits_grad, ref_kl_normal,
+    ref_bce_grad, ref_bce_logits, ref_bce_logits_grad, ref_kl_normal, k_spectral_sigma,
+    k_spectral_sigma_backward,
 };
 
 static int ref_run(const KernelCall *c, char err[EXEC_ERR_LEN])

@@ -160,12 +160,18 @@ Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXE
     for (int i = 0; i < g->nnoise; i++) inputs += rows * shape_count(g->noise[i].shape);
     for (size_t m = 0; m < GENC_COUNT(c->steps); m++)
         if (c->steps[m] && c->steps[m]->arena > arena) arena = c->steps[m]->arena;
-    int64_t state = e->nparams + e->nstate + slabs + inputs;
+    bool averaged = false;
+    for (int i = 0; i < g->nparams; i++) averaged |= g->params[i].ema > 0;
+    int64_t state = (averaged + 1) * (e->nparams + e->nstate) + slabs + inputs;
     double avail = (double)base_mem_available();
     bool ok = (double)(state + arena) * sizeof(real) <= avail;
     if (!ok) snprintf(err, EXEC_ERR_LEN, "not enough memory");
     ok = ok && (e->params = try_alloc(e, e->nparams, err, "parameters")) &&
          (e->state = try_alloc(e, e->nstate, err, "layer state"));
+    if (ok && averaged) {
+        ok = (e->ema = try_alloc(e, e->nparams, err, "averaged parameters")) &&
+             (e->ema_state = try_alloc(e, e->nstate, err, "averaged layer state"));
+    }
     if (ok && g->data) {
         ok = (e->input[0] = try_alloc(e, rows * shape_count(g->data->shape), err, "data batch")) &&
              (e->input[1] = try_alloc(e, rows, err, "labels"));
@@ -205,6 +211,12 @@ Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXE
         int64_t part = shape_count(st->shape);
         for (int k = 0; k < st->parts; k++) fill(e->state + e->soff[i] + k * part, part, (real)st->fill[k]);
     }
+    e->sched = xcalloc((size_t)g->nscheds + 1, sizeof *e->sched);
+    for (int i = 0; i < g->nscheds; i++) e->sched[i] = sched_value(&g->scheds[i], 0, 1, 1);
+    if (e->ema) {
+        memcpy(e->ema, e->params, sizeof(real) * (size_t)e->nparams);
+        memcpy(e->ema_state, e->state, sizeof(real) * (size_t)e->nstate);
+    }
     return e;
 }
 
@@ -220,6 +232,9 @@ void exec_free(Exec *e)
     free(e->loss);
     e->be->release(e->params);
     e->be->release(e->state);
+    e->be->release(e->ema);
+    e->be->release(e->ema_state);
+    free(e->sched);
     free(e->soff);
     free(e->poff);
     free(e->pstart);
@@ -231,7 +246,7 @@ void exec_free(Exec *e)
 
 int64_t exec_bytes(const Exec *e)
 {
-    int64_t r = e->nparams + e->nstate + e->arena_size;
+    int64_t r = (e->nparams + e->nstate) * (e->ema ? 2 : 1) + e->arena_size;
     for (int p = 0; p < e->g->nphases; p++) r += (int64_t)e->optim[p].nslabs * e->plen[p];
     return r * (int64_t)sizeof(real);
 }
@@ -249,6 +264,60 @@ void exec_draw_noise(Exec *e, Rng *rng, int rows)
             for (size_t k = 0; k < n; k++)
                 e->noise[i][k] = (real)rng_categorical(rng, (uint64_t)nz->classes);
     }
+}
+
+/* ---- averages of the weights ------------------------------------------- */
+
+/* avg = d avg + (1 - d) x, or a copy of x when d is 0 or the averages have
+ * not started */
+static void ema_blend(real *avg, const real *x, int64_t n, double d)
+{
+    if (d <= 0) {
+        memcpy(avg, x, sizeof *avg * (size_t)n);
+        return;
+    }
+    real a = (real)d, b = (real)(1 - d);
+    for (int64_t i = 0; i < n; i++) avg[i] = a * avg[i] + b * x[i];
+}
+
+/* After phase ph's update: the averages of its parameters. */
+static void ema_update_phase(Exec *e, int ph)
+{
+    const Graph *g = e->g;
+    bool started = e->step >= g->ema_start;
+    const Phase *p = &g->phases[ph];
+    for (int j = 0; j < p->nparams; j++) {
+        const Param *q = &g->params[p->params[j]];
+        int64_t off = e->poff[p->params[j]];
+        ema_blend(e->ema + off, e->params + off, shape_count(q->shape), started ? q->ema : 0);
+    }
+}
+
+/* After a training step: the averages of the layer state, whose running
+ * statistics every phase that runs the layer may have moved. */
+static void ema_update_state(Exec *e)
+{
+    const Graph *g = e->g;
+    bool started = e->step >= g->ema_start;
+    for (int i = 0; i < g->nstates; i++)
+        ema_blend(e->ema_state + e->soff[i], e->state + e->soff[i], graph_state_count(g, i),
+                  started ? g->states[i].ema : 0);
+}
+
+void exec_schedules(Exec *e, int64_t per_epoch, int64_t total)
+{
+    e->per_epoch = per_epoch, e->total = total;
+    for (int i = 0; i < e->g->nscheds; i++)
+        e->sched[i] = sched_value(&e->g->scheds[i], (int64_t)e->step, per_epoch, total);
+}
+
+void exec_swap_ema(Exec *e)
+{
+    if (!e->ema) return;
+    real *t = e->params;
+    e->params = e->ema, e->ema = t;
+    t = e->state;
+    e->state = e->ema_state, e->ema_state = t;
 }
 
 /* ---- one instruction --------------------------------------------------- */
@@ -271,7 +340,7 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     KernelCall c = {.g = e->g, .n = n, .node = ins->node, .B = p->B, .train = p->train,
                     .y = slot_ptr(e, p, ins->out),
                     .work = ins->work >= 0 ? e->arena + ins->work : NULL,
-                    .seed = e->seed, .step = e->step};
+                    .seed = e->seed, .step = e->step, .sched = e->sched};
     for (int j = 0; j < n->nin; j++) c.x[j] = slot_ptr(e, p, ins->in[j]);
     if (node_has(n, ATTR_state)) c.state = e->state + e->soff[n->attr.state];
     return e->be->run(&c, err);
@@ -340,9 +409,12 @@ static int update(Exec *e, const Plan *p, int t, bool apply, char err[EXEC_ERR_L
         return -1;
     }
     if (e->hook && e->hook(e->hook_ctx, in->phase, gp, e->plen[in->phase], err)) return -1;
-    if (apply)
+    if (apply) {
+        if (ph->lr_sched >= 0) e->optim[in->phase].set.lr = e->sched[ph->lr_sched];
         optim_step(&e->optim[in->phase], e->params + e->pstart[in->phase], gp,
                    (size_t)e->plen[in->phase]);
+        if (e->ema) ema_update_phase(e, in->phase);
+    }
     return 0;
 }
 
@@ -368,6 +440,7 @@ static int run_step(Exec *e, const Plan *p, bool apply, char err[EXEC_ERR_LEN])
         }
     }
     e->be->sync();
+    if (apply && e->ema) ema_update_state(e);
     if (apply) e->step++;
     return 0;
 }
@@ -375,6 +448,7 @@ static int run_step(Exec *e, const Plan *p, bool apply, char err[EXEC_ERR_LEN])
 int exec_step(Exec *e, unsigned mask, char err[EXEC_ERR_LEN])
 {
     GENC_ASSERT(mask < (1u << GENC_MAX_PHASES) && e->steps[mask]); /* plan_training's masks */
+    if (e->per_epoch) exec_schedules(e, e->per_epoch, e->total);
     return run_step(e, e->steps[mask], true, err);
 }
 

@@ -36,6 +36,17 @@ typedef struct Exec {
     real *state;      /* the layer states, one after the other */
     int64_t *soff;    /* per state: offset in that slab */
     int64_t nstate;
+    /* The averages of the weights of players with `ema` (and of their
+     * layers' state), in the layouts of params and state; NULL when no
+     * player has one. A parameter without an average is copied here at
+     * each update, so that exec_swap_ema makes a complete set. */
+    real *ema, *ema_state;
+    /* The schedules' values (Graph.scheds) at the current step, and what
+     * they depend on besides it: an epoch's steps and the run's (set by
+     * the training loop; 0 until then, when the values stay those of the
+     * checkpoint loaded, or of step 0). */
+    double *sched;
+    int64_t per_epoch, total;
     real *input[2];   /* images [B, ...] and labels [B] of the batch */
     real **noise;     /* per noise source [B, ...] */
     real *arena; /* intermediate values and kernel scratch */
@@ -61,6 +72,15 @@ void exec_profile(Exec *e);
  * arena does not fit in memory, bad optimizer settings). */
 Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXEC_ERR_LEN]);
 void exec_free(Exec *e);
+
+/* The schedules' values at step e->step, for a run of `total` steps,
+ * `per_epoch` an epoch. */
+void exec_schedules(Exec *e, int64_t per_epoch, int64_t total);
+
+/* Exchanges the parameters and layer state with their averages (nothing
+ * when the model has none): sampling and evaluation with the averaged
+ * weights sit between two calls. Training must not run in between. */
+void exec_swap_ema(Exec *e);
 
 /* Draws noise for `rows` examples from rng, source after source. */
 void exec_draw_noise(Exec *e, Rng *rng, int rows);

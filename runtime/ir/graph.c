@@ -1,6 +1,7 @@
 /* graph.c: building, compacting, printing and hashing the graph IR. */
 #include "ir/graph.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,8 @@ void graph_free(Graph *g)
         setting_free(&p->optim);
     }
     free(g->phases);
+    for (int i = 0; i < g->nscheds; i++) free(g->scheds[i].name);
+    free(g->scheds);
     for (int i = 0; i < g->nstrs; i++) free(g->strs[i]);
     free(g->strs);
     free(g->strtab);
@@ -116,7 +119,7 @@ int graph_param(Graph *g, const char *path, const char *owner, Shape s, Init ini
                 int fan_out, SrcLoc loc)
 {
     g->params = xgrow(g->params, sizeof *g->params, (size_t)g->nparams);
-    g->params[g->nparams] = (Param){xstrdup(path), xstrdup(owner), s, init, fan_in, fan_out, loc};
+    g->params[g->nparams] = (Param){xstrdup(path), xstrdup(owner), s, init, fan_in, fan_out, loc, 0};
     int n = graph_add(g, OP_param, 0, NULL, loc, path);
     g->nodes[n].shape = s;
     g->nodes[n].attr.param = g->nparams++;
@@ -136,7 +139,7 @@ int graph_state(Graph *g, const char *path, const char *what, Shape shape, int p
     GENC_ASSERT(parts >= 1 && parts <= GRAPH_MAXPARTS && !shape.batch);
     g->states = xgrow(g->states, sizeof *g->states, (size_t)g->nstates);
     LayerState *st = &g->states[g->nstates];
-    *st = (LayerState){xstrdup(path), what, shape, parts, {0}};
+    *st = (LayerState){xstrdup(path), what, shape, parts, {0}, 0};
     for (int k = 0; k < parts; k++) st->fill[k] = fill[k];
     return g->nstates++;
 }
@@ -280,6 +283,12 @@ static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
         case PRINT_STATE:
             k += (size_t)snprintf(buf + k, len - k, "%sstate=%s", sep, g->states[i].path);
             break;
+        case PRINT_SCHED: {
+            char one[128];
+            k += (size_t)snprintf(buf + k, len - k, "%s%s %s", sep, g->scheds[i].name,
+                                  sched_str(&g->scheds[i], one, sizeof one));
+            break;
+        }
         }
     }
 }
@@ -344,12 +353,26 @@ void graph_print(Graph *g, FILE *f)
         Phase *p = &g->phases[i];
         fprintf(f, "phase %s: minimise %%%d, every %d step%s, %s(", p->name, p->loss, p->every,
                 p->every == 1 ? "" : "s", p->optim.name);
-        for (int j = 0; j < p->optim.nkw; j++)
-            fprintf(f, "%s%s: %g", j ? ", " : "", p->optim.kw[j], p->optim.val[j]);
+        for (int j = 0, k = 0; j < p->optim.nkw; j++)
+            if (p->lr_sched < 0 || strcmp(p->optim.kw[j], "lr")) /* a schedule's: below */
+                fprintf(f, "%s%s: %g", k++ ? ", " : "", p->optim.kw[j], p->optim.val[j]);
         fprintf(f, ")");
+        if (p->lr_sched >= 0) {
+            char one[128];
+            fprintf(f, " lr %s", sched_str(&g->scheds[p->lr_sched], one, sizeof one));
+        }
         if (p->clip > 0) fprintf(f, " clip %g", p->clip);
         if (p->grad_clip > 0) fprintf(f, " grad_clip %g", p->grad_clip);
         fprintf(f, "\n");
+        /* the averages of its nets' weights, when any */
+        for (int j = 0; j < p->nparams; j++) {
+            const Param *q = &g->params[p->params[j]];
+            int k = 0;
+            while (k < j && strcmp(q->owner, g->params[p->params[k]].owner)) k++;
+            if (q->ema > 0 && k == j)
+                fprintf(f, "  ema %s: %g from step %llu\n", q->owner, q->ema,
+                        (unsigned long long)g->ema_start);
+        }
         for (int j = 0; j < p->nparams; j++) {
             fprintf(f, "  update %s", g->params[p->params[j]].path);
             if (p->grads && p->grads[j] >= 0) fprintf(f, " by %%%d", p->grads[j]);
@@ -449,6 +472,12 @@ uint64_t graph_hash(const Graph *g)
                 h = attr_info[a].real ? hash_bytes(h, &x, sizeof x) : hash_ints(h, &xi, 1);
             }
         }
+        if (n->op == OP_scheduled) { /* what it computes: the schedule */
+            const Schedule *sc = &g->scheds[n->attr.sched];
+            double def[5] = {sc->kind, sc->a, sc->b, (double)sc->span, (double)sc->warmup};
+            h = hash_bytes(h, def, sizeof def);
+            h = hash_bytes(h, &sc->epochs, sizeof sc->epochs);
+        }
     }
     free(num);
     for (int i = 0; i < g->nparams; i++) {
@@ -476,4 +505,41 @@ bool attrs_equal(const Node *a, const Node *b)
         }
     }
     return true;
+}
+
+/* ---- schedules --------------------------------------------------------- */
+
+double sched_value(const Schedule *s, int64_t t, int64_t per_epoch, int64_t total)
+{
+    int64_t span = s->epochs ? s->span * per_epoch : s->span;
+    if (s->kind == SCHED_WARMUP) return s->a * fmin((double)(t + 1) / (double)(span > 0 ? span : 1), 1);
+    if (t < s->warmup) {
+        Schedule after = *s;
+        after.warmup = 0;
+        return sched_value(&after, 0, per_epoch, total) * (double)(t + 1) / (double)s->warmup;
+    }
+    int64_t u = t - s->warmup;
+    if (span <= 0) span = total - s->warmup > 0 ? total - s->warmup : 1;
+    double f = fmin((double)u / (double)span, 1);
+    switch (s->kind) {
+    case SCHED_LINEAR: return s->a + (s->b - s->a) * f;
+    case SCHED_COSINE: return s->b + (s->a - s->b) * (1 + cos(M_PI * f)) / 2;
+    case SCHED_STEP_DECAY: return s->a * pow(s->b, floor((double)u / (double)span));
+    case SCHED_WARMUP: break;
+    }
+    return s->a;
+}
+
+const char *sched_str(const Schedule *s, char *buf, size_t n)
+{
+    static const char *const kind[] = {"linear", "cosine", "warmup", "step_decay"};
+    int k = snprintf(buf, n, "%s(%g", kind[s->kind], s->a);
+    if (s->kind != SCHED_WARMUP && k < (int)n) k += snprintf(buf + k, n - (size_t)k, ", %g", s->b);
+    if (s->span && k < (int)n)
+        k += snprintf(buf + k, n - (size_t)k, ", %s: %lld", s->epochs ? "epochs" : "steps",
+                      (long long)s->span);
+    if (s->warmup && k < (int)n)
+        k += snprintf(buf + k, n - (size_t)k, ", warmup: %lld", (long long)s->warmup);
+    if (k < (int)n) snprintf(buf + k, n - (size_t)k, ")");
+    return buf;
 }

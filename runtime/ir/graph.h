@@ -60,6 +60,7 @@ typedef struct Param {
     Init init;
     int fan_in, fan_out;
     SrcLoc loc;
+    double ema;  /* the decay of its average (the owner's `ema`); 0: none */
 } Param;
 
 /* Layer state: tensors a layer keeps that the optimizer does not train
@@ -74,6 +75,7 @@ typedef struct LayerState {
     Shape shape;      /* of each part, unbatched */
     int parts;
     double fill[GRAPH_MAXPARTS];
+    double ema;       /* averaged with the owner's weights: the decay; 0: not */
 } LayerState;
 
 typedef enum { NOISE_NORMAL, NOISE_UNIFORM, NOISE_CATEGORICAL } NoiseKind;
@@ -98,6 +100,32 @@ typedef struct DataSrc {
     SrcLoc loc;
 } DataSrc;
 
+/* A value that follows a schedule over the training steps: a learning
+ * rate, or a constant of an objective (`let beta = linear(0, 1, epochs:
+ * 10)`). At step t (0-based), after `warmup` steps of a linear ramp from
+ * 0, u = t - warmup steps into a span of `span` steps (or epochs; 0: the
+ * rest of the run):
+ *   linear      a + (b - a) min(u / span, 1)
+ *   cosine      b + (a - b) (1 + cos(pi min(u / span, 1))) / 2
+ *   warmup      a min((t + 1) / span, 1)        (no warmup of its own)
+ *   step_decay  a b^floor(u / span)              (b: the factor) */
+typedef enum { SCHED_LINEAR, SCHED_COSINE, SCHED_WARMUP, SCHED_STEP_DECAY } SchedKind;
+typedef struct Schedule {
+    SchedKind kind;
+    double a, b;
+    int64_t span;   /* 0: to the end of the run */
+    bool epochs;    /* span counts epochs, not steps */
+    int64_t warmup; /* steps */
+    char *name;     /* its column in log.csv: the let's name, "lr_G" */
+    SrcLoc loc;
+} Schedule;
+
+/* Schedule s's value at step t of a run of `total` steps, `per_epoch` an
+ * epoch. */
+double sched_value(const Schedule *s, int64_t t, int64_t per_epoch, int64_t total);
+/* "cosine(0.0002, 0, epochs: 20)": s as a .g file writes it, into buf. */
+const char *sched_str(const Schedule *s, char *buf, size_t n);
+
 /* A call-like setting from the train block: optimizer adam(lr: 2e-4). */
 #define GRAPH_MAXKW 8
 typedef struct Setting {
@@ -118,6 +146,7 @@ typedef struct Phase {
     double clip;    /* weight clipping (0: none) */
     double grad_clip; /* gradient-norm clipping (0: none) */
     int every;      /* run on steps s with (s + 1) % every == 0 */
+    int lr_sched;   /* the schedule of its learning rate (Graph.scheds), -1: none */
     SrcLoc loc;
 } Phase;
 
@@ -135,6 +164,8 @@ typedef struct Graph {
     DataSrc *data; /* NULL: the model reads no data */
     Phase *phases;
     int nphases;
+    Schedule *scheds; /* the learning rates' and the objectives' */
+    int nscheds;
     int sample;    /* node drawn by `genc sample`, -1 if none */
     int judge;     /* node of class probabilities for `genc eval --judge`, -1 */
     int features;  /* penultimate features for the judge's fd, -1 */
@@ -142,6 +173,7 @@ typedef struct Graph {
     /* train block */
     int batch, epochs;
     uint64_t seed;
+    uint64_t ema_start; /* the training step the averages start at */
     Init init;     /* model-wide default for weights (INIT_DEFAULT: per layer) */
     const char *after; /* the last pass that ran, for dumps */
     char **strs;       /* interned node paths */

@@ -41,7 +41,8 @@
     X(input, 0, A(data), leaf, NONE, "the batch's images or labels")                       \
     X(noise, 0, A(noise), leaf, NONE, "a noise source, drawn each step")                   \
     X(param, 0, A(param), leaf, NONE, "a parameter")                                       \
-    X(const, 0, A(value), constant, NONE, "an unbatched scalar")
+    X(const, 0, A(value), constant, NONE, "an unbatched scalar")                         \
+    X(scheduled, 0, A(sched), scheduled, NONE, "a schedule's value at this step (Graph.scheds)")
 
 #define GENC_UNARY_OPS(X)                                                                  \
     X(neg, 1, 0, unary, NONE, "-x")                                                        \
@@ -90,6 +91,8 @@
     X(batchnorm, 1, A(state) | A(eps) | A(momentum), batchnorm, NONE,                      \
       "normalise per channel; the running statistics are layer state")                     \
     X(layernorm, 1, A(eps), layernorm, NONE, "normalise each example")                     \
+    X(spectral_sigma, 1, A(state) | A(axis), spectral_sigma, NONE,                         \
+      "w: its largest singular value, by a power iteration each run in training (u, v: state)") \
     X(dropout, 1, A(p) | A(stream), dropout, NONE, "inverted dropout; the mask's stream")  \
     X(maxpool, 1, A(kernel) | A(stride), maxpool, NONE, "max over kernel x kernel windows") \
     X(avgpool, 1, A(kernel) | A(stride), avgpool, NONE, "mean over kernel x kernel windows") \
@@ -118,6 +121,8 @@
       "x, dy -> dw of this node's shape")                                                  \
     X(batchnorm_grad, 2, 0, batchnorm_grad, NONE, "dy, the batchnorm node")                \
     X(layernorm_grad, 2, 0, layernorm_grad, NONE, "dy, the layernorm node")                \
+    X(spectral_sigma_grad, 2, A(state) | A(axis), spectral_sigma_grad, NONE,               \
+      "dy, w: dy u v^T in w's layout (u, v: the state, constants)")                        \
     X(maxpool_grad, 3, A(kernel) | A(stride), maxpool_grad, NONE, "dy, x, y")              \
     X(maxpool_pick, 3, A(kernel) | A(stride), maxpool_pick, NONE,                          \
       "g, x, y: g at the maximum of each window of x (maxpool_grad's adjoint)")            \
@@ -151,15 +156,17 @@
     X(int, stride, [2], PRINT_NAMED, 0, 0, "convolutions, pooling: step (height, width)")  \
     X(int, pad, [2], PRINT_NAMED, 0, 0, "convolutions: zero padding on each side")         \
     X(int, outpad, [2], PRINT_NAMED, 0, 0, "deconv2d: extra rows and columns at the end")  \
-    X(int, state, , PRINT_STATE, 0, 0, "batchnorm: its layer state (Graph.states)")        \
+    X(int, state, , PRINT_STATE, 0, 0, "batchnorm, spectral_sigma: its layer state")       \
     X(double, eps, , PRINT_NAMED, 0, 0, "normalisation: added to the variance")            \
     X(double, momentum, , PRINT_NAMED, 0, 0, "batchnorm: of the running statistics")       \
     X(double, p, , PRINT_NAMED, 0, 0, "dropout: the probability of dropping")              \
     X(int, stream, , PRINT_NAMED, 0, 0, "dropout: the mask's stream of random numbers")    \
     X(int, factor, , PRINT_NAMED, 0, 0, "upsample: the factor")                            \
-    X(int, axis, , PRINT_NAMED, 0, 0, "concat, slice: the per-example axis")               \
+    X(int, axis, , PRINT_NAMED, 0, 0, "concat, slice: the per-example axis; spectral_sigma: " \
+      "w's axis of rows")                                                                  \
     X(int, from, , PRINT_NAMED, 0, 0, "slice: the first index taken")                      \
-    X(int, classes, , PRINT_NAMED, 0, 0, "onehot: the number of classes")
+    X(int, classes, , PRINT_NAMED, 0, 0, "onehot: the number of classes")                  \
+    X(int, sched, , PRINT_SCHED, 0, 0, "scheduled: the schedule (Graph.scheds)")
 
 typedef enum {
 #define GENC_OP_ENUM(name, arity, attrs, entry, lang, doc) OP_##name,
@@ -222,6 +229,7 @@ typedef enum {
     PRINT_NOISE, /* the noise source's name */
     PRINT_PARAM, /* the parameter's path */
     PRINT_STATE, /* state=the layer state's path */
+    PRINT_SCHED, /* the schedule, as written */
 } AttrPrint;
 
 typedef struct AttrInfo {

@@ -248,6 +248,19 @@ void k_ln_forward(real *y, real *invstd, const real *x, int B, int n, real eps);
 void k_ln_backward(real *dx, const real *dy, const real *xhat, const real *invstd,
                    int B, int n);
 
+/* Spectral normalisation (Miyato et al. 2018): the largest singular value
+ * of a weight w seen as a matrix M of `rows` rows, w [d0, rows, rest] with
+ * M[j, (i, r)] = w[i, j, r] (d0 = 1: the first axis is the rows, as for
+ * PyTorch's dense and conv; d0 > 1: the second, a deconv's). uv holds u
+ * [rows] then v [d0 * rest]. Training: v = M^T u / |M^T u|, u = M v / |M v|
+ * (one power iteration, stored), sigma = u^T M v; evaluation: sigma =
+ * u^T M v / (|u| |v|) with u, v as stored. The plain loops are their own
+ * reference. */
+real k_spectral_sigma(const real *w, int d0, int rows, int rest, real *uv, bool train);
+/* dw [d0, rows, rest] = dy u v^T in w's layout (u, v constants, as the
+ * paper's gradient through sigma treats them) */
+void k_spectral_sigma_backward(real *dw, real dy, int d0, int rows, int rest, const real *uv);
+
 /* ---------------------------------------------------------------------
  * 7. Dropout with a stateless mask
  * ------------------------------------------------------------------ */

@@ -304,3 +304,64 @@ void k_log_softmax_backward(real *dx, const real *dy, const real *y, int rows, i
     SmJob j = {.y = dx, .x = y, .dy = dy, .n = n, .log = true};
     k_par_range(rows, 8.0 * n, softmax_backward_range, &j);
 }
+
+/* ---- spectral normalisation ------------------------------------------- */
+
+/* Row j of M times v */
+static double sn_row_dot(const real *w, int d0, int rows, int rest, int j, const real *v)
+{
+    double acc = 0;
+    for (int i = 0; i < d0; i++) {
+        const real *row = w + ((int64_t)i * rows + j) * rest, *vi = v + (int64_t)i * rest;
+        for (int r = 0; r < rest; r++) acc += (double)row[r] * vi[r];
+    }
+    return acc;
+}
+
+static double sn_norm(const real *x, int64_t n)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+    return sqrt(s);
+}
+
+/* x /= max(|x|, 1e-12), PyTorch's normalize; returns |x| */
+static double sn_normalize(real *x, int64_t n)
+{
+    double norm = sn_norm(x, n), inv = 1 / fmax(norm, 1e-12);
+    for (int64_t i = 0; i < n; i++) x[i] = (real)(x[i] * inv);
+    return norm;
+}
+
+real k_spectral_sigma(const real *w, int d0, int rows, int rest, real *uv, bool train)
+{
+    real *u = uv, *v = uv + rows;
+    int64_t cols = (int64_t)d0 * rest;
+    if (train) {
+        /* v = M^T u, normalised */
+        for (int i = 0; i < d0; i++)
+            for (int r = 0; r < rest; r++) {
+                double acc = 0;
+                for (int j = 0; j < rows; j++) acc += (double)w[((int64_t)i * rows + j) * rest + r] * u[j];
+                v[(int64_t)i * rest + r] = (real)acc;
+            }
+        sn_normalize(v, cols);
+        /* u = M v, normalised: then u^T M v = |M v| */
+        for (int j = 0; j < rows; j++) u[j] = (real)sn_row_dot(w, d0, rows, rest, j, v);
+        return (real)sn_normalize(u, rows);
+    }
+    double sigma = 0;
+    for (int j = 0; j < rows; j++) sigma += u[j] * sn_row_dot(w, d0, rows, rest, j, v);
+    return (real)(sigma / fmax(sn_norm(u, rows) * sn_norm(v, cols), 1e-12));
+}
+
+void k_spectral_sigma_backward(real *dw, real dy, int d0, int rows, int rest, const real *uv)
+{
+    const real *u = uv, *v = uv + rows;
+    for (int i = 0; i < d0; i++)
+        for (int j = 0; j < rows; j++) {
+            real *row = dw + ((int64_t)i * rows + j) * rest;
+            const real *vi = v + (int64_t)i * rest;
+            for (int r = 0; r < rest; r++) row[r] = dy * u[j] * vi[r];
+        }
+}

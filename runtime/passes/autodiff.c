@@ -137,6 +137,7 @@ static void backward(Ad *a, int i, int dy)
     case OP_noise:
     case OP_param:
     case OP_const:
+    case OP_scheduled:
     case OP_sign:
     case OP_onehot: return; /* leaves, and ops with no useful gradient */
     case OP_neg: accumulate(a, x, unary(a, OP_neg, dy)); return;
@@ -305,6 +306,10 @@ static void backward(Ad *a, int i, int dy)
         g->nodes[d].attr = n.attr; /* the window, or the factor */
         accumulate(a, x, d);
         return;
+    case OP_spectral_sigma:
+        /* d sigma = u v^T dw, u and v the power iteration's (constants) */
+        accumulate(a, x, attrs_of(a, mk(a, OP_spectral_sigma_grad, dy, x, -1, sx), &n));
+        return;
     case OP_reshape: accumulate(a, x, mk(a, OP_reshape, dy, -1, -1, sx)); return;
     case OP_concat: {
         int axis = n.attr.axis;
@@ -357,8 +362,9 @@ static void backward(Ad *a, int i, int dy)
     case OP_softmax_grad:
     case OP_log_softmax_grad: backward_grad_op(a, i, dy, &n); return;
     case OP_batchnorm_grad: /* grad refuses batchnorm (grad_through) */
-    case OP_conv2d_wgrad:   /* a filter's gradient, and an embedding table's: */
-    case OP_embedding_grad: /* a grad is never taken with respect to a parameter */
+    case OP_conv2d_wgrad:   /* a filter's gradient, an embedding table's, and a */
+    case OP_embedding_grad: /* weight's through its spectral norm: a grad is never */
+    case OP_spectral_sigma_grad: /* taken with respect to a parameter */
     case OP_grad:           /* replaced before the phases */
     case OP_COUNT: GENC_ASSERT(!"no gradient rule");
     }

@@ -17,26 +17,51 @@ same_run "$T/ref/checkpoint.genc" "$T/same/checkpoint.genc" || fail "two runs wi
 expect_status 0 "$GENC" run $model $args --out "$T/other" --seed 2
 same_run "$T/ref/checkpoint.genc" "$T/other/checkpoint.genc" && fail "seeds 1 and 2 gave the same run"
 
-# kill -9 at pseudo-random moments, resuming after each kill
-"$GENC" run $model $args --out "$T/k" > /dev/null 2>&1 &
-pid=$!
-kills=0
-for delay in 0.3 0.17 0.41 0.23 0.11 0.37; do
-    sleep $delay
-    if kill -9 $pid 2> /dev/null; then kills=$((kills + 1)); fi
-    wait $pid 2> /dev/null
-    if [ -f "$T/k/checkpoint.genc" ]; then
-        "$GENC" run $model $args --out "$T/k" --resume > /dev/null 2>&1 &
-    else
-        "$GENC" run $model $args --out "$T/k" > /dev/null 2>&1 &
-    fi
+# kill_and_resume DIR [SETTINGS...]: a run killed with -9 at
+# pseudo-random moments and resumed after each kill; the caller compares
+# its checkpoint with an uninterrupted run of the same settings
+kill_and_resume() {
+    what=$1
+    dir="$T/$1"
+    shift
+    "$GENC" run $model $args --out "$dir" "$@" > /dev/null 2>&1 &
     pid=$!
-done
-wait $pid || fail "the last resumed run failed"
-echo "$name: killed $kills times"
+    kills=0
+    for delay in 0.3 0.17 0.41 0.23 0.11 0.37; do
+        sleep $delay
+        if kill -9 $pid 2> /dev/null; then kills=$((kills + 1)); fi
+        wait $pid 2> /dev/null
+        if [ -f "$dir/checkpoint.genc" ]; then
+            "$GENC" run $model $args --out "$dir" --resume > /dev/null 2>&1 &
+        else
+            "$GENC" run $model $args --out "$dir" "$@" > /dev/null 2>&1 &
+        fi
+        pid=$!
+    done
+    wait $pid || fail "the last resumed run of $what failed"
+    echo "$name: $what killed $kills times"
+    rows=$(tail -n +2 "$dir/log.csv" | wc -l)
+    [ "$rows" = $steps ] || fail "$what: resumed log.csv has $rows rows, want $steps"
+}
+
+kill_and_resume k
 same_run "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resumed run differs from the uninterrupted one"
-rows=$(tail -n +2 "$T/k/log.csv" | wc -l)
-[ "$rows" = $steps ] || fail "resumed log.csv has $rows rows, want $steps"
+
+# the same with the averages of G's weights and schedules (a learning rate
+# with a warm-up, one decaying in steps) running: they continue exactly too
+expect_status 0 "$GENC" run $model $args --out "$T/ref_ema" --set 'ema G: 0.9' --set 'ema_start 7' \
+    --set 'lr G: cosine(2e-4, 0, warmup: 5)' --set 'lr D: step_decay(2e-4, 0.5, steps: 9)'
+kill_and_resume k_ema --set 'ema G: 0.9' --set 'ema_start 7' \
+    --set 'lr G: cosine(2e-4, 0, warmup: 5)' --set 'lr D: step_decay(2e-4, 0.5, steps: 9)'
+same_run "$T/ref_ema/checkpoint.genc" "$T/k_ema/checkpoint.genc" || fail "killed and resumed run with ema and schedules differs"
+head -1 "$T/k_ema/log.csv" | grep -q ',lr_G,lr_D,' || fail "log.csv has no columns lr_G and lr_D: $(head -1 "$T/k_ema/log.csv")"
+# step 10 (t = 9): D's rate halved once; G's past its warm-up, on the cosine
+row=$(sed -n 11p "$T/k_ema/log.csv")
+echo "$row" | grep -q ',0\.0001,' || fail "log.csv step 10 has no lr_D 0.0001: $row"
+# the averages differ from the weights, and sample draws them unless told not to
+expect_status 0 "$GENC" sample $model --checkpoint "$T/k_ema/checkpoint.genc" --out "$T/avg.png"
+expect_status 0 "$GENC" sample $model --checkpoint "$T/k_ema/checkpoint.genc" --out "$T/raw.png" --raw-weights
+cmp -s "$T/avg.png" "$T/raw.png" && fail "samples of the averaged and the raw weights are the same"
 
 # Ctrl-C: the current step finishes, a checkpoint is written, exit 130,
 # and the command that continues is the whole command line

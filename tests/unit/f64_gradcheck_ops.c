@@ -16,6 +16,7 @@
  * the fused gradient ops), checked against central differences of that
  * first-order gradient. A third-order case nests grad twice. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "passes/compile.h"
@@ -76,6 +77,11 @@ static const Case cases[] = {
     {"deconv_s2_k5_same", IMG("[2, 3, 3]", "[2, 6, 6]", "deconv(2, 5, stride: 2) -> tanh")},
     {"deconv_chain", IMG("[2, 3, 3]", "[1, 12, 12]",
                          "deconv(3, 4, stride: 2) -> tanh -> deconv(1, 4, stride: 2)")},
+    {"spectral_norm_dense", VEC("[3]", "dense(6, spectral_norm: true) -> tanh -> dense(3)")},
+    {"spectral_norm_conv", IMG("[2, 5, 5]", "[3, 3, 3]",
+                               "conv(3, 3, stride: 2, spectral_norm: true) -> tanh")},
+    {"spectral_norm_deconv", IMG("[3, 3, 3]", "[2, 6, 6]",
+                                 "deconv(2, 4, stride: 2, spectral_norm: true) -> tanh")},
     {"batchnorm_dense", VEC("[3]", "dense(4) -> batchnorm -> dense(3)")},
     {"batchnorm_conv", IMG("[2, 4, 4]", "[3, 4, 4]", "conv(3, 3) -> batchnorm -> tanh")},
     {"layernorm", VEC("[3]", "dense(6) -> layernorm -> dense(3)")},
@@ -135,6 +141,10 @@ static const Case cases[] = {
     "min F: E[sum(grad(" loss ", x) * s)]\n"
 
 static const Case second[] = {
+    {"2nd_spectral_norm_critic",
+     "x ~ normal([1, 6, 6])\nnet D(x: [1, 6, 6]) -> [1] {\n"
+     "conv(3, 3, stride: 2, spectral_norm: true) -> tanh -> flatten -> dense(1, spectral_norm: true)\n}\n"
+     "min D: E[(norm(grad(D(x), x)) - 1) ^ 2] + E[D(x)]\n"},
     {"2nd_dense", VEC2("[4]", "dense(4)")},
     {"2nd_relu", VEC2("[3]", "dense(6) -> relu -> dense(3)")},
     {"2nd_leaky_relu", VEC2("[3]", "dense(6) -> leaky_relu(0.2) -> dense(3)")},
@@ -243,6 +253,13 @@ static void check_case(const Case *c, int B)
     Plan *p = exec_plan_step(e, 1);
     Rng r = rng_init(5);
     exec_draw_noise(e, &r, B);
+    /* spectral norm's power iteration first converges, where u v^T is
+     * sigma's derivative */
+    for (int k = 0; strstr(c->src, "spectral_norm") && k < 500; k++) loss_of(e, p);
+    /* each run starts from the same layer state (a power iteration moves
+     * spectral norm's u and v) */
+    real *state = malloc(sizeof(real) * (size_t)(e->nstate + 1));
+    memcpy(state, e->state, sizeof(real) * (size_t)e->nstate);
     double l0 = loss_of(e, p);
     CHECKF(isfinite(l0), "%s: loss %g", c->name, l0);
     int64_t n = e->plen[0];
@@ -253,8 +270,10 @@ static void check_case(const Case *c, int B)
         real *w = e->params + e->pstart[0] + k, saved = *w;
         double h = 1e-6;
         *w = saved + h;
+        memcpy(e->state, state, sizeof(real) * (size_t)e->nstate);
         double lp = loss_of(e, p);
         *w = saved - h;
+        memcpy(e->state, state, sizeof(real) * (size_t)e->nstate);
         double lm = loss_of(e, p);
         *w = saved;
         double fd = (lp - lm) / (2 * h), an = grad[k];
@@ -270,6 +289,7 @@ static void check_case(const Case *c, int B)
     if (worst > 1e-7)
         printf("f64_gradcheck_ops: %s batch %d: worst relative error %.1e\n", c->name, B, worst);
     free(grad);
+    free(state);
     plan_free(p);
     exec_free(e);
     compiled_free(cm);
