@@ -137,11 +137,42 @@ static const char *suggest_name(Sema *s, const char *word)
     return diag_suggest(word, cand, n);
 }
 
+/* "x, z, G, D": the names the file defines that are visible here (a net
+ * body's first, each scope in the order written), at most a dozen, into
+ * buf; "" when there are none. */
+static const char *defined_names(Sema *s, char *buf, size_t len)
+{
+    const char *seen[13];
+    int n = 0;
+    buf[0] = 0;
+    Binding *scopes[2] = {s->locals, s->globals};
+    for (int k = 0; k < 2; k++) {
+        const char *in_scope[512]; /* a scope's bindings come newest first */
+        int m = 0;
+        for (Binding *b = scopes[k]; b && m < 512; b = b->next) in_scope[m++] = b->name;
+        for (int j = m - 1; j >= 0 && n < 13; j--) {
+            int i = 0;
+            while (i < n && strcmp(seen[i], in_scope[j])) i++;
+            if (i == n) seen[n++] = in_scope[j];
+        }
+    }
+    for (int i = 0; i < s->m->nnets && n < 13; i++) seen[n++] = s->m->nets[i].name;
+    for (int i = 0; i < n && i < 12; i++) {
+        strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
+        strncat(buf, seen[i], len - strlen(buf) - 1);
+    }
+    if (n > 12) strncat(buf, ", ...", len - strlen(buf) - 1);
+    return buf;
+}
+
 void sema_unknown_name(Sema *s, const char *name, SrcLoc loc, const char *what)
 {
     const char *hint = suggest_name(s, name);
+    char names[256];
     if (hint)
         diag_error(s->diag, loc, "unknown %s '%s'; did you mean '%s'?", what, name, hint);
+    else if (defined_names(s, names, sizeof names)[0])
+        diag_error(s->diag, loc, "unknown %s '%s' (defined here: %s)", what, name, names);
     else
         diag_error(s->diag, loc, "unknown %s '%s'", what, name);
 }
@@ -570,9 +601,11 @@ static Val eval_list(Sema *s, Ast *a)
 static Val eval_pipe(Sema *s, Ast *a, Flow flow, Val *in)
 {
     Val cur = sema_eval(s, a->kids[0], flow, in);
-    for (int i = 1; i < a->nkids && cur.kind != V_ERR; i++) {
+    /* after an error the chain goes on with it as input, quietly, so that
+     * a mistake of its own further on (an unknown option) is reported too */
+    for (int i = 1; i < a->nkids; i++) {
         Ast *k = a->kids[i];
-        if (cur.kind != V_TENSOR) {
+        if (cur.kind != V_TENSOR && cur.kind != V_ERR) {
             diag_error(s->diag, a->kids[i - 1]->loc, "'->' needs a tensor on its left, not %s",
                        sema_vkind_name(cur.kind));
             return val_err;
@@ -1085,13 +1118,25 @@ Model *sema_check(Diag *diag, Program *prog, const char *file)
             m->players[p].optim.name = xstrdup("adam");
             m->players[p].optim.loc = m->nets[m->players[p].net].loc;
         }
-    for (int n = 0; n < m->nnets; n++)
-        if (m->nets[n].player < 0 && m->nets[n].nlayers > 0)
-            for (int o = 0; o < m->nobjs; o++)
-                if (texpr_uses_net(m, m->objs[o].value, n))
-                    diag_error(diag, m->nets[n].loc, "net '%s' has weights and is used by the "
-                               "objective on line %d, but is not a player of it",
-                               m->nets[n].name, m->objs[o].loc.line);
+    for (int n = 0; n < m->nnets; n++) {
+        if (m->nets[n].player >= 0 || m->nets[n].nlayers == 0) continue;
+        int o = 0;
+        while (o < m->nobjs && !texpr_uses_net(m, m->objs[o].value, n)) o++;
+        if (o == m->nobjs) continue;
+        /* a body shared by heads (InfoGAN's Q on D's body): its weights
+         * train with one player's */
+        int caller = 0;
+        while (caller < m->nnets && !(s.calls[caller][n] && m->nets[caller].player >= 0)) caller++;
+        if (caller < m->nnets)
+            diag_error(diag, m->nets[n].loc, "net '%s' has weights and is used by the objective on "
+                       "line %d (through %s), but is no player's: name it beside the player "
+                       "whose update trains it, like 'min %s, %s: ...'",
+                       m->nets[n].name, m->objs[o].loc.line, m->nets[caller].name,
+                       m->nets[caller].name, m->nets[n].name);
+        else
+            diag_error(diag, m->nets[n].loc, "net '%s' has weights and is used by the objective on "
+                       "line %d, but is not a player of it", m->nets[n].name, m->objs[o].loc.line);
+    }
     if (m->nobjs == 0 && diag->nerrors == 0)
         diag_error(diag, (SrcLoc){0}, "missing objective: say what to train, e.g. "
                    "min G max D: E[log D(x)] + E[log(1 - D(G(z)))]");

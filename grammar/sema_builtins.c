@@ -100,6 +100,32 @@ static const char *option_list(Args *ar, char *buf, size_t len)
     return buf;
 }
 
+/* Option names users bring from Keras and PyTorch, and genc's names for
+ * them: the hint for an unknown option when the builtin has the latter. */
+static const struct {
+    const char *theirs, *ours;
+} option_aliases[] = {
+    {"kernel_size", "kernel"},   {"pool_size", "kernel"},      {"strides", "stride"},
+    {"use_bias", "bias"},        {"negative_slope", "slope"},  {"alpha", "slope"},
+    {"rate", "p"},               {"units", "filters"},         {"out_channels", "filters"},
+    {"filters", "units"},        {"out_features", "units"},    {"epsilon", "eps"},
+    {"num_embeddings", "vocabulary"}, {"input_dim", "vocabulary"},
+    {"embedding_dim", "dimension"},   {"output_dim", "dimension"},
+    {"scale_factor", "factor"},  {"size", "factor"},           {"dim", "axis"},
+    {"kernel_initializer", "init"}, {"learning_rate", "lr"},   {"weight_init", "init"},
+};
+
+/* genc's name for an option a user wrote in another library's spelling,
+ * if builtin ar has it; NULL if none. */
+static const char *option_alias(const Args *ar, const char *name)
+{
+    for (size_t i = 0; i < GENC_COUNT(option_aliases); i++)
+        if (strcmp(option_aliases[i].theirs, name) == 0)
+            for (int j = 0; j < ar->n; j++)
+                if (strcmp(ar->name[j], option_aliases[i].ours) == 0) return ar->name[j];
+    return NULL;
+}
+
 /* loc: where the builtin is named, for errors about the call as a whole */
 bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, SrcLoc loc)
 {
@@ -172,6 +198,7 @@ bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, S
             if (npos == 0 || (pos[0].kind != V_TENSOR &&
                               !(bi->kind == BK_FUNC && pos[0].kind == V_NUM))) {
                 SrcLoc l = npos ? pos[0].loc : loc;
+                if (npos && sema_kind_reported(s, pos[0])) return false; /* an unknown name */
                 if (want == 1)
                     diag_error(s->diag, l, "'%s' needs an input tensor%s", bi->name,
                                s->net < 0 && !in ? " (layers take their input from '->' inside a net)" : "");
@@ -219,8 +246,12 @@ bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, S
         int j = 0;
         while (j < ar->n && strcmp(ar->name[j], k->name) != 0) j++;
         if (j == ar->n) {
+            const char *alias = option_alias(ar, k->name);
             const char *hint = diag_suggest(k->name, ar->name, ar->n);
-            if (hint)
+            if (alias)
+                diag_error(s->diag, k->loc, "'%s' has no option '%s'; genc calls it '%s'",
+                           bi->name, k->name, alias);
+            else if (hint)
                 diag_error(s->diag, k->loc, "'%s' has no option '%s'; did you mean '%s'?",
                            bi->name, k->name, hint);
             else if (ar->n)

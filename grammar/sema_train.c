@@ -73,9 +73,16 @@ void sema_check_objective(Sema *s, Decl *d)
                 continue;
             }
             if (m->nets[n].player >= 0) {
-                diag_error(s->diag, l->v[i].loc, "net '%s' is already a player (line %d); each "
-                           "net's weights belong to one player",
-                           l->v[i].name, m->players[m->nets[n].player].optim.loc.line);
+                int line = m->players[m->nets[n].player].optim.loc.line;
+                if (line == d->loc.line)
+                    diag_error(s->diag, l->v[i].loc, "net '%s' is already a player (line %d); each "
+                               "net's weights belong to one player", l->v[i].name, line);
+                else /* an extra term for a player of a game */
+                    diag_error(s->diag, l->v[i].loc, "net '%s' is already a player (line %d); each "
+                               "net's weights belong to one player: for a term in only some "
+                               "players' losses, write each player's loss as its own objective, "
+                               "'min %s: ...' with all of %s's terms (docs/language.md, section 11)",
+                               l->v[i].name, line, l->v[i].name, l->v[i].name);
                 ok = false;
                 continue;
             }
@@ -592,6 +599,43 @@ static void finish_train(Sema *s, Train *t)
     }
 }
 
+/* Settings users bring from other libraries, and how genc says them. */
+static const struct {
+    const char *theirs, *ours;
+} setting_aliases[] = {
+    {"learning_rate", "'lr'"},
+    {"lr_decay", "a schedule: 'lr cosine(2e-4, 0)' or 'lr step_decay(2e-4, 0.5, epochs: 10)'"},
+    {"lr_scheduler", "a schedule: 'lr cosine(2e-4, 0)' or 'lr step_decay(2e-4, 0.5, epochs: 10)'"},
+    {"scheduler", "a schedule: 'lr cosine(2e-4, 0)' or 'lr step_decay(2e-4, 0.5, epochs: 10)'"},
+    {"batch_size", "'batch'"},   {"num_epochs", "'epochs'"},   {"n_epochs", "'epochs'"},
+    {"max_epochs", "'epochs'"},  {"random_seed", "'seed'"},    {"manual_seed", "'seed'"},
+    {"opt", "'optimizer'"},      {"n_critic", "'steps D: 5, G: 1'"},
+    {"d_steps", "'steps D: 5, G: 1'"}, {"ema_decay", "'ema G: 0.999'"},
+    {"clip_value", "'clip'"},    {"clip_grad_norm", "'grad_clip'"},
+    {"max_grad_norm", "'grad_clip'"}, {"weight_clip", "'clip'"},
+};
+
+static void unknown_setting(Sema *s, const char *key, SrcLoc loc, const char *const *keys, int n)
+{
+    for (size_t i = 0; i < GENC_COUNT(setting_aliases); i++)
+        if (strcmp(setting_aliases[i].theirs, key) == 0) {
+            diag_error(s->diag, loc, "unknown train setting '%s'; genc says %s", key,
+                       setting_aliases[i].ours);
+            return;
+        }
+    const char *hint = diag_suggest(key, keys, n);
+    if (hint) {
+        diag_error(s->diag, loc, "unknown train setting '%s'; did you mean '%s'?", key, hint);
+        return;
+    }
+    char all[512] = "";
+    for (int i = 0; i < n; i++) {
+        strncat(all, i ? ", " : "", sizeof all - strlen(all) - 1);
+        strncat(all, keys[i], sizeof all - strlen(all) - 1);
+    }
+    diag_error(s->diag, loc, "unknown train setting '%s' (the settings: %s)", key, all);
+}
+
 void sema_check_train(Sema *s, Decl *d)
 {
     Model *m = s->m;
@@ -613,11 +657,7 @@ void sema_check_train(Sema *s, Decl *d)
         int k = 0;
         while (k < (int)GENC_COUNT(keys) && strcmp(keys[k], key) != 0) k++;
         if (k == (int)GENC_COUNT(keys)) {
-            const char *hint = diag_suggest(key, keys, (int)GENC_COUNT(keys));
-            if (hint)
-                diag_error(s->diag, kl, "unknown train setting '%s'; did you mean '%s'?", key, hint);
-            else
-                diag_error(s->diag, kl, "unknown train setting '%s'", key);
+            unknown_setting(s, key, kl, keys, (int)GENC_COUNT(keys));
             continue;
         }
         if (named && !train_settings[k].per_player) {
