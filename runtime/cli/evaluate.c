@@ -358,15 +358,53 @@ static int classify(Run *j, Plan *p, const real *imgs, int n, real *probs, real 
     return 0;
 }
 
+/* An unsupervised code (InfoGAN's) with at most this many values is
+ * matched to the judge's classes */
+#define JUDGE_MAX_CODES 16
+
 typedef struct JudgeScore {
     double confident, coverage, fd, agreement;
+    int match[JUDGE_MAX_CODES]; /* matched: code value -> class, -1 for none */
 } JudgeScore;
 
+/* The one-to-one assignment of m code values to k classes (m, k <= 16)
+ * that agrees most with the counts conf[code][class], exactly, by dynamic
+ * programming over the sets of classes taken; match[code] gets its class.
+ * Returns how many samples agree. */
+static int best_matching(const int conf[][JUDGE_MAX_CODES], int m, int k, int *match)
+{
+    int states = 1 << k;
+    int *best = xcalloc((size_t)states, sizeof *best), *from = xcalloc((size_t)states, sizeof *from);
+    for (int x = 1; x < states; x++) best[x] = -1;
+    int top = 0, top_mask = 0;
+    for (int x = 0; x < states; x++) {
+        int i = __builtin_popcount((unsigned)x); /* codes assigned so far */
+        if (best[x] < 0) continue;
+        if (i == m) {
+            if (best[x] > top) top = best[x], top_mask = x;
+            continue;
+        }
+        for (int c = 0; c < k; c++) {
+            int y = x | 1 << c;
+            if (y != x && best[x] + conf[i][c] > best[y]) best[y] = best[x] + conf[i][c], from[y] = c;
+        }
+    }
+    for (int x = top_mask, i = m - 1; i >= 0; i--) {
+        match[i] = from[x];
+        x &= ~(1 << from[x]);
+    }
+    free(best);
+    free(from);
+    return top;
+}
+
+/* want: the class each sample was drawn for, or NULL; matched: want is an
+ * unsupervised code of `codes` values, matched to the classes first */
 static JudgeScore score(const real *probs, const real *feats, const real *test_feats, int n, int k,
-                        int d, const int *want)
+                        int d, const int *want, bool matched, int codes)
 {
     JudgeScore s = {0};
-    int hist[256] = {0}, agree = 0;
+    int hist[256] = {0}, agree = 0, conf[JUDGE_MAX_CODES][JUDGE_MAX_CODES] = {{0}};
     for (int i = 0; i < n; i++) {
         int best = 0;
         for (int c = 1; c < k; c++)
@@ -374,11 +412,13 @@ static JudgeScore score(const real *probs, const real *feats, const real *test_f
         s.confident += probs[i * k + best] > 0.9;
         hist[best]++;
         agree += want && best == want[i];
+        if (matched) conf[want[i]][best]++;
     }
     s.confident /= n;
     for (int c = 0; c < k; c++)
         if (hist[c]) s.coverage -= (double)hist[c] / n * log((double)hist[c] / n);
     s.coverage /= log((double)k);
+    if (matched) agree = best_matching(conf, codes, k, s.match);
     s.agreement = want ? (double)agree / n : -1;
     s.fd = fmax(0, frechet(feats, test_feats, n, d)); /* rounding can give -1e-6 */
     return s;
@@ -389,6 +429,12 @@ static void print_score(const char *what, int width, JudgeScore s)
     printf("  %-*s %9.3f %9.3f %9.2f", width, what, s.confident, s.coverage, s.fd);
     if (s.agreement >= 0) printf(" %9.3f", s.agreement);
     printf("\n");
+}
+
+/* Whether a model's class noise is trained to be the data's label. */
+static bool judge_labelled(const Graph *g)
+{
+    return g->data && g->data->label_name;
 }
 
 /* The images to judge, in the judge's range: 1,000 samples of the model
@@ -434,9 +480,10 @@ static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, const int *firs
     Plan *mp = exec_plan_eval(m->e, JUDGE_CHUNK, &m->g->sample, 1);
     char err[EXEC_ERR_LEN];
     int c = run_class_noise(m->g);
-    /* agreement means something only when the code was trained to be the
-     * data's label; an unsupervised code (InfoGAN) has no such meaning */
-    if (c >= 0 && m->g->data && m->g->data->label_name) *want = xcalloc(JUDGE_N, sizeof **want);
+    /* a code trained to be the data's label is compared with it; an
+     * unsupervised one (InfoGAN) is matched to the classes first (score) */
+    if (c >= 0 && (judge_labelled(m->g) || m->g->noise[c].classes <= JUDGE_MAX_CODES))
+        *want = xcalloc(JUDGE_N, sizeof **want);
     Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : m->g->seed, STREAM_FIXED_NOISE);
     real lo, hi;
     run_sample_range(m->g, &lo, &hi);
@@ -530,7 +577,12 @@ static int eval_judge(RunOpts *o)
     if (classify(&j, jp, imgs, JUDGE_N, probs, test_feats, err)) status = EXIT_RUNTIME;
     JudgeScore gen = {0}, real_s = {0};
     if (status == EXIT_OK && classify(&j, jp, cand, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
-    if (status == EXIT_OK) gen = score(probs, feats, test_feats, JUDGE_N, k, d, want);
+    int cn = o->images ? -1 : run_class_noise(m.g);
+    bool matched = want && !judge_labelled(m.g);
+    if (matched && m.g->noise[cn].classes > k) want = (free(want), NULL); /* more codes than classes */
+    if (status == EXIT_OK)
+        gen = score(probs, feats, test_feats, JUDGE_N, k, d, want, matched && want,
+                    cn >= 0 ? m.g->noise[cn].classes : 0);
     /* 1,000 real training images in a fixed random order, the reference */
     if (status == EXIT_OK) {
         int *perm = xcalloc((size_t)train.n, sizeof *perm);
@@ -541,16 +593,23 @@ static int eval_judge(RunOpts *o)
         data_batch(&train, perm, n, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
         free(perm);
         if (n < JUDGE_N || classify(&j, jp, imgs, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
-        else real_s = score(probs, feats, test_feats, JUDGE_N, k, d, NULL);
+        else real_s = score(probs, feats, test_feats, JUDGE_N, k, d, NULL, false, 0);
     }
     if (status == EXIT_OK) {
         printf("judged by %s (%s), %d images each; fd against %d test images\n", judge,
                judge_ckpt ? judge_ckpt : j.ckpt, JUDGE_N, JUDGE_N);
         const char *what = o->images ? o->images : o->file;
         int width = strlen(what) > 26 ? (int)strlen(what) : 26; /* a long path keeps the columns */
-        printf("  %-*s %9s %9s %9s%s\n", width, "", "confident", "coverage", "fd", want ? "     label" : "");
+        printf("  %-*s %9s %9s %9s%s\n", width, "", "confident", "coverage", "fd",
+               !want ? "" : matched ? "      code" : "     label");
         print_score(what, width, gen);
         print_score("real training images", width, real_s);
+        if (want && matched) {
+            printf("code: the share of samples whose code's class the judge reads, codes matched "
+                   "one to one to classes:");
+            for (int i = 0; i < m.g->noise[cn].classes; i++) printf(" %d->%d", i, gen.match[i]);
+            printf("\n");
+        }
     } else {
         fprintf(stderr, "genc: error: %s\n", err);
     }

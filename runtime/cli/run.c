@@ -229,7 +229,8 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages)
         memcpy(e->ema_state, e->state, sizeof(real) * (size_t)e->nstate);
     }
     /* whether or not this compilation has `ema` (a --set of training's) */
-    if (!bad && averages && ckpt_size(c, "ema") >= 0)
+    r->averaged = !bad && averages && ckpt_size(c, "ema") >= 0;
+    if (r->averaged)
         bad = ckpt_get(c, "ema", e->params, sizeof(real) * (size_t)e->nparams, err) ||
               ckpt_get(c, "ema_state", e->state, sizeof(real) * (size_t)e->nstate, err);
     /* (a run made with other schedules for its learning rates has other
@@ -307,11 +308,26 @@ int run_write_grid(Run *r, Plan *p, const char *path, bool averaged)
     if (rows * cols > p->B) rows = p->B / cols;
     Rng fixed = rng_stream(g->seed, STREAM_FIXED_NOISE);
     char err[EXEC_ERR_LEN];
-    if (averaged) exec_swap_ema(r->e);
-    const real *x = run_draw_samples(r, p, p->B, &fixed, -1, cols, err);
+    /* with the averages (and statistics of their own, which the averages
+     * of the state are kept apart from) in place of the weights */
+    real *state = NULL;
+    averaged = averaged && r->e->ema;
+    if (averaged) {
+        exec_swap_ema(r->e);
+        if (exec_averages_batchnorm(r->e)) {
+            state = xmalloc(sizeof(real) * (size_t)(r->e->nstate + 1));
+            memcpy(state, r->e->state, sizeof(real) * (size_t)r->e->nstate);
+        }
+    }
+    bool stats_ok = !state || run_standing_stats(r) == 0; /* which says why not */
+    const real *x = stats_ok ? run_draw_samples(r, p, p->B, &fixed, -1, cols, err) : NULL;
+    if (state) {
+        memcpy(r->e->state, state, sizeof(real) * (size_t)r->e->nstate);
+        free(state);
+    }
     if (averaged) exec_swap_ema(r->e);
     if (!x) {
-        fprintf(stderr, "genc: error: %s\n", err);
+        if (stats_ok) fprintf(stderr, "genc: error: %s\n", err);
         return -1;
     }
     real lo, hi;
@@ -323,6 +339,16 @@ int run_write_grid(Run *r, Plan *p, const char *path, bool averaged)
         return -1;
     }
     return 0;
+}
+
+int run_standing_stats(Run *r)
+{
+    if (r->g->sample < 0) return 0;
+    Rng rng = rng_stream(r->g->seed, STREAM_STATS);
+    char err[EXEC_ERR_LEN];
+    if (exec_standing_stats(r->e, r->g->sample, 100, &rng, 20, err) == 0) return 0;
+    fprintf(stderr, "genc: error: %s\n", err);
+    return -1;
 }
 
 Plan *run_sample_plan(Run *r)
@@ -347,6 +373,8 @@ int run_open_trained(Run *r, RunOpts *o, bool need_data)
         code = EXIT_USAGE;
     } else if (run_load_checkpoint(r, path, &st, !o->raw_weights)) {
         code = EXIT_RUNTIME; /* samples and evaluations use the averages */
+    } else if (r->averaged && run_standing_stats(r)) {
+        code = EXIT_RUNTIME;
     }
     if (code) run_close(r);
     return code;

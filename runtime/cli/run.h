@@ -17,7 +17,7 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_COMPILE = 3 };
 
 /* Streams of the run's seed (rng.h numbers them from 1). */
-enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_SHUFFLE = 1u << 20 };
+enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_STATS = 4, STREAM_SHUFFLE = 1u << 20 };
 
 
 typedef struct RunOpts {
@@ -69,6 +69,7 @@ typedef struct Run {
     char *data_dir_buf; /* data_dir when recalled */
     int lock_fd;    /* the run folder's lock (rundir.h), when locked */
     bool locked;
+    bool averaged;  /* the parameters are the averages of the weights (ema) */
 } Run;
 
 /* What a checkpoint holds besides the slabs. */
@@ -99,7 +100,8 @@ void run_batch(Run *r, const DataSet *ds, const int *idx, int n);
 
 int run_save_checkpoint(Run *r, const RunState *st);
 /* averages: the averages of the weights (ema) in place of the weights,
- * when the checkpoint has them (for sampling and evaluation) */
+ * when the checkpoint has them (for sampling and evaluation; r->averaged
+ * says whether it had) */
 int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages);
 
 /* Samples: the plan for a grid, the first categorical noise source (the
@@ -111,5 +113,9 @@ const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int co
                              char err[EXEC_ERR_LEN]);
 void run_sample_range(const Graph *g, real *lo, real *hi);
 int run_write_grid(Run *r, Plan *p, const char *path, bool averaged);
+/* Batchnorm's statistics for the averaged weights now in the parameters:
+ * standing statistics of the sample's layers over 2,000 samples. 0, or
+ * -1 after printing why not. */
+int run_standing_stats(Run *r);
 
 #endif

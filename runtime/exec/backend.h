@@ -27,6 +27,7 @@ typedef struct KernelCall {
     real *work;         /* work_size reals of scratch, or NULL */
     real *state;        /* the layer state of n's op (batchnorm), or NULL */
     const double *sched; /* the schedules' values at this step (Graph.scheds) */
+    double momentum;    /* > 0: batchnorm's, for standing statistics; 0: the node's */
     uint64_t seed, step; /* the run's seed and step: dropout's masks */
 } KernelCall;
 

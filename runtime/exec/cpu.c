@@ -320,7 +320,8 @@ RUN(batchnorm)
     int C = s->d[0], S = (int)(shape_count(*s) / C), n = count(c);
     real *mean = c->state, *var = mean + C;
     const Attrs *a = &c->n->attr;
-    if (c->train) k->bn_forward_train(Y, Y + n, mean, var, X0, c->B, C, S, (real)a->eps, (real)a->momentum);
+    real momentum = (real)(c->momentum > 0 ? c->momentum : a->momentum);
+    if (c->train) k->bn_forward_train(Y, Y + n, mean, var, X0, c->B, C, S, (real)a->eps, momentum);
     else k->bn_forward_eval(Y, X0, mean, var, c->B, C, S, (real)a->eps);
     return 0;
 }

@@ -311,6 +311,31 @@ void exec_schedules(Exec *e, int64_t per_epoch, int64_t total)
         e->sched[i] = sched_value(&e->g->scheds[i], (int64_t)e->step, per_epoch, total);
 }
 
+bool exec_averages_batchnorm(const Exec *e)
+{
+    const Graph *g = e->g;
+    if (!e->ema) return false;
+    for (int n = 0; n < g->nnodes; n++)
+        if (g->nodes[n].op == OP_batchnorm && g->states[g->nodes[n].attr.state].ema > 0) return true;
+    return false;
+}
+
+int exec_standing_stats(Exec *e, int root, int B, Rng *rng, int batches, char err[EXEC_ERR_LEN])
+{
+    Plan *p = exec_plan_eval(e, B, &root, 1);
+    p->train = true; /* batch statistics; the plan keeps their room either way */
+    int status = 0;
+    /* momentum 1 / (k + 1) at the k-th run: the plain mean of the runs' statistics */
+    for (int k = 0; k < batches && !status; k++) {
+        e->momentum = 1.0 / (k + 1);
+        exec_draw_noise(e, rng, B);
+        status = exec_eval(e, p, err);
+    }
+    e->momentum = 0;
+    plan_free(p);
+    return status;
+}
+
 void exec_swap_ema(Exec *e)
 {
     if (!e->ema) return;
@@ -340,7 +365,8 @@ static int run_ins(Exec *e, const Plan *p, const Ins *ins, char err[EXEC_ERR_LEN
     KernelCall c = {.g = e->g, .n = n, .node = ins->node, .B = p->B, .train = p->train,
                     .y = slot_ptr(e, p, ins->out),
                     .work = ins->work >= 0 ? e->arena + ins->work : NULL,
-                    .seed = e->seed, .step = e->step, .sched = e->sched};
+                    .seed = e->seed, .step = e->step, .sched = e->sched,
+                    .momentum = e->momentum};
     for (int j = 0; j < n->nin; j++) c.x[j] = slot_ptr(e, p, ins->in[j]);
     if (node_has(n, ATTR_state)) c.state = e->state + e->soff[n->attr.state];
     return e->be->run(&c, err);

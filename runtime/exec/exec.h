@@ -47,6 +47,7 @@ typedef struct Exec {
      * checkpoint loaded, or of step 0). */
     double *sched;
     int64_t per_epoch, total;
+    double momentum;  /* batchnorm's for the runs of exec_standing_stats; 0: the node's */
     real *input[2];   /* images [B, ...] and labels [B] of the batch */
     real **noise;     /* per noise source [B, ...] */
     real *arena; /* intermediate values and kernel scratch */
@@ -76,6 +77,18 @@ void exec_free(Exec *e);
 /* The schedules' values at step e->step, for a run of `total` steps,
  * `per_epoch` an epoch. */
 void exec_schedules(Exec *e, int64_t per_epoch, int64_t total);
+
+/* Standing statistics (Brock et al. 2019, BigGAN): batchnorm's running
+ * statistics of the layers root reads, recomputed as the plain average of
+ * the batch statistics of `batches` runs of root in training mode at batch
+ * B, on noise from rng. For the averaged weights, whose activations the
+ * averaged running statistics do not describe. Every layer state root's
+ * layers keep changes (the caller saves what it must keep). 0, or -1 and
+ * err. */
+int exec_standing_stats(Exec *e, int root, int B, Rng *rng, int batches, char err[EXEC_ERR_LEN]);
+/* Whether a layer state with averages is batchnorm's: then the averaged
+ * weights need standing statistics. */
+bool exec_averages_batchnorm(const Exec *e);
 
 /* Exchanges the parameters and layer state with their averages (nothing
  * when the model has none): sampling and evaluation with the averaged

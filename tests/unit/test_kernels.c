@@ -357,6 +357,34 @@ static void test_norm(void)
     CHECK_NEAR(rv[0], 0.25 * 4 / 3, 1e-6);
 }
 
+/* Spectral norm's power iteration against matrices whose largest singular
+ * value is known: a rank-one a b^T (|a| |b|, found by the first
+ * iteration) and, in a deconv's layout (rows on the second axis), one
+ * whose rows are orthogonal with norms 3, 2, 1 (3, approached at the rate
+ * (2/3)^2 per iteration). The gradient is u v^T, here a b^T / (|a| |b|). */
+static void test_spectral_norm(void)
+{
+    real a[3] = {1, -2, 2}, b[4] = {0.5f, 0.5f, -0.5f, 0.5f}, w[12], uv[7], dw[12];
+    for (int j = 0; j < 3; j++)
+        for (int r = 0; r < 4; r++) w[j * 4 + r] = a[j] * b[r];
+    for (int i = 0; i < 7; i++) uv[i] = 1;
+    CHECK_NEAR(k_spectral_sigma(w, 1, 3, 4, uv, true), 3.0, 1e-6);
+    CHECK_NEAR(k_spectral_sigma(w, 1, 3, 4, uv, false), 3.0, 1e-6);
+    k_spectral_sigma_backward(dw, 2, 1, 3, 4, uv);
+    for (int k = 0; k < 12; k++) CHECK_NEAR(dw[k], 2 * w[k] / 3, 1e-6);
+    /* w [d0 = 2, rows = 3, rest = 2]: row j of M is (w[0, j, :], w[1, j, :]) */
+    real v[18] = {0};
+    const real rows[3][4] = {{3, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 1, 0}};
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 2; i++)
+            for (int r = 0; r < 2; r++) v[(i * 3 + j) * 2 + r] = rows[j][i * 2 + r];
+    real st[7] = {1, 1, 1, 1, 1, 1, 1};
+    real sigma = 0;
+    for (int it = 0; it < 60; it++) sigma = k_spectral_sigma(v, 2, 3, 2, st, true);
+    CHECK_NEAR(sigma, 3.0, 1e-5);
+    CHECK_NEAR(fabs(st[0]), 1.0, 1e-5); /* u: the first row's direction */
+}
+
 /* ---- 7. dropout ------------------------------------------------------------ */
 
 static void test_dropout(void)
@@ -619,6 +647,7 @@ static void run_all(int threads, double min_work)
     test_conv();
     test_deconv();
     test_norm();
+    test_spectral_norm();
     test_dropout();
     test_pool();
     test_softmax();

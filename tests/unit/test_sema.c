@@ -1525,6 +1525,76 @@ static void test_diagnostics(void)
     res_free(&r);
 }
 
+/* The researcher's toolkit: schedules (their values, where they stand),
+ * the averages of a player's weights, spectral norm's nodes and state. */
+static void test_toolkit(void)
+{
+    const char *src = "data x ~ mnist(train, range: [-1, 1]); z ~ normal(4)\n"
+                      "let beta = linear(0, 1, epochs: 2)\n"
+                      "net G(z: [4]) -> [1, 28, 28] {\n"
+                      "    dense(3 * 7 * 7) -> batchnorm -> reshape(3, 7, 7)\n"
+                      "    deconv(1, 4, stride: 4, padding: valid, spectral_norm: true) -> tanh\n"
+                      "}\n"
+                      "net D(x: [1, 28, 28]) -> [1] { conv(2, 3, stride: 2, spectral_norm: true) -> "
+                      "flatten -> dense(1, spectral_norm: true) }\n"
+                      "min D: E[relu(1 - D(x))] + beta * E[relu(1 + D(G(z)))]\n"
+                      "min G: -E[D(G(z))]\n"
+                      "train { ema G: 0.99  ema_start 5  lr G: cosine(1e-3, 0, warmup: 10) }\n";
+    Res r = compile_src(src, UPTO_LOWER);
+    CHECKF(r.g, "%s", r.msgs);
+    if (r.g) {
+        Graph *g = r.g;
+        CHECK(g->nscheds == 2 && g->ema_start == 5);
+        CHECK(g->nscheds == 2 && strcmp(g->scheds[0].name, "beta") == 0 &&
+              strcmp(g->scheds[1].name, "lr_G") == 0);
+        CHECK(g->nphases == 2 && g->phases[0].lr_sched == -1 && g->phases[1].lr_sched == 1);
+        /* G's parameters and batchnorm statistics are averaged, D's not */
+        for (int i = 0; i < g->nparams; i++)
+            CHECKF(g->params[i].ema == (g->params[i].owner[0] == 'G' ? 0.99 : 0), "%s: ema %g",
+                   g->params[i].path, g->params[i].ema);
+        /* spectral norm: one sigma per layer, a deconv's rows its second
+         * axis, u and v as state beside batchnorm's statistics */
+        int sig = 0, axis1 = 0;
+        for (int n = 0; n < g->nnodes; n++)
+            if (g->nodes[n].op == OP_spectral_sigma) {
+                sig++;
+                const LayerState *st = &g->states[g->nodes[n].attr.state];
+                Shape w = g->nodes[g->nodes[n].in[0]].shape;
+                int rows = w.d[g->nodes[n].attr.axis];
+                CHECKF(st->shape.d[0] == rows + shape_count(w) / rows, "%s: u and v [%d]",
+                       st->path, st->shape.d[0]);
+                axis1 += g->nodes[n].attr.axis == 1 && strcmp(st->path, "G.deconv1") == 0;
+            }
+        CHECK(sig == 3 && axis1 == 1 && g->nstates == 4);
+        /* the schedule is in the hash: another one is another model */
+        uint64_t h = graph_hash(g);
+        g->scheds[0].b = 2;
+        CHECK(graph_hash(g) != h);
+    }
+    res_free(&r);
+    /* the values: 100 steps of 10 an epoch */
+    Schedule lin = {SCHED_LINEAR, 0, 1, 2, true, 0, NULL, {0}};
+    CHECK_NEAR(sched_value(&lin, 0, 10, 100), 0, 1e-12);
+    CHECK_NEAR(sched_value(&lin, 5, 10, 100), 0.25, 1e-12);
+    CHECK_NEAR(sched_value(&lin, 50, 10, 100), 1, 1e-12);
+    Schedule cosw = {SCHED_COSINE, 1e-3, 0, 0, false, 10, NULL, {0}};
+    CHECK_NEAR(sched_value(&cosw, 0, 10, 100), 1e-4, 1e-15);   /* warm-up: (t + 1) / 10 */
+    CHECK_NEAR(sched_value(&cosw, 9, 10, 100), 1e-3, 1e-15);
+    CHECK_NEAR(sched_value(&cosw, 10, 10, 100), 1e-3, 1e-15);  /* the cosine, over 90 steps */
+    CHECK_NEAR(sched_value(&cosw, 55, 10, 100), 0.5e-3, 1e-15);
+    CHECK_NEAR(sched_value(&cosw, 100, 10, 100), 0, 1e-15);
+    Schedule warm = {SCHED_WARMUP, 2, 0, 4, false, 0, NULL, {0}};
+    CHECK_NEAR(sched_value(&warm, 1, 10, 100), 1, 1e-12);
+    CHECK_NEAR(sched_value(&warm, 40, 10, 100), 2, 1e-12);
+    Schedule decay = {SCHED_STEP_DECAY, 1, 0.5, 3, true, 0, NULL, {0}};
+    CHECK_NEAR(sched_value(&decay, 29, 10, 100), 1, 1e-12);
+    CHECK_NEAR(sched_value(&decay, 30, 10, 100), 0.5, 1e-12);
+    CHECK_NEAR(sched_value(&decay, 95, 10, 100), 0.125, 1e-12);
+    char b[128];
+    CHECK(strcmp(sched_str(&cosw, b, sizeof b), "cosine(0.001, 0, warmup: 10)") == 0);
+    CHECK(strcmp(sched_str(&decay, b, sizeof b), "step_decay(1, 0.5, epochs: 3)") == 0);
+}
+
 int main(void)
 {
     test_conv_shapes();
@@ -1539,5 +1609,6 @@ int main(void)
     test_init();
     test_sources();
     test_diagnostics();
+    test_toolkit();
     return check_done("test_sema");
 }
