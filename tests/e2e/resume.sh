@@ -48,7 +48,11 @@ kill_and_resume k
 same_run "$T/ref/checkpoint.genc" "$T/k/checkpoint.genc" || fail "killed and resumed run differs from the uninterrupted one"
 
 # the same with the averages of G's weights and schedules (a learning rate
-# with a warm-up, one decaying in steps) running: they continue exactly too
+# with a warm-up, one decaying in steps) running: they continue exactly too,
+# across an epoch's end (140 steps), whose grid the averages draw after
+# recomputing batchnorm's statistics, which must leave the run as it was
+steps=150
+args="--steps $steps --threads 2 --quiet --checkpoint-every 1"
 expect_status 0 "$GENC" run $model $args --out "$T/ref_ema" --set 'ema G: 0.9' --set 'ema_start 7' \
     --set 'lr G: cosine(2e-4, 0, warmup: 5)' --set 'lr D: step_decay(2e-4, 0.5, steps: 9)'
 kill_and_resume k_ema --set 'ema G: 0.9' --set 'ema_start 7' \
@@ -58,10 +62,13 @@ head -1 "$T/k_ema/log.csv" | grep -q ',lr_G,lr_D,' || fail "log.csv has no colum
 # step 10 (t = 9): D's rate halved once; G's past its warm-up, on the cosine
 row=$(sed -n 11p "$T/k_ema/log.csv")
 echo "$row" | grep -q ',0\.0001,' || fail "log.csv step 10 has no lr_D 0.0001: $row"
+[ -f "$T/k_ema/samples/epoch_001.png" ] || fail "the run with ema wrote no grid at its epoch's end"
 # the averages differ from the weights, and sample draws them unless told not to
 expect_status 0 "$GENC" sample $model --checkpoint "$T/k_ema/checkpoint.genc" --out "$T/avg.png"
 expect_status 0 "$GENC" sample $model --checkpoint "$T/k_ema/checkpoint.genc" --out "$T/raw.png" --raw-weights
 cmp -s "$T/avg.png" "$T/raw.png" && fail "samples of the averaged and the raw weights are the same"
+steps=40
+args="--steps $steps --threads 2 --quiet --checkpoint-every 1"
 
 # Ctrl-C: the current step finishes, a checkpoint is written, exit 130,
 # and the command that continues is the whole command line
