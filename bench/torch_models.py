@@ -55,6 +55,40 @@ def wgan_gp():
     return dcgan_generator(), D, 32, dict(lr=1e-4, betas=(0.0, 0.9))
 
 
+def sngan():
+    """sngan_mnist: dcgan's generator against a discriminator with spectral
+    norm on every layer (torch.nn.utils.spectral_norm: one power iteration
+    per forward in training, as genc), leaky slope 0.1, no sigmoid: the
+    hinge loss takes its output. normal(0, 0.02) init of every weight."""
+    G = dcgan_generator()
+    sn = nn.utils.spectral_norm
+    D = nn.Sequential(
+        sn(nn.Conv2d(1, 64, 5, stride=2, padding=2)), nn.LeakyReLU(0.1),
+        sn(nn.Conv2d(64, 128, 5, stride=2, padding=2)), nn.LeakyReLU(0.1),
+        nn.Flatten(), sn(nn.Linear(128 * 7 * 7, 1)))
+    for m in list(G.modules()) + list(D.modules()):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            w = m.weight_orig if hasattr(m, 'weight_orig') else m.weight
+            nn.init.normal_(w, 0, 0.02)
+    return G, D, 64, dict(lr=2e-4, betas=(0.5, 0.999))
+
+
+def hinge_step(G, D, optG, optD, x, B):
+    """One step of sngan_mnist's two objectives: min D: E[relu(1 - D(x))]
+    + E[relu(1 + D(G(z)))] with G(z) held constant, then min G: -E[D(G(z))]
+    through the updated D."""
+    z = torch.randn(B, 100)
+    fake = G(z)
+    optD.zero_grad()
+    lossD = F.relu(1 - D(x)).mean() + F.relu(1 + D(fake.detach())).mean()
+    lossD.backward()
+    optD.step()
+    optG.zero_grad()
+    lossG = -D(fake).mean()
+    lossG.backward()
+    optG.step()
+
+
 def gan_mlp():
     G = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.01), nn.Linear(128, 784), nn.Tanh(),
                       nn.Unflatten(1, (1, 28, 28)))
