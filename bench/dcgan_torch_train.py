@@ -1,5 +1,6 @@
 """Trains the PyTorch twin of models/dcgan_mnist.g (or, with --model
-sngan, of models/sngan_mnist.g) on the same data, the same way
+sngan or infogan, of models/sngan_mnist.g or models/infogan_mnist.g) on
+the same data, the same way
 (bench/torch_models.py's dcgan or sngan: the same layers, init, Adam,
 batch 64, the alternating step, the last partial batch of each epoch
 dropped, 20 epochs), then writes 1,000 samples of G (batchnorm on its
@@ -27,8 +28,9 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from torch_models import dcgan, gan_step, hinge_step, sngan
+from torch_models import dcgan, gan_step, hinge_step, infogan, infogan_step, sngan
 from vae_torch_train import read_idx
 
 
@@ -47,7 +49,7 @@ def main():
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--out', default='torch_dcgan.idx')
     ap.add_argument('--every', type=int, default=0, help='also write OUT.epochN every N epochs')
-    ap.add_argument('--model', choices=['dcgan', 'sngan'], default='dcgan')
+    ap.add_argument('--model', choices=['dcgan', 'sngan', 'infogan'], default='dcgan')
     ap.add_argument('--ema', type=float, default=0, help="the decay of G's averages (0: none)")
     a = ap.parse_args()
     if a.threads:
@@ -55,9 +57,18 @@ def main():
     torch.manual_seed(a.seed)
     pixels = read_idx(os.path.join(a.data, 'train-images-idx3-ubyte'))
     train = torch.tensor(pixels, dtype=torch.float32).unsqueeze(1) / 255 * 2 - 1
-    G, D, B, hp = dcgan() if a.model == 'dcgan' else sngan()
-    step = gan_step if a.model == 'dcgan' else hinge_step
-    optG, optD = torch.optim.Adam(G.parameters(), **hp), torch.optim.Adam(D.parameters(), **hp)
+    if a.model == 'infogan':
+        m, optD, optG, B = infogan()
+        # G draws the 1,000 samples with the codes in turn, as genc's judge
+        G, D = m.G, m
+        code = torch.arange(1000) % 10
+        noise = lambda n: torch.cat([torch.randn(n, 62), F.one_hot(code[:n], 10).float()], 1)
+        step = lambda G_, D_, oG, oD, x, B_: infogan_step(m, optD, optG, x, B_)
+    else:
+        G, D, B, hp = dcgan() if a.model == 'dcgan' else sngan()
+        step = gan_step if a.model == 'dcgan' else hinge_step
+        optG, optD = torch.optim.Adam(G.parameters(), **hp), torch.optim.Adam(D.parameters(), **hp)
+        noise = lambda n: torch.randn(n, 100)
     avg = copy.deepcopy(G) if a.ema else None
 
     def average():
@@ -78,10 +89,10 @@ def main():
             net.train()
             with torch.no_grad():
                 for _ in range(20):
-                    net(torch.randn(100, 100))
+                    net(noise(100))
         net.eval()
         with torch.no_grad():
-            x = net(torch.randn(1000, 100))
+            x = net(noise(1000))
         G.train()
         img = ((x.squeeze(1) + 1) / 2 * 255).round().clamp(0, 255).to(torch.uint8).numpy()
         write_idx(path, img)

@@ -89,6 +89,64 @@ def hinge_step(G, D, optG, optD, x, B):
     optG.step()
 
 
+class InfoGAN(nn.Module):
+    """infogan_mnist's four nets: G(z, c) with c a 10-way code, the body D
+    and Q share, D's head (a logit) and Q's (the code's logits). PyTorch's
+    default init, as the model's."""
+
+    def __init__(self):
+        super().__init__()
+        self.G = nn.Sequential(
+            nn.Linear(72, 1024, bias=False), nn.BatchNorm1d(1024), nn.ReLU(),
+            nn.Linear(1024, 7 * 7 * 128, bias=False), nn.BatchNorm1d(7 * 7 * 128), nn.ReLU(),
+            nn.Unflatten(1, (128, 7, 7)),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64),
+            nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.1),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.1), nn.Flatten(),
+            nn.Linear(128 * 7 * 7, 1024, bias=False), nn.BatchNorm1d(1024), nn.LeakyReLU(0.1))
+        self.d = nn.Linear(1024, 1)
+        self.q = nn.Sequential(nn.Linear(1024, 128, bias=False), nn.BatchNorm1d(128),
+                               nn.LeakyReLU(0.1), nn.Linear(128, 10))
+
+    def generate(self, z, c):
+        return self.G(torch.cat([z, F.one_hot(c, 10).float()], 1))
+
+
+def infogan():
+    m = InfoGAN()
+    optD = torch.optim.Adam(list(m.body.parameters()) + list(m.d.parameters()), lr=2e-4,
+                            betas=(0.5, 0.999))
+    optG = torch.optim.Adam(list(m.G.parameters()) + list(m.q.parameters()), lr=1e-3,
+                            betas=(0.5, 0.999))
+    return m, optD, optG, 64
+
+
+def infogan_step(m, optD, optG, x, B):
+    """One step of infogan_mnist's two objectives, info = E[cross_entropy(
+    Q(G(z, c)), c)]: min D, Body: -(E[log D(x)] + E[log(1 - D(G(z, c)))]) +
+    info with G(z, c) held constant (Q's head frozen, the body trained
+    through it), then min G, Q: -E[log D(G(z, c))] + info through the
+    updated body. G(z, c) is computed once; the body runs once on it per
+    phase, shared by both heads."""
+    z, c = torch.randn(B, 62), torch.randint(0, 10, (B,))
+    fake = m.generate(z, c)
+    ones, zeros = torch.ones(B, 1), torch.zeros(B, 1)
+    optD.zero_grad()
+    h = m.body(fake.detach())
+    lossD = F.binary_cross_entropy_with_logits(m.d(m.body(x)), ones) + \
+        F.binary_cross_entropy_with_logits(m.d(h), zeros) + F.cross_entropy(m.q(h), c)
+    lossD.backward()
+    optD.step()
+    optG.zero_grad()
+    h = m.body(fake)
+    lossG = F.binary_cross_entropy_with_logits(m.d(h), ones) + F.cross_entropy(m.q(h), c)
+    lossG.backward()
+    optG.step()
+
+
 def gan_mlp():
     G = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.01), nn.Linear(128, 784), nn.Tanh(),
                       nn.Unflatten(1, (1, 28, 28)))
