@@ -113,6 +113,7 @@ int main(void)
     check_model("models/r1_gan_mnist.g", 3, 30);
     check_model("models/sngan_mnist.g", 3, 30);
     check_model("models/infogan_mnist.g", 3, 30);
+    check_model("models/acgan_mnist.g", 3, 30);
     pool_shutdown();
     return check_done("f64_gradcheck_models");
 }
