@@ -111,7 +111,7 @@ static void print_stats(const Graph *g, const Plan *step)
     for (int i = 0; i < g->nparams; i++) np += shape_count(g->params[i].shape);
     int64_t nstate = 0;
     for (int i = 0; i < g->nstates; i++) nstate += graph_state_count(g, i);
-    printf("%s: %lld parameters (%.2f MB), %lld batchnorm statistics\n", g->file, (long long)np,
+    printf("%s: %lld parameters (%.2f MB), %lld values of layer state\n", g->file, (long long)np,
            (double)np * sizeof(real) / 1e6, (long long)nstate);
     double flops[GENC_MAX_PHASES] = {0}, total = 0;
     for (int t = 0; t < step->nins; t++) {

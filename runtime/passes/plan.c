@@ -419,6 +419,8 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
         if (n->op == OP_conv2d_wgrad) big = (double)plan_count(g, n->in[1], p->B);
         return 2 * big * w->d[1] * w->d[2] * w->d[3];
     }
+    /* a power iteration: W^T u and W v, 2 per weight each */
+    if (n->op == OP_spectral_sigma) return 4 * (double)plan_count(g, n->in[0], p->B);
     return out; /* elementwise and the like: one per output */
 }
 
