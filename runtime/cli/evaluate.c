@@ -364,7 +364,7 @@ static int classify(Run *j, Plan *p, const real *imgs, int n, real *probs, real 
 
 typedef struct JudgeScore {
     double confident, coverage, fd, agreement;
-    int match[JUDGE_MAX_CODES]; /* matched: code value -> class, -1 for none */
+    int match[JUDGE_MAX_CODES]; /* a matched code: its value -> a class */
 } JudgeScore;
 
 /* The one-to-one assignment of m code values to k classes (m, k <= 16)
@@ -579,7 +579,9 @@ static int eval_judge(RunOpts *o)
     if (status == EXIT_OK && classify(&j, jp, cand, JUDGE_N, probs, feats, err)) status = EXIT_RUNTIME;
     int cn = o->images ? -1 : run_class_noise(m.g);
     bool matched = want && !judge_labelled(m.g);
-    if (matched && m.g->noise[cn].classes > k) want = (free(want), NULL); /* more codes than classes */
+    /* a code with more values than the judge has classes, or a judge with
+     * more classes than the matching takes: no code column */
+    if (matched && (m.g->noise[cn].classes > k || k > JUDGE_MAX_CODES)) want = (free(want), NULL);
     if (status == EXIT_OK)
         gen = score(probs, feats, test_feats, JUDGE_N, k, d, want, matched && want,
                     cn >= 0 ? m.g->noise[cn].classes : 0);

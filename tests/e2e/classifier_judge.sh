@@ -62,6 +62,11 @@ expect_status 0 "$GENC" eval tests/e2e/models/code_gan.g --checkpoint "$T/code/c
     --judge models/classifier_mnist.g --judge-checkpoint "$T/c/checkpoint.genc"
 grep -q 'label' "$T/out" && fail "an unsupervised code judged for label agreement: $(cat "$T/out")"
 grep -q 'code_gan.g' "$T/out" || fail "code_gan.g not judged: $(cat "$T/out")"
+# but for agreement once its values are matched to the classes, one to one
+grep -q 'fd      code$' "$T/out" || fail "an unsupervised code judged without a code column: $(cat "$T/out")"
+match=$(sed -n 's/^code: .*classes://p' "$T/out")
+classes=$(echo "$match" | tr ' ' '\n' | sed -n 's/^[0-9]->//p' | sort -n | tr '\n' ' ')
+[ "$classes" = "0 1 2 3 4 5 6 7 8 9 " ] || fail "the code's matching is not one to one: '$match'"
 
 # --images errors name the file and the problem
 printf '\000\000\010\003\000\000\000\012\000\000\000\034\000\000\000\034' > "$T/few.idx"

@@ -1,6 +1,7 @@
 # A GAN with an unsupervised categorical code (InfoGAN's, without its
 # mutual-information term): the code is noise, not a label, so the judge
-# reports no label agreement for it (tests/e2e/classifier_judge.sh).
+# reports no label agreement for it, only agreement after matching its
+# values to the classes (tests/e2e/classifier_judge.sh).
 data x ~ mnist(train, range: [-1, 1])
 z ~ normal(16)
 c ~ categorical(10)
