@@ -219,20 +219,20 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages)
               ckpt_get(c, "params", e->params, sizeof(real) * (size_t)e->nparams, err) ||
               ckpt_get(c, ckpt_size(c, "state") >= 0 ? "state" : "batchnorm", e->state,
                        sizeof(real) * (size_t)e->nstate, err);
-    /* the averages of a run made before the model had an `ema` start
-     * from its weights */
-    if (!bad && e->ema && ckpt_size(c, "ema") >= 0)
-        bad = ckpt_get(c, "ema", e->ema, sizeof(real) * (size_t)e->nparams, err) ||
-              ckpt_get(c, "ema_state", e->ema_state, sizeof(real) * (size_t)e->nstate, err);
-    else if (!bad && e->ema) {
+    /* the averages go where they are asked for: in place of the weights
+     * (whether or not this compilation has `ema`: a --set of training's),
+     * or beside them to go on averaging; a run made before the model had
+     * an `ema` starts them from its weights */
+    bool saved = ckpt_size(c, "ema") >= 0;
+    r->averaged = !bad && averages && saved;
+    real *avg = r->averaged ? e->params : e->ema, *avg_state = r->averaged ? e->state : e->ema_state;
+    if (!bad && avg && saved)
+        bad = ckpt_get(c, "ema", avg, sizeof(real) * (size_t)e->nparams, err) ||
+              ckpt_get(c, "ema_state", avg_state, sizeof(real) * (size_t)e->nstate, err);
+    else if (!bad && avg) {
         memcpy(e->ema, e->params, sizeof(real) * (size_t)e->nparams);
         memcpy(e->ema_state, e->state, sizeof(real) * (size_t)e->nstate);
     }
-    /* whether or not this compilation has `ema` (a --set of training's) */
-    r->averaged = !bad && averages && ckpt_size(c, "ema") >= 0;
-    if (r->averaged)
-        bad = ckpt_get(c, "ema", e->params, sizeof(real) * (size_t)e->nparams, err) ||
-              ckpt_get(c, "ema_state", e->state, sizeof(real) * (size_t)e->nstate, err);
     /* (a run made with other schedules for its learning rates has other
      * values; training computes them again anyway) */
     if (!bad && ckpt_size(c, "schedules") == (int64_t)(sizeof(double) * (size_t)r->g->nscheds))
