@@ -111,6 +111,7 @@ void decl_free(Decl *d)
     for (int i = 0; i < d->names.n && d->shapes; i++) ast_free(d->shapes[i]);
     free(d->shapes);
     idents_free(&d->names);
+    idents_free(&d->ins);
     for (int i = 0; i < d->nouts; i++) ast_free(d->oshapes[i]);
     free(d->oshapes);
     idents_free(&d->outs);

@@ -90,6 +90,7 @@ typedef struct Decl {
     SrcLoc loc;
     Ident name;      /* net, block, noise; the first name of a let */
     IdentList names; /* let/data names; net params; block args; min players */
+    IdentList ins;   /* block: its named input (none, or one) */
     Ast **shapes;    /* net: one [..] list per param */
     IdentList outs;  /* net: output names (named outputs only) */
     Ast **oshapes;   /* net: shapes of the outputs */

@@ -117,7 +117,7 @@ static void make_layer(Lower *L, const TExpr *t)
     Shape bias1 = {.nd = 1, .d = {t->spec.units}};
     switch (t->layer) {
     case LAYER_DENSE: {
-        int fi = in.d[0], fo = t->spec.units;
+        int fi = in.d[in.nd - 1], fo = t->spec.units;
         ln->w = param(L, t, "w", (Shape){.nd = 2, .d = {fo, fi}}, weight_init(L, t, fi), fi, fo);
         if (t->spec.bias) ln->b = param(L, t, "b", bias1, default_init(fi), fi, fo);
         if (t->spec.spectral_norm) spectral_norm(L, t, ln);
@@ -171,8 +171,10 @@ static int lower_layer(Lower *L, const TExpr *t)
     Graph *g = L->g;
     switch (t->layer) {
     case LAYER_DENSE:
-        y = node(L, OP_matmul, t, x, ln->w, t->shape);
-        g->nodes[y].attr.tb = 1; /* x w^T */
+        /* x w^T; on a sequence, each vector's: w shared by the batch and
+         * the positions */
+        y = node(L, t->shape.nd == 1 ? OP_matmul : OP_batch_matmul, t, x, ln->w, t->shape);
+        g->nodes[y].attr.tb = 1;
         break;
     case LAYER_CONV:
     case LAYER_DECONV:

@@ -78,7 +78,7 @@ static Decl *decl_typed(Decl *d, char *name, SrcLoc loc, Ast *shape)
 
 %type <ast> pipe expr primary args list call_args kwlist
 %type <decl> decl typed_list out_spec net_head
-%type <ids> names flags idents_opt
+%type <ids> names flags idents_opt block_in
 %type <stmt> stmt train_item
 %type <stmts> body stmts train_items
 
@@ -114,13 +114,13 @@ decl
     | IDENT '~' expr            { $$ = decl_new(DECL_NOISE); $$->loc = L(@1); $$->name = (Ident){$1, L(@1)}; $$->value = $3; }
     | net_head '{' body '}'     { $$ = $1; $$->body = $3; }
     | net_head '{' stmts error '}' { $$ = $1; $$->body = $3; }
-    | BLOCK IDENT '(' idents_opt ')' '{' body '}' {
+    | BLOCK IDENT '(' idents_opt ')' block_in '{' body '}' {
           $$ = decl_new(DECL_BLOCK); $$->loc = L(@1); $$->name = (Ident){$2, L(@2)};
-          $$->names = $4; $$->body = $7;
+          $$->names = $4; $$->ins = $6; $$->body = $8;
       }
-    | BLOCK IDENT '(' idents_opt ')' '{' stmts error '}' {
+    | BLOCK IDENT '(' idents_opt ')' block_in '{' stmts error '}' {
           $$ = decl_new(DECL_BLOCK); $$->loc = L(@1); $$->name = (Ident){$2, L(@2)};
-          $$->names = $4; $$->body = $7;
+          $$->names = $4; $$->ins = $6; $$->body = $8;
       }
     | MIN names ':' pipe flags  {
           $$ = decl_new(DECL_OBJ); $$->loc = L(@1); $$->names = $2; $$->value = $4; $$->flags = $5;
@@ -208,6 +208,12 @@ names
 idents_opt
     : %empty                    { $$ = (IdentList){0}; }
     | names
+    ;
+
+/* a block's named input: block res(c)(x) { ... } */
+block_in
+    : %empty                    { $$ = (IdentList){0}; }
+    | '(' IDENT ')'             { $$ = (IdentList){0}; idents_add(&$$, $2, L(@2)); }
     ;
 
 flags

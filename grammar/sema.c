@@ -443,7 +443,18 @@ static Val call_block(Sema *s, int b, Ast *call, Val *in, SrcLoc loc)
         unbind_all(&scope);
         return val_err;
     }
-    /* the block sees its arguments and the globals, not the caller's locals */
+    /* the block sees its arguments, its input by the name it gives it, and
+     * the globals, not the caller's locals */
+    for (int i = 0; i < d->ins.n; i++) {
+        if (sema_lookup(scope, d->ins.v[i].name)) {
+            diag_error(s->diag, d->ins.v[i].loc, "block '%s' names its input '%s', which is "
+                       "already one of its parameters", d->name.name, d->ins.v[i].name);
+            s->block_bad[b] = true;
+            unbind_all(&scope);
+            return val_err;
+        }
+        bind(&scope, d->ins.v[i].name, *in, d->ins.v[i].loc);
+    }
     s->locals = scope;
     PathCtx ctx = {.prefix = sema_layer_path(s, d->name.name)}, *outer = s->path;
     s->path = &ctx;

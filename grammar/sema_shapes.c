@@ -45,6 +45,88 @@ static bool padding_of(Sema *s, Args *ar, int *pad, bool *same)
     return false;
 }
 
+/* An axis of a tensor of shape sh, given as v: 0 .. nd-1 of its
+ * per-example axes, or -nd .. -1 from the last. */
+static bool axis_of(Sema *s, const char *fn, Val v, Shape sh, int *out)
+{
+    char b1[64];
+    if (v.kind != V_NUM || !v.is_int) {
+        if (!sema_kind_reported(s, v))
+            diag_error(s->diag, v.loc, "'%s' takes an axis as a whole number, got %s", fn,
+                       v.kind == V_NUM ? "a fraction" : sema_vkind_name(v.kind));
+        return false;
+    }
+    if (sh.nd == 0) {
+        diag_error(s->diag, v.loc, "'%s' along an axis needs axes per example, got %s", fn,
+                   shp(sh, b1));
+        return false;
+    }
+    double a = v.num < 0 ? v.num + sh.nd : v.num;
+    if (!(a >= 0 && a < sh.nd)) {
+        diag_error(s->diag, v.loc, "'%s' axis %g is out of range for %s (axes 0 to %d, or %d to "
+                   "-1)", fn, v.num, shp(sh, b1), sh.nd - 1, -sh.nd);
+        return false;
+    }
+    *out = (int)a;
+    return true;
+}
+
+/* x with axes i and j swapped (x itself when they are the same) */
+static TExpr *swap_axes(Sema *s, TExpr *x, int i, int j, SrcLoc loc)
+{
+    if (i == j) return x;
+    Shape out = x->shape;
+    out.d[i] = x->shape.d[j], out.d[j] = x->shape.d[i];
+    TExpr *t = sema_tx_op(s, OP_permute, loc, out, x, NULL);
+    for (int k = 0; k < out.nd; k++) t->attr.perm[k] = k == i ? j : k == j ? i : k;
+    return t;
+}
+
+/* matmul(a, b): a product of the last two axes, for each index of the axes
+ * before them, which broadcast (graph.h); an operand that broadcasts is
+ * expanded, except an unbatched matrix, which the op shares. */
+static Val apply_matmul(Sema *s, TExpr *a, TExpr *b, SrcLoc loc)
+{
+    char b1[64], b2[64], b3[64], b4[64];
+    Shape sa = a->shape, sb = b->shape;
+    if (sa.nd < 2 || sb.nd < 2) {
+        Shape v = sa.nd < 2 ? sa : sb;
+        diag_error(s->diag, loc, "'matmul' multiplies matrices, the last two axes of each "
+                   "operand; %s has %s (reshape it, e.g. to [1, n])", shp(v, b1),
+                   v.nd ? "one" : "none");
+        return val_err;
+    }
+    int M = sa.d[sa.nd - 2], K = sa.d[sa.nd - 1], K2 = sb.d[sb.nd - 2], N = sb.d[sb.nd - 1];
+    if (K != K2) {
+        diag_error(s->diag, loc, "matmul of %s and %s: inner sizes %d and %d differ", shp(sa, b1),
+                   shp(sb, b2), K, K2);
+        return val_err;
+    }
+    Shape la = sa, lb = sb, lo;
+    la.nd -= 2, lb.nd -= 2;
+    if (!shape_broadcast(la, lb, &lo)) {
+        diag_error(s->diag, loc, "matmul of %s and %s: the axes before the last two, %s and %s, "
+                   "do not broadcast", shp(sa, b1), shp(sb, b2), shp(la, b3), shp(lb, b4));
+        return val_err;
+    }
+    Shape out = lo;
+    out.d[out.nd++] = M;
+    out.d[out.nd++] = N;
+    if (!sema_shape_fits(s, out, loc)) return val_err;
+    TExpr *op[2] = {a, b};
+    Shape lead[2] = {la, lb};
+    for (int k = 0; k < 2; k++) {
+        bool shared = !lead[k].batch && lead[k].nd == 0;
+        if (shared || shape_eq(lead[k], lo)) continue;
+        Shape e = lo;
+        e.d[e.nd++] = op[k]->shape.d[op[k]->shape.nd - 2];
+        e.d[e.nd++] = op[k]->shape.d[op[k]->shape.nd - 1];
+        op[k] = sema_tx_op(s, OP_expand, loc, e, op[k], NULL);
+        op[k]->attr.scale = 1;
+    }
+    return val_tensor(sema_tx_op(s, OP_batch_matmul, loc, out, op[0], op[1]), loc);
+}
+
 Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
 {
     Builtin this = sema_builtin(id), *bi = &this;
@@ -62,7 +144,7 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         if (call->kids[i]->kind == AST_KW && strcmp(call->kids[i]->name, "init") == 0)
             init_ast = call->kids[i]->kids[0];
     if (init_ast && !sema_init_of(s, init_ast, &init)) return val_err;
-    if (!in.batch && id != B_CONCAT) {
+    if (!in.batch && id != B_CONCAT && id != B_MATMUL) {
         diag_error(s->diag, loc, "'%s' needs a batched tensor (one value per example), got %s",
                    bi->name, shp(in, b1));
         return val_err;
@@ -71,13 +153,13 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
     case B_DENSE: {
         int units;
         if (!sema_opt_int(s, ar, "units", &units, false)) return val_err;
-        if (in.nd != 1) {
-            diag_error(s->diag, loc, "'dense' expects a flat input, got %s; add flatten before it",
-                       shp(in, b1));
+        if (in.nd != 1 && in.nd != 2) {
+            diag_error(s->diag, loc, "'dense' takes features [n] or a sequence of them [length, "
+                       "n], got %s; add flatten before it", shp(in, b1));
             return val_err;
         }
-        out = (Shape){.nd = 1, .d = {units}, .batch = true};
-        if (!sema_weights_fit(s, "dense", loc, 2, (int[]){units, in.d[0]})) return val_err;
+        out.d[in.nd - 1] = units; /* on a sequence, each of its vectors */
+        if (!sema_weights_fit(s, "dense", loc, 2, (int[]){units, in.d[in.nd - 1]})) return val_err;
         TExpr *t = new_layer(s, LAYER_DENSE, "dense", loc, out, x);
         t->spec.units = units;
         t->spec.bias = sema_opt(ar, "bias")->num != 0;
@@ -311,6 +393,36 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         }
         return val_tensor(acc, loc);
     }
+    case B_MATMUL: return apply_matmul(s, x, ar->tensors[1].t, loc);
+    case B_TRANSPOSE: {
+        int i, j;
+        if (!axis_of(s, "transpose", *sema_opt(ar, "axis1"), in, &i) ||
+            !axis_of(s, "transpose", *sema_opt(ar, "axis2"), in, &j))
+            return val_err;
+        return val_tensor(swap_axes(s, x, i, j, loc), loc);
+    }
+    case B_PERMUTE: {
+        int perm[GENC_MAX_DIMS];
+        bool seen[GENC_MAX_DIMS] = {0}, ok = ar->nrest == in.nd;
+        for (int i = 0; ok && i < ar->nrest; i++) {
+            if (!axis_of(s, "permute", ar->rest[i], in, &perm[i])) return val_err;
+            if (seen[perm[i]]) ok = false;
+            seen[perm[i]] = true;
+        }
+        if (!ok) {
+            char axes[64] = "";
+            for (int i = 0; i < ar->nrest; i++)
+                snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%s%g", i ? ", " : "",
+                         ar->rest[i].kind == V_NUM ? ar->rest[i].num : NAN);
+            diag_error(s->diag, loc, "'permute' needs each of the %d axes of %s once, got (%s)",
+                       in.nd, shp(in, b1), axes);
+            return val_err;
+        }
+        for (int i = 0; i < in.nd; i++) out.d[i] = in.d[perm[i]];
+        TExpr *t = sema_tx_op(s, OP_permute, loc, out, x, NULL);
+        memcpy(t->attr.perm, perm, sizeof perm);
+        return val_tensor(t, loc);
+    }
     default:
         GENC_ASSERT(!"not a layer");
     }
@@ -362,14 +474,6 @@ Val sema_apply_op(Sema *s, Op op, Args *ar, SrcLoc loc)
     switch (oi->shape) {
     case SHAPE_NONE: GENC_ASSERT(!"not a function of the language");
     case SHAPE_SAME: break;
-    case SHAPE_VECTOR:
-        if (in.nd == 0) {
-            diag_error(s->diag, loc, "'%s' needs a vector per example, got %s", oi->lang,
-                       shp(in, b1));
-            return val_err;
-        }
-        break;
-    case SHAPE_PER_EXAMPLE: out = (Shape){.batch = in.batch}; break;
     case SHAPE_ONEHOT:
         if (in.nd != 0 || !in.batch) {
             diag_error(s->diag, loc, "'%s' takes one class index per example, got %s", oi->lang,
@@ -458,6 +562,55 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
             return val_err;
         }
         return val_tensor(sema_tx_op(s, OP_grad, loc, x->shape, y, x), loc);
+    }
+    case B_SUM:
+    case B_MEAN: {
+        /* along an axis: sum_to keeps it as an axis of 1; then dropped */
+        TExpr *x = t[0];
+        if (!sema_given(ar, "axis")) {
+            if (sema_given(ar, "keep")) {
+                diag_error(s->diag, sema_opt(ar, "keep")->loc, "'keep' needs 'axis': without "
+                           "one, '%s' takes all of each example's values",
+                           id == B_SUM ? "sum" : "mean");
+                return val_err;
+            }
+            return val_tensor(per_example(s, id == B_SUM ? OP_sum : OP_mean, x, loc), loc);
+        }
+        int axis;
+        if (!axis_of(s, id == B_SUM ? "sum" : "mean", *sema_opt(ar, "axis"), x->shape, &axis))
+            return val_err;
+        Shape kept = x->shape, dropped = x->shape;
+        int len = kept.d[axis];
+        kept.d[axis] = 1;
+        dropped.nd--;
+        memmove(dropped.d + axis, dropped.d + axis + 1, sizeof(int) * (size_t)(dropped.nd - axis));
+        TExpr *e = sema_tx_op(s, OP_sum_to, loc, kept, x, NULL);
+        if (id == B_MEAN)
+            e = sema_binop(s, OP_mul, e, sema_as_tensor(s, val_num(1.0 / len, false, loc)), loc);
+        if (sema_opt(ar, "keep")->num == 0) e = sema_tx_op(s, OP_reshape, loc, dropped, e, NULL);
+        return val_tensor(e, loc);
+    }
+    case B_SOFTMAX:
+    case B_LOG_SOFTMAX: {
+        /* along the last axis; another axis is swapped with it around */
+        TExpr *x = t[0];
+        const char *fn = id == B_SOFTMAX ? "softmax" : "log_softmax";
+        int axis, last = x->shape.nd - 1;
+        if (x->shape.nd == 0) {
+            diag_error(s->diag, loc, "'%s' needs a vector per example, got %s", fn,
+                       shp(x->shape, b1));
+            return val_err;
+        }
+        if (!axis_of(s, fn, *sema_opt(ar, "axis"), x->shape, &axis)) return val_err;
+        x = swap_axes(s, x, axis, last, loc);
+        x = sema_tx_op(s, id == B_SOFTMAX ? OP_softmax : OP_log_softmax, loc, x->shape, x, NULL);
+        return val_tensor(swap_axes(s, x, axis, last, loc), loc);
+    }
+    case B_SIZE: {
+        /* a number the compiler knows: the length of an axis */
+        int axis;
+        if (!axis_of(s, "size", *sema_opt(ar, "axis"), t[0]->shape, &axis)) return val_err;
+        return val_num(t[0]->shape.d[axis], true, loc);
     }
     case B_NORM: {
         /* the L2 norm of each example: sqrt(sum(v^2)) */

@@ -31,6 +31,8 @@ typedef struct Kernels {
     void (*expand)(real *y, const int *yshape, int yrank, const real *x, const int *xshape,
                    int xrank, real scale);
     void (*matmul)(real *C, const real *A, const real *B, int M, int N, int K, bool ta, bool tb);
+    void (*batch_matmul)(real *C, const real *A, const real *B, int L, int M, int N, int K,
+                         bool ta, bool tb, const bool shared[3]);
     void (*conv2d_forward)(real *y, const real *x, const real *w, real *work, const KConv *g);
     void (*deconv2d_forward)(real *y, const real *x, const real *w, real *work, const KConv *g);
     void (*conv2d_bwd_filter)(real *dw, const real *x, const real *dy, real *work,
@@ -55,6 +57,7 @@ typedef struct Kernels {
     void (*concat)(real *y, const real *const *xs, const int *sizes, int nx, int outer,
                    int inner);
     void (*slice)(real *y, const real *x, int outer, int total, int start, int len, int inner);
+    void (*permute)(real *y, const real *x, int B, int nd, const int *dims, const int *perm);
     int (*embedding)(real *y, const real *ids, const real *table, int n, int V, int D);
     int (*embedding_backward)(real *dtable, const real *dy, const real *ids, int n, int V,
                               int D);
@@ -302,6 +305,28 @@ RUN(matmul)
     return 0;
 }
 
+/* the matrices of a batch_matmul operand: its batch and every axis before
+ * its last two */
+static int64_t leads_of(const Shape *s, int B)
+{
+    int64_t l = s->batch ? B : 1;
+    for (int i = 0; i + 2 < s->nd; i++) l *= s->d[i];
+    return l;
+}
+
+RUN(batch_matmul)
+{
+    const Shape *a = shape_of(c, 0), *y = &c->n->shape;
+    bool ta = c->n->attr.ta, tb = c->n->attr.tb;
+    int64_t la = leads_of(a, c->B), lb = leads_of(shape_of(c, 1), c->B), ly = leads_of(y, c->B);
+    int64_t L = la > lb ? la : lb;
+    if (ly > L) L = ly;
+    bool shared[3] = {la != L, lb != L, ly != L};
+    int M = y->d[y->nd - 2], N = y->d[y->nd - 1], K = a->d[a->nd - (ta ? 2 : 1)];
+    k->batch_matmul(Y, X0, X1, (int)L, M, N, K, ta, tb, shared);
+    return 0;
+}
+
 /* conv2d, deconv2d (a conv's backward data pass) and conv2d_wgrad */
 RUN(conv)
 {
@@ -425,6 +450,13 @@ RUN(slice)
     return 0;
 }
 
+RUN(permute)
+{
+    const Shape *x = shape_of(c, 0);
+    k->permute(Y, X0, x->batch ? c->B : 1, x->nd, x->d, c->n->attr.perm);
+    return 0;
+}
+
 RUN(embedding)
 {
     const Shape *t = shape_of(c, 1);
@@ -489,11 +521,11 @@ static const RunFn run_op[OP_COUNT] = {
 
 static const Kernels fast = {
     k_unary, k_binary, k_fill, k_copy, k_scale, k_sum_rows, k_mean_batch, k_sum_to, k_expand,
-    k_matmul, k_conv2d_forward, k_deconv2d_forward, k_conv2d_bwd_filter, k_bn_forward_train,
+    k_matmul, k_batch_matmul, k_conv2d_forward, k_deconv2d_forward, k_conv2d_bwd_filter, k_bn_forward_train,
     k_bn_forward_eval, k_bn_backward, k_ln_forward, k_ln_backward, k_dropout,
     k_maxpool2d_forward, k_maxpool2d_backward, k_maxpool2d_pick, k_avgpool2d_forward,
     k_avgpool2d_backward,
-    k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_embedding,
+    k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_permute, k_embedding,
     k_embedding_backward, k_onehot, k_softmax, k_log_softmax, k_softmax_backward,
     k_log_softmax_backward, k_relu_grad, k_leaky_relu_grad, k_elu_grad, k_tanh_grad,
     k_sigmoid_grad, k_gelu_grad, k_bce, k_bce_grad, k_bce_logits, k_bce_logits_grad,
@@ -575,12 +607,12 @@ static void ref_conv_bwd_filter(real *dw, const real *x, const real *dy, real *w
  * loops already. */
 static const Kernels naive = {
     ref_unary, ref_binary, k_fill, k_copy, k_scale, ref_sum_rows, ref_mean_batch, ref_sum_to,
-    ref_expand, ref_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
+    ref_expand, ref_matmul, ref_batch_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
     ref_bn_forward_train, ref_bn_forward_eval, ref_bn_backward, ref_ln_forward, ref_ln_backward,
     ref_dropout, ref_maxpool2d_forward, ref_maxpool2d_backward, ref_maxpool2d_pick,
     ref_avgpool2d_forward,
     ref_avgpool2d_backward, ref_upsample_nearest_forward, ref_upsample_nearest_backward,
-    ref_concat, ref_slice, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
+    ref_concat, ref_slice, ref_permute, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
     ref_log_softmax, ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad,
     ref_leaky_relu_grad, ref_elu_grad, ref_tanh_grad, ref_sigmoid_grad, ref_gelu_grad, ref_bce,
     ref_bce_grad, ref_bce_logits, ref_bce_logits_grad, ref_kl_normal, k_spectral_sigma,

@@ -283,6 +283,12 @@ static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
         case PRINT_STATE:
             k += (size_t)snprintf(buf + k, len - k, "%sstate=%s", sep, g->states[i].path);
             break;
+        case PRINT_AXES:
+            k += (size_t)snprintf(buf + k, len - k, "%s%s=", sep, ai->name);
+            for (int d = 0; d < n->shape.nd; d++)
+                k += (size_t)snprintf(buf + k, len - k, "%s%d", d ? "," : "",
+                                      (int)attr_get(&n->attr, (AttrId)a, d));
+            break;
         case PRINT_SCHED: {
             char one[128];
             k += (size_t)snprintf(buf + k, len - k, "%s%s %s", sep, g->scheds[i].name,

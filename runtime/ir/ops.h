@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/limits.h"
+
 #define GENC_LEAF_OPS(X)                                                                   \
     X(input, 0, A(data), leaf, NONE, "the batch's images or labels")                       \
     X(noise, 0, A(noise), leaf, NONE, "a noise source, drawn each step")                   \
@@ -76,9 +78,8 @@
     X(bce_logits, 2, 0, bce_logits, NONE, "bce(sigmoid(a), t), stable")                    \
     X(kl_normal, 2, 0, kl_normal, NONE, "KL(N(mu, e^logvar) || N(0, 1)) per element")      \
     /* reductions and their adjoints */                                                    \
-    X(sum, 1, 0, sum, FN("sum", "", NULL, PER_EXAMPLE),                                    \
-      "sum over each example's elements (all if unbatched)")                               \
-    X(mean, 1, 0, mean, FN("mean", "", NULL, PER_EXAMPLE), "mean over each example's elements") \
+    X(sum, 1, 0, sum, NONE, "sum over each example's elements (all if unbatched)")         \
+    X(mean, 1, 0, mean, NONE, "mean over each example's elements")                         \
     X(batch_mean, 1, 0, batch_mean, NONE, "E[x]: mean over the batch of one value per example") \
     X(sum_to, 1, 0, sum_to, NONE, "sum broadcast dims away, to this node's shape")         \
     X(expand, 1, A(scale) | A(per_batch), expand, NONE,                                    \
@@ -98,13 +99,18 @@
     X(avgpool, 1, A(kernel) | A(stride), avgpool, NONE, "mean over kernel x kernel windows") \
     X(upsample, 1, A(factor), upsample, NONE, "nearest neighbour, by factor")              \
     X(reshape, 1, 0, reshape, NONE, "same elements, this node's shape")                    \
+    X(permute, 1, A(perm), permute, NONE,                                                  \
+      "the per-example axes reordered: axis i of the result is axis perm[i] of x")         \
+    X(batch_matmul, 2, A(ta) | A(tb), batch_matmul, NONE,                                  \
+      "op(a) op(b) for each index of the axes before the last two, op transposing "        \
+      "the last two when ta, tb; an unbatched [m, n] operand or result is shared "         \
+      "by all of them (a result: summed over them)")                                       \
     X(concat, -1, A(axis), concat, NONE, "join along a per-example axis")                  \
     X(slice, 1, A(axis) | A(from), slice, NONE, "part of a per-example axis, from `from`") \
     X(embedding, 2, 0, embedding, NONE, "ids[B] table[V,D] -> [B,D]")                      \
     X(onehot, 1, A(classes), onehot, FN("onehot", "classes", NULL, ONEHOT), "ids[B] -> [B,classes]") \
-    X(softmax, 1, 0, softmax, FN("softmax", "", NULL, VECTOR), "over the last axis")       \
-    X(log_softmax, 1, 0, log_softmax, FN("log_softmax", "", NULL, VECTOR),                 \
-      "over the last axis, stable")                                                        \
+    X(softmax, 1, 0, softmax, NONE, "over the last axis")                                  \
+    X(log_softmax, 1, 0, log_softmax, NONE, "over the last axis, stable")                  \
     /* a gradient inside an objective: autodiff replaces it by its nodes */                \
     X(grad, 2, 0, grad, NONE, "y, x: dy/dx (x's shape) of y, one value per example or a scalar")
 
@@ -150,8 +156,8 @@
     X(double, alpha, , PRINT_NAMED, 0, 1e6, "elu: the scale below 0")                      \
     X(double, scale, , PRINT_NAMED, 0, 0, "expand: a factor")                              \
     X(int, per_batch, , PRINT_PER_B, 0, 0, "expand: the factor is divided by B")           \
-    X(int, ta, , PRINT_FLAG, 0, 0, "matmul: the first operand transposed")                 \
-    X(int, tb, , PRINT_FLAG, 0, 0, "matmul: the second operand transposed")                \
+    X(int, ta, , PRINT_FLAG, 0, 0, "matmuls: the first operand transposed")                \
+    X(int, tb, , PRINT_FLAG, 0, 0, "matmuls: the second operand transposed")               \
     X(int, kernel, , PRINT_NAMED, 0, 0, "pooling: the window's size")                      \
     X(int, stride, [2], PRINT_NAMED, 0, 0, "convolutions, pooling: step (height, width)")  \
     X(int, pad, [2], PRINT_NAMED, 0, 0, "convolutions: zero padding on each side")         \
@@ -166,7 +172,8 @@
       "w's axis of rows")                                                                  \
     X(int, from, , PRINT_NAMED, 0, 0, "slice: the first index taken")                      \
     X(int, classes, , PRINT_NAMED, 0, 0, "onehot: the number of classes")                  \
-    X(int, sched, , PRINT_SCHED, 0, 0, "scheduled: the schedule (Graph.scheds)")
+    X(int, sched, , PRINT_SCHED, 0, 0, "scheduled: the schedule (Graph.scheds)")         \
+    X(int, perm, [GENC_MAX_DIMS], PRINT_AXES, 0, 0, "permute: the input axis of each output axis")
 
 typedef enum {
 #define GENC_OP_ENUM(name, arity, attrs, entry, lang, doc) OP_##name,
@@ -200,8 +207,6 @@ typedef enum { OPK_LEAF, OPK_UNARY, OPK_BINARY, OPK_OTHER, OPK_GRAD } OpKind;
 typedef enum {
     SHAPE_NONE,        /* not a function of the language */
     SHAPE_SAME,        /* the input's */
-    SHAPE_VECTOR,      /* the input's, which must have a per-example axis */
-    SHAPE_PER_EXAMPLE, /* one value per example: [] */
     SHAPE_ONEHOT,      /* one class index per example -> [classes] */
 } OpShape;
 
@@ -230,6 +235,7 @@ typedef enum {
     PRINT_PARAM, /* the parameter's path */
     PRINT_STATE, /* state=the layer state's path */
     PRINT_SCHED, /* the schedule, as written */
+    PRINT_AXES,  /* name=a,b,c: one entry per axis of the node */
 } AttrPrint;
 
 typedef struct AttrInfo {

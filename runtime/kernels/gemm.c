@@ -178,3 +178,52 @@ void k_matmul(real *C, const real *A, const real *B, int M, int N, int K,
     }
     pool_for(j.T, matmul_task, &j);
 }
+
+typedef struct BatchJob {
+    real *C;
+    const real *A, *B;
+    int L, M, N, K, T;
+    bool ta, tb;
+    size_t sa, sb; /* an operand's stride from one lead to the next (0: shared) */
+} BatchJob;
+
+static void batch_task(void *vj, int t)
+{
+    const BatchJob *j = vj;
+    int lda = j->ta ? j->M : j->K, ldb = j->tb ? j->K : j->N;
+    for (int64_t l = k_part(j->L, t, j->T); l < k_part(j->L, t + 1, j->T); l++)
+        k_gemm(j->ta, j->tb, j->M, j->N, j->K, 1, j->A + l * j->sa, lda, j->B + l * j->sb,
+               ldb, 0, j->C + l * (size_t)j->M * j->N, j->N);
+}
+
+void k_batch_matmul(real *C, const real *A, const real *B, int L, int M, int N, int K,
+                    bool ta, bool tb, const bool shared[3])
+{
+    size_t sa = shared[0] ? 0 : (size_t)M * K, sb = shared[1] ? 0 : (size_t)K * N;
+    if (shared[2]) {
+        /* a sum over the leads: one product over the stacked leads when
+         * they stack along K (A^T B of [L K, M] and [L K, N]), else one
+         * product per lead, accumulated */
+        if (ta && !tb && sa && sb) {
+            k_matmul(C, A, B, M, N, L * K, true, false);
+            return;
+        }
+        k_fill(C, M * N, 0);
+        int lda = ta ? M : K, ldb = tb ? K : N;
+        for (int64_t l = 0; l < L; l++)
+            k_gemm(ta, tb, M, N, K, 1, A + l * sa, lda, B + l * sb, ldb, 1, C, N);
+        return;
+    }
+    if (sa && !sb && !ta) { /* a shared right operand: the leads stack along M */
+        k_matmul(C, A, B, L * M, N, K, false, tb);
+        return;
+    }
+    if (L == 1) {
+        k_matmul(C, A, B, M, N, K, ta, tb);
+        return;
+    }
+    BatchJob j = {C, A, B, L, M, N, K, 1, ta, tb, sa, sb};
+    j.T = k_tasks(0.015 * 2.0 * L * M * N * K, L);
+    if (j.T == 1) batch_task(&j, 0);
+    else pool_for(j.T, batch_task, &j);
+}

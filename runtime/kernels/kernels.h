@@ -145,6 +145,13 @@ void k_mean_batch(real *y, const real *x, int B);
 void k_matmul(real *C, const real *A, const real *B, int M, int N, int K,
               bool ta, bool tb);
 
+/* L products at once: C_l [M,N] = op(A_l) op(B_l) for l < L, the operands
+ * stored as L matrices back to back, as k_matmul stores one. shared[0]
+ * (A), shared[1] (B): one matrix used by every l; shared[2]: C is one
+ * matrix, the sum over l (the gradient of a shared operand). */
+void k_batch_matmul(real *C, const real *A, const real *B, int L, int M, int N, int K,
+                    bool ta, bool tb, const bool shared[3]);
+
 /* The one BLAS call, on the calling thread: cblas_sgemm or cblas_dgemm as
  * `real` is float or double, row-major, C = alpha op(A) op(B) + beta C. */
 void k_gemm(bool ta, bool tb, int M, int N, int K, real alpha,
@@ -383,6 +390,10 @@ void k_concat(real *y, const real *const *xs, const int *sizes, int nx,
  * (the gradient of k_concat, one input at a time) */
 void k_slice(real *y, const real *x, int outer, int total, int start, int len, int inner);
 
+/* y = x with its axes reordered, per example: x [B, dims[0..nd)], axis i
+ * of y is axis perm[i] of x (nd <= K_MAXRANK). */
+void k_permute(real *y, const real *x, int B, int nd, const int *dims, const int *perm);
+
 /* Ids are reals that hold integers (they flow through the graph like any
  * tensor). An id that is not an integer in [0, V) gives a row of zeros and
  * is counted in the return value, so the executor can report bad data. */
@@ -468,5 +479,8 @@ void ref_bn_forward_eval(real *y, const real *x, const real *running_mean,
                          const real *running_var, int B, int C, int S, real eps);
 void ref_concat(real *y, const real *const *xs, const int *sizes, int nx, int outer, int inner);
 void ref_slice(real *y, const real *x, int outer, int total, int start, int len, int inner);
+void ref_permute(real *y, const real *x, int B, int nd, const int *dims, const int *perm);
+void ref_batch_matmul(real *C, const real *A, const real *B, int L, int M, int N, int K,
+                      bool ta, bool tb, const bool shared[3]);
 
 #endif

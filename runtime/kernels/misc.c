@@ -1,4 +1,4 @@
-/* misc.c: concat and slice, embedding lookup and its gradient, one-hot.
+/* misc.c: concat, slice and permute, embedding lookup and its gradient, one-hot.
  * Pure data movement: one thread, memcpy-sized runs. */
 #include "kernels/kernels_impl.h"
 
@@ -25,6 +25,33 @@ void k_slice(real *y, const real *x, int outer, int total, int start, int len, i
     size_t run = (size_t)len * inner;
     for (long o = 0; o < outer; o++)
         memcpy(y + o * run, x + ((size_t)o * total + start) * inner, sizeof(real) * run);
+}
+
+void k_permute(real *y, const real *x, int B, int nd, const int *dims, const int *perm)
+{
+    /* y in order: an odometer over all but the last axis of y, whose run
+     * reads x at a fixed stride */
+    int64_t xs[K_MAXRANK], ys[K_MAXRANK], n = 1;
+    int yd[K_MAXRANK], at[K_MAXRANK] = {0};
+    for (int i = nd - 1; i >= 0; i--) xs[i] = n, n *= dims[i];
+    for (int i = 0; i < nd; i++) yd[i] = dims[perm[i]], ys[i] = xs[perm[i]];
+    int last = nd ? yd[nd - 1] : 1;
+    int64_t step = nd ? ys[nd - 1] : 1, runs = last ? n / last : 0;
+    for (int64_t b = 0; b < B; b++) {
+        const real *xb = x + b * n;
+        real *yb = y + b * n;
+        int64_t off = 0;
+        for (int64_t r = 0; r < runs; r++) {
+            for (int k = 0; k < last; k++) yb[k] = xb[off + k * step];
+            yb += last;
+            for (int i = nd - 2; i >= 0; i--) { /* the next run */
+                off += ys[i];
+                if (++at[i] < yd[i]) break;
+                off -= ys[i] * yd[i];
+                at[i] = 0;
+            }
+        }
+    }
 }
 
 /* The id held by v, or -1 when it is not an integer in [0, n). */

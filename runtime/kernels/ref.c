@@ -624,3 +624,41 @@ void ref_slice(real *y, const real *x, int outer, int total, int start, int len,
             for (int k = 0; k < inner; k++)
                 y[((size_t)o * len + a) * inner + k] = x[((size_t)o * total + start + a) * inner + k];
 }
+
+void ref_permute(real *y, const real *x, int B, int nd, const int *dims, const int *perm)
+{
+    int64_t n = 1;
+    for (int i = 0; i < nd; i++) n *= dims[i];
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t j = 0; j < n; j++) {
+            /* j's index along each axis of y, and x's element there */
+            int64_t rest = j, xi = 0, stride[K_MAXRANK], sx = 1;
+            for (int i = nd - 1; i >= 0; i--) stride[i] = sx, sx *= dims[i];
+            for (int i = nd - 1; i >= 0; i--) {
+                int64_t len = dims[perm[i]];
+                xi += (rest % len) * stride[perm[i]];
+                rest /= len;
+            }
+            y[b * n + j] = x[b * n + xi];
+        }
+}
+
+void ref_batch_matmul(real *C, const real *A, const real *B, int L, int M, int N, int K,
+                      bool ta, bool tb, const bool shared[3])
+{
+    size_t sa = shared[0] ? 0 : (size_t)M * K, sb = shared[1] ? 0 : (size_t)K * N;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double total = 0;
+            for (int l = 0; l < L; l++) {
+                const real *a = A + l * sa, *b = B + l * sb;
+                double s = 0;
+                for (int k = 0; k < K; k++)
+                    s += (double)(ta ? a[(size_t)k * M + i] : a[(size_t)i * K + k]) *
+                         (tb ? b[(size_t)j * K + k] : b[(size_t)k * N + j]);
+                if (shared[2]) total += s;
+                else C[((size_t)l * M + i) * N + j] = (real)s;
+            }
+            if (shared[2]) C[(size_t)i * N + j] = (real)total;
+        }
+}

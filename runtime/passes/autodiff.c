@@ -265,6 +265,32 @@ static void backward(Ad *a, int i, int dy)
         }
         return;
     }
+    case OP_batch_matmul: {
+        /* matmul's rules, per lead; a shared operand's gradient is a
+         * shared result: the sum over the leads */
+        bool ta = n.attr.ta, tb = n.attr.tb;
+        if (a->needs[x]) {
+            d = ta ? mk(a, OP_batch_matmul, y, dy, -1, sx) : mk(a, OP_batch_matmul, dy, y, -1, sx);
+            g->nodes[d].attr.ta = ta ? tb : 0;
+            g->nodes[d].attr.tb = ta ? 1 : !tb;
+            accumulate(a, x, d);
+        }
+        if (a->needs[y]) {
+            Shape sy = shape_of(a, y);
+            d = tb ? mk(a, OP_batch_matmul, dy, x, -1, sy) : mk(a, OP_batch_matmul, x, dy, -1, sy);
+            g->nodes[d].attr.ta = tb ? 1 : !ta;
+            g->nodes[d].attr.tb = tb ? ta : 0;
+            accumulate(a, y, d);
+        }
+        return;
+    }
+    case OP_permute: {
+        /* the inverse permutation */
+        d = mk(a, OP_permute, dy, -1, -1, sx);
+        for (int k = 0; k < sx.nd; k++) g->nodes[d].attr.perm[n.attr.perm[k]] = k;
+        accumulate(a, x, d);
+        return;
+    }
     case OP_conv2d:
     case OP_deconv2d: {
         bool conv = n.op == OP_conv2d;

@@ -412,6 +412,14 @@ double plan_flops(const Graph *g, const Plan *p, const Ins *in)
                                : (a->shape.batch ? B : a->shape.d[0]);
         return 2 * out * (asz / rows);
     }
+    if (n->op == OP_batch_matmul) {
+        /* 2 L M N K: A's L M K values times N, or B's L K N times M when A
+         * is the shared one */
+        const Shape *a = &g->nodes[n->in[0]].shape;
+        bool a_led = a->batch || a->nd > 2 || g->nodes[n->in[1]].shape.nd == 2;
+        int i = a_led ? 0 : 1;
+        return 2 * (double)plan_count(g, n->in[i], p->B) * n->shape.d[n->shape.nd - 1 - i];
+    }
     if (n->op == OP_conv2d || n->op == OP_deconv2d || n->op == OP_conv2d_wgrad) {
         /* 2 x (every output of the convolution) x (its inputs) */
         const Shape *w = &g->nodes[n->op == OP_conv2d_wgrad ? in->node : n->in[1]].shape;

@@ -40,6 +40,18 @@ typedef struct Case {
     "x ~ normal(" in ")\nr ~ normal(" out ")\nnet F(x: " in ") -> " out " {\n" body  \
     "\n}\nmin F: E[sum(F(x) * r)]\n"
 
+/* a residual block and SAGAN's attention block (docs/language.md's, with
+ * the last conv at its default initialisation: from zeros, the weights
+ * before it would have no gradient to check) */
+#define BLOCKS                                                                       \
+    "block res(c)(x) {\nh = conv(c, 3) -> tanh -> conv(c, 3)\nx + h\n}\n"            \
+    "block attention()(x) {\nc = size(x, 0)\nn = size(x, 1) * size(x, 2)\n"          \
+    "q = conv(x, c / 8, 1) -> reshape(c / 8, n)\nk = conv(x, c / 8, 1) -> reshape(c / 8, n)\n" \
+    "v = conv(x, c / 2, 1) -> reshape(c / 2, n)\n"                                   \
+    "a = softmax(matmul(transpose(q), k), axis: -1)\n"                               \
+    "o = matmul(v, transpose(a)) -> reshape(c / 2, size(x, 1), size(x, 2))\n"        \
+    "x + conv(o, c, 1)\n}\n"
+
 static const Case cases[] = {
     {"dense", VEC("[4]", "dense(4)")},
     {"relu", VEC("[3]", "dense(6) -> relu -> dense(3)")},
@@ -95,6 +107,20 @@ static const Case cases[] = {
     {"concat_axis1", IMG("[1, 3, 3]", "[2, 6, 3]",
                          "a = conv(x, 2, 3)\nb = conv(x, 2, 3, stride: 2, padding: 1)\n"
                          "concat(a, b -> upsample(2) -> conv(2, 2, padding: valid), axis: 1)")},
+    {"dense_sequence", IMG("[3, 4]", "[3, 2]", "dense(5) -> tanh -> dense(2)")},
+    {"matmul_batched", IMG("[3, 4]", "[3, 3]", "a = dense(x, 5)\nb = dense(x, 5)\nmatmul(a, transpose(b))")},
+    {"matmul_transposed_left", IMG("[3, 4]", "[5, 2]", "a = dense(x, 5)\nb = dense(x, 2)\nmatmul(transpose(a), b)")},
+    {"matmul_broadcast", IMG("[2, 3, 4]", "[2, 3, 2]",
+                             "a = flatten -> dense(24) -> reshape(2, 3, 4)\n"
+                             "b = flatten(x) -> dense(8) -> reshape(1, 4, 2)\nmatmul(a, b)")},
+    {"permute", IMG("[2, 3, 4]", "[4, 2, 3]",
+                    "flatten -> dense(24) -> reshape(2, 3, 4) -> permute(2, 0, 1) -> tanh")},
+    {"softmax_axis", IMG("[3, 4]", "[3, 4]", "dense(4) -> softmax(axis: 0)")},
+    {"log_softmax_axis", IMG("[3, 4]", "[3, 4]", "dense(4) -> log_softmax(axis: -2)")},
+    {"sum_mean_axis", IMG("[3, 4]", "[3, 4]", "h = dense(x, 4)\n"
+                          "sum(h * h, axis: 0) + mean(h, axis: -2) + sum(h, axis: 1, keep: true) * h")},
+    {"attention", IMG("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(matmul(q, transpose(k)) / 2, axis: -1)\nmatmul(a, v) + x")},
+    {"residual_attention_blocks", BLOCKS IMG("[8, 2, 3]", "[8, 2, 3]", "res(8) -> attention -> tanh")},
     {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
                   "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
     {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
@@ -184,6 +210,15 @@ static const Case second[] = {
     {"2nd_softmax", VEC2("[4]", "dense(4) -> softmax")},
     {"2nd_log_softmax", VEC2("[4]", "dense(4) -> log_softmax")},
     {"2nd_sum_mean", VEC2("[]", "h = dense(x, 6) -> reshape(2, 3)\nsum(h * h) + mean(h)")},
+    {"2nd_dense_sequence", IMG2("[3, 4]", "[3, 2]", "dense(5) -> tanh -> dense(2)")},
+    {"2nd_matmul_permute", IMG2("[2, 3, 4]", "[4, 2, 2]",
+                                "a = flatten -> dense(24) -> reshape(2, 3, 4) -> tanh\n"
+                                "b = flatten(x) -> dense(8) -> reshape(1, 4, 2)\n"
+                                "matmul(a, b) -> permute(2, 0, 1) -> matmul(a) -> permute(2, 0, 1)")},
+    {"2nd_softmax_sum_axis", IMG2("[3, 4]", "[4]", "h = dense(x, 4)\n"
+                                  "sum(softmax(h, axis: 0) * h, axis: 0) + mean(log_softmax(h, axis: 0), axis: 0)")},
+    {"2nd_attention", IMG2("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(matmul(q, transpose(k)) / 2, axis: -1)\nmatmul(a, v) + x")},
+    {"2nd_residual_attention_blocks", BLOCKS IMG2("[8, 2, 3]", "[8, 2, 3]", "res(8) -> attention -> tanh")},
     /* p and t both made from x and the weights: the rules' every input */
     {"2nd_bce", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
                 "p = 0.5 * tanh(dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"

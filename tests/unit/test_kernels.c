@@ -218,6 +218,28 @@ static void test_matmul(void)
         }
 }
 
+/* L products with each operand, and the result, led or shared: every
+ * path of k_batch_matmul (the stacked GEMMs, the task split over leads,
+ * the accumulated sum) */
+static void test_batch_matmul(void)
+{
+    const int dims[][4] = {{1, 3, 4, 5}, {6, 7, 5, 9}, {40, 9, 9, 16}, {3, 33, 2, 17}};
+    for (size_t di = 0; di < GENC_COUNT(dims); di++)
+        for (int tr = 0; tr < 4; tr++)
+            for (int sh = 0; sh < 4; sh++) { /* none, A, B or C shared */
+                int L = dims[di][0], M = dims[di][1], N = dims[di][2], K = dims[di][3];
+                bool ta = tr & 1, tb = tr & 2, shared[3] = {sh == 1, sh == 2, sh == 3};
+                size_t na = (size_t)(shared[0] ? 1 : L) * M * K, nb = (size_t)(shared[1] ? 1 : L) * K * N;
+                size_t nc = (size_t)(shared[2] ? 1 : L) * M * N;
+                real *A = rnd(na, -1, 1), *B = rnd(nb, -1, 1), *C = rnd(nc, -1, 1), *Cr = zeros(nc);
+                k_batch_matmul(C, A, B, L, M, N, K, ta, tb, shared);
+                ref_batch_matmul(Cr, A, B, L, M, N, K, ta, tb, shared);
+                CHECK_CLOSE(C, Cr, nc, 1e-5, "batch_matmul L=%d %dx%dx%d ta=%d tb=%d shared %d T=%d",
+                            L, M, N, K, ta, tb, sh, threads_now);
+                free(A), free(B), free(C), free(Cr);
+            }
+}
+
 /* ---- 5. convolution ------------------------------------------------------ */
 
 static const int conv_cases[][11] = {
@@ -551,6 +573,25 @@ static void test_misc(void)
     ref_slice(back, y, outer, tot, s1, s2, inner);
     CHECK(memcmp(back, x2, sizeof(real) * outer * s2 * inner) == 0);
 
+    /* permute: against the reference, and a permutation then its inverse */
+    const struct { int B, nd, dims[4], perm[4]; } pc[] = {
+        {2, 3, {3, 4, 5}, {2, 0, 1}}, {3, 4, {5, 1, 4, 2}, {3, 1, 0, 2}},
+        {1, 2, {7, 6}, {1, 0}},       {4, 4, {2, 3, 2, 2}, {0, 3, 2, 1}},
+    };
+    for (size_t pi = 0; pi < GENC_COUNT(pc); pi++) {
+        int B = pc[pi].B, nd = pc[pi].nd, inv[4], yd[4], ex = 1;
+        for (int i = 0; i < nd; i++)
+            ex *= pc[pi].dims[i], inv[pc[pi].perm[i]] = i, yd[i] = pc[pi].dims[pc[pi].perm[i]];
+        size_t n = (size_t)B * ex;
+        real *px = rnd(n, -1, 1), *py = zeros(n), *pr = zeros(n), *pb = zeros(n);
+        k_permute(py, px, B, nd, pc[pi].dims, pc[pi].perm);
+        ref_permute(pr, px, B, nd, pc[pi].dims, pc[pi].perm);
+        CHECK(memcmp(py, pr, sizeof(real) * n) == 0);
+        k_permute(pb, py, B, nd, yd, inv);
+        CHECK(memcmp(pb, px, sizeof(real) * n) == 0);
+        free(px), free(py), free(pr), free(pb);
+    }
+
     int n = 13, V = 5, D = 3;
     real ids[13], *table = rnd(V * D, -1, 1), *e = zeros(n * D), *dy = rnd(n * D, -1, 1);
     real *dt = zeros(V * D), *dtr = zeros(V * D), *oh = zeros(n * V);
@@ -644,6 +685,7 @@ static void run_all(int threads, double min_work)
     test_unary();
     test_broadcast();
     test_matmul();
+    test_batch_matmul();
     test_conv();
     test_deconv();
     test_norm();

@@ -507,7 +507,7 @@ static void test_layer_shapes(void)
     CHECK_LAYER(layer1("[784]", "dense(128)"), "[B, 128]");
     CHECK_LAYER(layer1("[784]", "dense(units: 7)"), "[B, 7]");
     CHECK_LAYER_ERR(layer1("[1, 28, 28]", "dense(10)"),
-                    "'dense' expects a flat input, got [B, 1, 28, 28]; add flatten before it");
+                    "'dense' takes features [n] or a sequence of them [length, n], got [B, 1, 28, 28]; add flatten before it");
     /* pooling: floor((H - k) / s) + 1, stride defaults to the kernel */
     for (int h = 2; h <= 9; h++)
         for (int k = 1; k <= 3 && k <= h; k++)
