@@ -154,6 +154,11 @@ static void make_layer(Lower *L, const TExpr *t)
         ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
         break;
     }
+    case LAYER_SCALE: {
+        Init init = t->init.kind != INIT_DEFAULT ? t->init : (Init){INIT_ONES, 0, 0};
+        ln->w = param(L, t, "g", (Shape){.nd = 1, .d = {1}}, init, 1, 1);
+        break;
+    }
     case LAYER_EMBEDDING: {
         Init init = t->init.kind != INIT_DEFAULT ? t->init : (Init){INIT_NORMAL, 0, 1};
         int v = t->spec.vocabulary, d = t->spec.dimension;
@@ -189,6 +194,7 @@ static int lower_layer(Lower *L, const TExpr *t)
         y = node(L, OP_mul, t, y, ln->w, t->shape);
         break;
     case LAYER_EMBEDDING: y = node(L, OP_embedding, t, x, ln->w, t->shape); break;
+    case LAYER_SCALE: y = node(L, OP_mul, t, x, ln->w, t->shape); break;
     }
     if (ln->b >= 0) y = node(L, OP_add, t, y, ln->b, t->shape);
     return y;

@@ -556,7 +556,8 @@ static Val eval_bin(Sema *s, Ast *a)
     return t ? val_tensor(t, a->loc) : val_err;
 }
 
-/* E[x]: the mean over the batch of one value per example */
+/* E[x]: the mean over the batch of one value per example; inside a net,
+ * of any value */
 static Val eval_expect(Sema *s, Ast *a)
 {
     if (strcmp(a->name, "E") != 0) {
@@ -578,6 +579,17 @@ static Val eval_expect(Sema *s, Ast *a)
         return val_err;
     }
     if (shape_count(v.t->shape) != 1) {
+        if (s->net >= 0) {
+            /* inside a net, a statistic of the batch (minibatch standard
+             * deviation): the mean of each value over the batch */
+            Shape each = v.t->shape;
+            each.batch = false;
+            TExpr *t = sema_tx_op(s, OP_sum_to, a->loc, each, v.t, NULL);
+            t = sema_tx_op(s, OP_expand, a->loc, each, t, NULL);
+            t->attr.scale = 1;
+            t->attr.per_batch = 1;
+            return val_tensor(t, a->loc);
+        }
         diag_error(s->diag, a->loc, "E[...] needs one value per example, got %s; reduce it "
                    "first, e.g. E[sum(...)]", shp(v.t->shape, b1));
         return val_err;

@@ -27,7 +27,7 @@ typedef enum {
  * their ops take (conv's stride and padding, batchnorm's eps and
  * momentum) are already in Attrs form. */
 typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_DECONV, LAYER_BATCHNORM, LAYER_LAYERNORM,
-               LAYER_EMBEDDING } LayerKind;
+               LAYER_EMBEDDING, LAYER_SCALE } LayerKind;
 
 typedef struct LayerSpec {
     int units;                 /* dense: outputs; conv, deconv: filters */

@@ -82,6 +82,66 @@ static TExpr *swap_axes(Sema *s, TExpr *x, int i, int j, SrcLoc loc)
     return t;
 }
 
+/* A position along an axis of len: 0 .. len (end_ok) or len - 1, or
+ * counting back from the end when negative, as Python does. */
+static bool position_of(Sema *s, const char *fn, const char *what, Val v, Shape sh, int axis,
+                        bool end_ok, int *out)
+{
+    char b1[64];
+    int len = sh.d[axis];
+    if (v.kind != V_NUM || !v.is_int) {
+        if (!sema_kind_reported(s, v))
+            diag_error(s->diag, v.loc, "'%s' takes '%s' as a whole number, got %s", fn, what,
+                       v.kind == V_NUM ? "a fraction" : sema_vkind_name(v.kind));
+        return false;
+    }
+    double p = v.num < 0 ? v.num + len : v.num;
+    if (!(p >= 0 && p <= len - !end_ok)) {
+        diag_error(s->diag, v.loc, "'%s' %s %g is outside axis %d of %s", fn, what, v.num, axis,
+                   shp(sh, b1));
+        return false;
+    }
+    *out = (int)p;
+    return true;
+}
+
+/* x with an axis of 1 inserted before axis (0 .. nd) */
+static TExpr *insert_axis(Sema *s, TExpr *x, int axis, SrcLoc loc)
+{
+    Shape o = x->shape;
+    memmove(o.d + axis + 1, o.d + axis, sizeof(int) * (size_t)(o.nd - axis));
+    o.d[axis] = 1;
+    o.nd++;
+    return sema_tx_op(s, OP_reshape, loc, o, x, NULL);
+}
+
+/* x without its axis (of size 1) */
+static TExpr *drop_axis(Sema *s, TExpr *x, int axis, SrcLoc loc)
+{
+    Shape o = x->shape;
+    o.nd--;
+    memmove(o.d + axis, o.d + axis + 1, sizeof(int) * (size_t)(o.nd - axis));
+    return sema_tx_op(s, OP_reshape, loc, o, x, NULL);
+}
+
+/* a and b joined along axis (their other sizes equal) */
+static TExpr *join(Sema *s, TExpr *a, TExpr *b, int axis, SrcLoc loc)
+{
+    Shape o = a->shape;
+    o.d[axis] += b->shape.d[axis];
+    TExpr *t = sema_tx_op(s, OP_concat, loc, o, a, b);
+    t->attr.axis = axis;
+    return t;
+}
+
+/* a batched tensor of shape sh, every value v */
+static TExpr *filled(Sema *s, double v, Shape sh, SrcLoc loc)
+{
+    TExpr *t = sema_tx_op(s, OP_expand, loc, sh, sema_as_tensor(s, val_num(v, false, loc)), NULL);
+    t->attr.scale = 1;
+    return t;
+}
+
 /* matmul(a, b): a product of the last two axes, for each index of the axes
  * before them, which broadcast (graph.h); an operand that broadcasts is
  * expanded, except an unbatched matrix, which the op shares. */
@@ -132,7 +192,7 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
     Builtin this = sema_builtin(id), *bi = &this;
     char b1[64], b2[64];
     if (s->net < 0 && (id == B_DENSE || id == B_CONV || id == B_DECONV || id == B_BATCHNORM ||
-                       id == B_LAYERNORM || id == B_EMBEDDING)) {
+                       id == B_LAYERNORM || id == B_EMBEDDING || id == B_SCALE)) {
         diag_error(s->diag, loc, "'%s' has weights, so it belongs inside a net", bi->name);
         return val_err;
     }
@@ -144,6 +204,13 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         if (call->kids[i]->kind == AST_KW && strcmp(call->kids[i]->name, "init") == 0)
             init_ast = call->kids[i]->kids[0];
     if (init_ast && !sema_init_of(s, init_ast, &init)) return val_err;
+    if (init.kind == INIT_ZEROS && sema_given(ar, "spectral_norm") &&
+        sema_opt(ar, "spectral_norm")->num != 0) {
+        diag_error(s->diag, init_ast->loc, "'%s' with spectral_norm cannot start from zeros: its "
+                   "weight is divided by its largest singular value, 0; to start a branch at "
+                   "zero, follow it with scale(init: zeros)", bi->name);
+        return val_err;
+    }
     if (!in.batch && id != B_CONCAT && id != B_MATMUL) {
         diag_error(s->diag, loc, "'%s' needs a batched tensor (one value per example), got %s",
                    bi->name, shp(in, b1));
@@ -370,6 +437,15 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         TExpr *acc = x;
         for (int i = 1; i < ar->ntensors; i++) {
             Shape a = acc->shape, b = ar->tensors[i].t->shape;
+            if (shape_count(b) == 1 && axis < a.nd) {
+                /* one value (one per example, or one for all) joins as
+                 * a slice of 1 along the axis, filled with it */
+                Shape e = a;
+                e.d[axis] = 1;
+                ar->tensors[i].t = sema_tx_op(s, OP_expand, loc, e, ar->tensors[i].t, NULL);
+                ar->tensors[i].t->attr.scale = 1;
+                b = e;
+            }
             bool ok = a.batch && b.batch && a.nd == b.nd && axis < a.nd;
             for (int d = 0; ok && d < a.nd; d++)
                 if (d != axis && a.d[d] != b.d[d]) ok = false;
@@ -421,6 +497,104 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         for (int i = 0; i < in.nd; i++) out.d[i] = in.d[perm[i]];
         TExpr *t = sema_tx_op(s, OP_permute, loc, out, x, NULL);
         memcpy(t->attr.perm, perm, sizeof perm);
+        return val_tensor(t, loc);
+    }
+    case B_SCALE: {
+        /* x times one learned number (SAGAN's gamma), from 1 by default */
+        TExpr *t = new_layer(s, LAYER_SCALE, "scale", loc, in, x);
+        t->init = init;
+        return val_tensor(t, loc);
+    }
+    case B_SLICE:
+    case B_INDEX: {
+        const char *fn = bi->name;
+        int axis, from, to;
+        if (!axis_of(s, fn, *sema_opt(ar, "axis"), in, &axis)) return val_err;
+        int len = in.d[axis];
+        if (id == B_INDEX) {
+            if (!position_of(s, fn, "at", *sema_opt(ar, "at"), in, axis, false, &from)) return val_err;
+            to = from + 1;
+        } else {
+            to = len;
+            if (!position_of(s, fn, "from", *sema_opt(ar, "from"), in, axis, true, &from) ||
+                (sema_given(ar, "to") && !position_of(s, fn, "to", *sema_opt(ar, "to"), in, axis, true, &to)))
+                return val_err;
+            if (to <= from) {
+                diag_error(s->diag, loc, "'slice' from %d to %d of axis %d of %s is empty", from,
+                           to, axis, shp(in, b1));
+                return val_err;
+            }
+        }
+        out.d[axis] = to - from;
+        TExpr *t = x;
+        if (to - from < len) {
+            t = sema_tx_op(s, OP_slice, loc, out, x, NULL);
+            t->attr.axis = axis;
+            t->attr.from = from;
+        }
+        return val_tensor(id == B_INDEX ? drop_axis(s, t, axis, loc) : t, loc);
+    }
+    case B_STACK: {
+        /* the new axis is axis of the result: 0 .. nd, or -1 the last */
+        Val av = *sema_opt(ar, "axis");
+        int axis = (int)av.num + (av.num < 0 ? in.nd + 1 : 0);
+        if (av.kind != V_NUM || !av.is_int || axis < 0 || axis > in.nd) {
+            if (!sema_kind_reported(s, av))
+                diag_error(s->diag, av.loc, "'stack' makes a new axis of %s: 0 to %d, or %d to "
+                           "-1", shp(in, b1), in.nd, -in.nd - 1);
+            return val_err;
+        }
+        if (in.nd + 1 > GENC_MAX_DIMS) {
+            diag_error(s->diag, loc, "'stack' would make %d axes per example (the limit is %d)",
+                       in.nd + 1, GENC_MAX_DIMS);
+            return val_err;
+        }
+        TExpr *acc = NULL;
+        for (int i = 0; i < ar->ntensors; i++) {
+            TExpr *t = ar->tensors[i].t;
+            if (!shape_eq(t->shape, in)) {
+                diag_error(s->diag, ar->tensors[i].loc, "'stack' needs tensors of one shape, got "
+                           "%s and %s", shp(in, b1), shp(t->shape, b2));
+                return val_err;
+            }
+            t = insert_axis(s, t, axis, loc);
+            acc = acc ? join(s, acc, t, axis, loc) : t;
+        }
+        return val_tensor(acc, loc);
+    }
+    case B_PAD: {
+        int axis, before, after;
+        double value;
+        if (!axis_of(s, "pad", *sema_opt(ar, "axis"), in, &axis) ||
+            !sema_opt_int(s, ar, "before", &before, true) ||
+            !sema_opt_real(s, ar, "value", -1e30, 1e30, &value))
+            return val_err;
+        after = before;
+        if (sema_given(ar, "after") && !sema_opt_int(s, ar, "after", &after, true)) return val_err;
+        out.d[axis] = (int)fmin((double)in.d[axis] + before + after, GENC_MAX_SIZE + 1.0);
+        if (!sema_shape_fits(s, out, loc)) return val_err;
+        TExpr *t = x;
+        Shape part = in;
+        if (before) {
+            part.d[axis] = before;
+            t = join(s, filled(s, value, part, loc), t, axis, loc);
+        }
+        if (after) {
+            part.d[axis] = after;
+            t = join(s, t, filled(s, value, part, loc), axis, loc);
+        }
+        return val_tensor(t, loc);
+    }
+    case B_TRIL: {
+        double fill;
+        if (!sema_opt_real(s, ar, "fill", -1e30, 1e30, &fill)) return val_err;
+        if (in.nd < 2) {
+            diag_error(s->diag, loc, "'tril' keeps the lower triangle of the last two axes; %s "
+                       "has %s", shp(in, b1), in.nd ? "one" : "none");
+            return val_err;
+        }
+        TExpr *t = sema_tx_op(s, OP_tril, loc, in, x, NULL);
+        t->attr.value = fill;
         return val_tensor(t, loc);
     }
     default:
@@ -579,16 +753,13 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
         int axis;
         if (!axis_of(s, id == B_SUM ? "sum" : "mean", *sema_opt(ar, "axis"), x->shape, &axis))
             return val_err;
-        Shape kept = x->shape, dropped = x->shape;
+        Shape kept = x->shape;
         int len = kept.d[axis];
         kept.d[axis] = 1;
-        dropped.nd--;
-        memmove(dropped.d + axis, dropped.d + axis + 1, sizeof(int) * (size_t)(dropped.nd - axis));
         TExpr *e = sema_tx_op(s, OP_sum_to, loc, kept, x, NULL);
         if (id == B_MEAN)
             e = sema_binop(s, OP_mul, e, sema_as_tensor(s, val_num(1.0 / len, false, loc)), loc);
-        if (sema_opt(ar, "keep")->num == 0) e = sema_tx_op(s, OP_reshape, loc, dropped, e, NULL);
-        return val_tensor(e, loc);
+        return val_tensor(sema_opt(ar, "keep")->num == 0 ? drop_axis(s, e, axis, loc) : e, loc);
     }
     case B_SOFTMAX:
     case B_LOG_SOFTMAX: {
@@ -605,6 +776,39 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
         x = swap_axes(s, x, axis, last, loc);
         x = sema_tx_op(s, id == B_SOFTMAX ? OP_softmax : OP_log_softmax, loc, x->shape, x, NULL);
         return val_tensor(swap_axes(s, x, axis, last, loc), loc);
+    }
+    case B_MAX:
+    case B_MIN: {
+        /* along the last axis (another swapped with it around); min is
+         * -max(-x); without an axis, over each example's values */
+        TExpr *x = t[0];
+        const char *fn = id == B_MAX ? "max" : "min";
+        if (!sema_given(ar, "axis")) {
+            if (sema_given(ar, "keep")) {
+                diag_error(s->diag, sema_opt(ar, "keep")->loc, "'keep' needs 'axis': without "
+                           "one, '%s' takes all of each example's values", fn);
+                return val_err;
+            }
+            if (x->shape.nd == 0) {
+                diag_error(s->diag, loc, "'%s' needs values to compare per example, got %s", fn,
+                           shp(x->shape, b1));
+                return val_err;
+            }
+        }
+        Shape flat = {.nd = 1, .d = {(int)shape_count(x->shape)}, .batch = x->shape.batch};
+        int axis = 0;
+        if (!sema_given(ar, "axis")) x = sema_tx_op(s, OP_reshape, loc, flat, x, NULL);
+        else if (!axis_of(s, fn, *sema_opt(ar, "axis"), x->shape, &axis))
+            return val_err;
+        int last = x->shape.nd - 1;
+        if (id == B_MIN) x = sema_tx_op(s, OP_neg, loc, x->shape, x, NULL);
+        x = swap_axes(s, x, axis, last, loc);
+        Shape m = x->shape;
+        m.d[last] = 1;
+        x = swap_axes(s, sema_tx_op(s, OP_max_last, loc, m, x, NULL), axis, last, loc);
+        if (id == B_MIN) x = sema_tx_op(s, OP_neg, loc, x->shape, x, NULL);
+        if (!sema_given(ar, "axis")) return val_tensor(drop_axis(s, x, 0, loc), loc);
+        return val_tensor(sema_opt(ar, "keep")->num == 0 ? drop_axis(s, x, axis, loc) : x, loc);
     }
     case B_SIZE: {
         /* a number the compiler knows: the length of an axis */

@@ -58,6 +58,10 @@ typedef struct Kernels {
                    int inner);
     void (*slice)(real *y, const real *x, int outer, int total, int start, int len, int inner);
     void (*permute)(real *y, const real *x, int B, int nd, const int *dims, const int *perm);
+    void (*max_last)(real *y, const real *x, int rows, int n);
+    void (*max_last_backward)(real *dx, const real *dy, const real *x, int rows, int n);
+    void (*max_last_pick)(real *y, const real *g, const real *x, int rows, int n);
+    void (*tril)(real *y, const real *x, int outer, int r, int c, real value);
     int (*embedding)(real *y, const real *ids, const real *table, int n, int V, int D);
     int (*embedding_backward)(real *dtable, const real *dy, const real *ids, int n, int V,
                               int D);
@@ -484,6 +488,14 @@ static int rows_of(const KernelCall *c, int *last)
     return count(c) / *last;
 }
 
+/* rows of the last axis of input j */
+static int rows_of_input(const KernelCall *c, int j, int *last)
+{
+    const Shape *s = shape_of(c, j);
+    *last = s->d[s->nd - 1];
+    return (int)(shape_count(*s) * (s->batch ? c->B : 1) / *last);
+}
+
 RUN(softmax) { int n, r = rows_of(c, &n); k->softmax(Y, X0, r, n); return 0; }
 RUN(log_softmax) { int n, r = rows_of(c, &n); k->log_softmax(Y, X0, r, n); return 0; }
 RUN(softmax_grad) { int n, r = rows_of(c, &n); k->softmax_backward(Y, X0, X1, r, n); return 0; }
@@ -491,6 +503,18 @@ RUN(log_softmax_grad)
 {
     int n, r = rows_of(c, &n);
     k->log_softmax_backward(Y, X0, X1, r, n);
+    return 0;
+}
+
+RUN(max_last) { int n, r = rows_of_input(c, 0, &n); k->max_last(Y, X0, r, n); return 0; }
+RUN(max_last_grad) { int n, r = rows_of_input(c, 1, &n); k->max_last_backward(Y, X0, X1, r, n); return 0; }
+RUN(max_last_pick) { int n, r = rows_of_input(c, 1, &n); k->max_last_pick(Y, X0, X1, r, n); return 0; }
+
+RUN(tril)
+{
+    const Shape *s = &c->n->shape;
+    int r = s->d[s->nd - 2], cols = s->d[s->nd - 1];
+    k->tril(Y, X0, count(c) / (r * cols), r, cols, (real)c->n->attr.value);
     return 0;
 }
 
@@ -525,7 +549,8 @@ static const Kernels fast = {
     k_bn_forward_eval, k_bn_backward, k_ln_forward, k_ln_backward, k_dropout,
     k_maxpool2d_forward, k_maxpool2d_backward, k_maxpool2d_pick, k_avgpool2d_forward,
     k_avgpool2d_backward,
-    k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_permute, k_embedding,
+    k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_permute, k_max_last, k_max_last_backward,
+    k_max_last_pick, k_tril, k_embedding,
     k_embedding_backward, k_onehot, k_softmax, k_log_softmax, k_softmax_backward,
     k_log_softmax_backward, k_relu_grad, k_leaky_relu_grad, k_elu_grad, k_tanh_grad,
     k_sigmoid_grad, k_gelu_grad, k_bce, k_bce_grad, k_bce_logits, k_bce_logits_grad,
@@ -603,8 +628,8 @@ static void ref_conv_bwd_filter(real *dw, const real *x, const real *dy, real *w
 }
 
 /* Filling and copying memory have no reference of their own: they are
- * the same loops; nor has spectral normalisation, whose kernels are plain
- * loops already. */
+ * the same loops; nor have spectral normalisation, the maximum along an
+ * axis and tril, whose kernels are plain loops already. */
 static const Kernels naive = {
     ref_unary, ref_binary, k_fill, k_copy, k_scale, ref_sum_rows, ref_mean_batch, ref_sum_to,
     ref_expand, ref_matmul, ref_batch_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
@@ -612,7 +637,8 @@ static const Kernels naive = {
     ref_dropout, ref_maxpool2d_forward, ref_maxpool2d_backward, ref_maxpool2d_pick,
     ref_avgpool2d_forward,
     ref_avgpool2d_backward, ref_upsample_nearest_forward, ref_upsample_nearest_backward,
-    ref_concat, ref_slice, ref_permute, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
+    ref_concat, ref_slice, ref_permute, k_max_last, k_max_last_backward,
+    k_max_last_pick, k_tril, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
     ref_log_softmax, ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad,
     ref_leaky_relu_grad, ref_elu_grad, ref_tanh_grad, ref_sigmoid_grad, ref_gelu_grad, ref_bce,
     ref_bce_grad, ref_bce_logits, ref_bce_logits_grad, ref_kl_normal, k_spectral_sigma,

@@ -107,6 +107,9 @@
       "by all of them (a result: summed over them)")                                       \
     X(concat, -1, A(axis), concat, NONE, "join along a per-example axis")                  \
     X(slice, 1, A(axis) | A(from), slice, NONE, "part of a per-example axis, from `from`") \
+    X(max_last, 1, 0, max_last, NONE, "the largest value along the last axis, as an axis of 1") \
+    X(tril, 1, A(value), tril, NONE,                                                       \
+      "x on and below the diagonal of its last two axes, value above it")                  \
     X(embedding, 2, 0, embedding, NONE, "ids[B] table[V,D] -> [B,D]")                      \
     X(onehot, 1, A(classes), onehot, FN("onehot", "classes", NULL, ONEHOT), "ids[B] -> [B,classes]") \
     X(softmax, 1, 0, softmax, NONE, "over the last axis")                                  \
@@ -134,6 +137,10 @@
       "g, x, y: g at the maximum of each window of x (maxpool_grad's adjoint)")            \
     X(avgpool_grad, 1, A(kernel) | A(stride), avgpool_grad, NONE, "dy; this node has x's shape") \
     X(upsample_grad, 1, A(factor), upsample_grad, NONE, "dy; sums each factor x factor block") \
+    X(max_last_grad, 2, 0, max_last_grad, NONE,                                            \
+      "dy, x: dy at the first maximum of each row (last axis) of x, 0 elsewhere")          \
+    X(max_last_pick, 2, 0, max_last_pick, NONE,                                            \
+      "g, x: g at the first maximum of each row of x (max_last_grad's adjoint)")           \
     X(embedding_grad, 2, 0, embedding_grad, NONE, "dy, ids -> dtable")                     \
     X(softmax_grad, 2, 0, softmax_grad, NONE, "dy, y")                                     \
     X(log_softmax_grad, 2, 0, log_softmax_grad, NONE, "dy, y")
@@ -150,7 +157,7 @@
     X(int, data, , PRINT_DATA, 0, 0, "input: 0 the images, 1 the labels")                  \
     X(int, noise, , PRINT_NOISE, 0, 0, "noise: the source (Graph.noise)")                  \
     X(int, param, , PRINT_PARAM, 0, 0, "param: the parameter (Graph.params)")              \
-    X(double, value, , PRINT_BARE, 0, 0, "const: the value")                               \
+    X(double, value, , PRINT_BARE, 0, 0, "const: the value; tril: above the diagonal")                               \
     X(double, exponent, , PRINT_NAMED, 0, 0, "powc: x^exponent")                           \
     X(double, slope, , PRINT_NAMED, 0, 1e6, "leaky_relu: the slope below 0")               \
     X(double, alpha, , PRINT_NAMED, 0, 1e6, "elu: the scale below 0")                      \

@@ -394,6 +394,17 @@ void k_slice(real *y, const real *x, int outer, int total, int start, int len, i
  * of y is axis perm[i] of x (nd <= K_MAXRANK). */
 void k_permute(real *y, const real *x, int B, int nd, const int *dims, const int *perm);
 
+/* Rows of n along the last axis, plain loops (no references of their
+ * own): y [rows] = the largest of each row; its gradient dx [rows, n] =
+ * dy at the row's first largest element, 0 elsewhere; and that
+ * gradient's adjoint, y [rows] = g [rows, n] at the same elements. */
+void k_max_last(real *y, const real *x, int rows, int n);
+void k_max_last_backward(real *dx, const real *dy, const real *x, int rows, int n);
+void k_max_last_pick(real *y, const real *g, const real *x, int rows, int n);
+
+/* y [outer, r, c] = x where column <= row, value above the diagonal */
+void k_tril(real *y, const real *x, int outer, int r, int c, real value);
+
 /* Ids are reals that hold integers (they flow through the graph like any
  * tensor). An id that is not an integer in [0, V) gives a row of zeros and
  * is counted in the return value, so the executor can report bad data. */

@@ -1,4 +1,4 @@
-/* misc.c: concat, slice and permute, embedding lookup and its gradient, one-hot.
+/* misc.c: concat, slice and permute, max along the last axis, tril, embedding lookup and its gradient, one-hot.
  * Pure data movement: one thread, memcpy-sized runs. */
 #include "kernels/kernels_impl.h"
 
@@ -52,6 +52,40 @@ void k_permute(real *y, const real *x, int B, int nd, const int *dims, const int
             }
         }
     }
+}
+
+/* the first largest element of a row */
+static int argmax(const real *x, int n)
+{
+    int at = 0;
+    for (int k = 1; k < n; k++)
+        if (x[k] > x[at]) at = k;
+    return at;
+}
+
+void k_max_last(real *y, const real *x, int rows, int n)
+{
+    for (int64_t r = 0; r < rows; r++) y[r] = x[r * n + argmax(x + r * n, n)];
+}
+
+void k_max_last_backward(real *dx, const real *dy, const real *x, int rows, int n)
+{
+    memset(dx, 0, sizeof(real) * (size_t)rows * n);
+    for (int64_t r = 0; r < rows; r++) dx[r * n + argmax(x + r * n, n)] = dy[r];
+}
+
+void k_max_last_pick(real *y, const real *g, const real *x, int rows, int n)
+{
+    for (int64_t r = 0; r < rows; r++) y[r] = g[r * n + argmax(x + r * n, n)];
+}
+
+void k_tril(real *y, const real *x, int outer, int r, int c, real value)
+{
+    for (int64_t o = 0; o < outer; o++)
+        for (int i = 0; i < r; i++) {
+            size_t at = ((size_t)o * r + i) * c;
+            for (int j = 0; j < c; j++) y[at + j] = j <= i ? x[at + j] : value;
+        }
 }
 
 /* The id held by v, or -1 when it is not an integer in [0, n). */

@@ -284,6 +284,12 @@ static void backward(Ad *a, int i, int dy)
         }
         return;
     }
+    case OP_max_last: accumulate(a, x, mk(a, OP_max_last_grad, dy, x, -1, sx)); return;
+    case OP_tril: /* dy below the diagonal, 0 above */
+        d = mk(a, OP_tril, dy, -1, -1, sx);
+        g->nodes[d].attr.value = 0;
+        accumulate(a, x, d);
+        return;
     case OP_permute: {
         /* the inverse permutation */
         d = mk(a, OP_permute, dy, -1, -1, sx);
@@ -383,6 +389,8 @@ static void backward(Ad *a, int i, int dy)
     case OP_layernorm_grad:
     case OP_maxpool_grad:
     case OP_maxpool_pick:
+    case OP_max_last_grad:
+    case OP_max_last_pick:
     case OP_avgpool_grad:
     case OP_upsample_grad:
     case OP_softmax_grad:
@@ -489,6 +497,12 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
         return;
     case OP_maxpool_pick:
         accumulate(a, d0, attrs_of(a, mk(a, OP_maxpool_grad, dy, x, t, s0), &n));
+        return;
+    case OP_max_last_grad: /* linear in dy; the argmax is constant */
+        accumulate(a, d0, mk(a, OP_max_last_pick, dy, x, -1, s0));
+        return;
+    case OP_max_last_pick:
+        accumulate(a, d0, mk(a, OP_max_last_grad, dy, x, -1, s0));
         return;
     case OP_avgpool_grad:
         accumulate(a, d0, attrs_of(a, mk(a, OP_avgpool, dy, -1, -1, s0), &n));

@@ -121,6 +121,13 @@ static const Case cases[] = {
                           "sum(h * h, axis: 0) + mean(h, axis: -2) + sum(h, axis: 1, keep: true) * h")},
     {"attention", IMG("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(matmul(q, transpose(k)) / 2, axis: -1)\nmatmul(a, v) + x")},
     {"residual_attention_blocks", BLOCKS IMG("[8, 2, 3]", "[8, 2, 3]", "res(8) -> attention -> tanh")},
+    {"max_min_axis", IMG("[3, 4]", "[4]", "h = dense(x, 4)\nmax(h, axis: 0) + min(h, axis: 0) + max(h) - min(h)")},
+    {"slice_index_stack", IMG("[4, 6]", "[3, 6]", "h = dense(x, 6) -> tanh\n"
+                              "stack(index(h, 0, 0), index(h, 0, 1), index(h, 0, -1)) + slice(h, 0, 1)")},
+    {"pad_tril", IMG("[4, 6]", "[4, 7]", "dense(6) -> pad(axis: 1, before: 1, after: 0, value: 0.5) -> tril(fill: -3) -> tanh")},
+    {"minibatch_std", IMG("[4, 6]", "[5, 6]", "h = dense(x, 6)\ns = sqrt(E[(h - E[h]) ^ 2] + 1e-8)\nconcat(h, mean(s))")},
+    {"causal_attention", IMG("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(tril(matmul(q, transpose(k)), fill: -1000000000), axis: -1)\nmatmul(a, v) + x")},
+    {"scale", VEC("[4]", "dense(4) -> scale -> tanh -> scale(init: normal(0, 1))")},
     {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
                   "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
     {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
@@ -219,6 +226,12 @@ static const Case second[] = {
                                   "sum(softmax(h, axis: 0) * h, axis: 0) + mean(log_softmax(h, axis: 0), axis: 0)")},
     {"2nd_attention", IMG2("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(matmul(q, transpose(k)) / 2, axis: -1)\nmatmul(a, v) + x")},
     {"2nd_residual_attention_blocks", BLOCKS IMG2("[8, 2, 3]", "[8, 2, 3]", "res(8) -> attention -> tanh")},
+    {"2nd_max_min_axis", IMG2("[3, 4]", "[4]", "h = dense(x, 4) -> tanh\nmax(h, axis: 0) * min(h, axis: 0) + max(h * h)")},
+    {"2nd_slice_stack_pad", IMG2("[4, 6]", "[3, 7]", "h = dense(x, 6) -> tanh\n"
+                                 "stack(index(h, 0, 0), index(h, 0, 1), index(h, 0, -1)) * slice(h, 0, 1) -> "
+                                 "pad(axis: 1, before: 1, after: 0) -> tril(fill: 2)")},
+    {"2nd_minibatch_std", IMG2("[4, 6]", "[5, 6]", "h = dense(x, 6) -> tanh\ns = sqrt(E[(h - E[h]) ^ 2] + 1e-8)\nconcat(h, mean(s))")},
+    {"2nd_causal_attention", IMG2("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(tril(matmul(q, transpose(k)), fill: -1000000000), axis: -1)\nmatmul(a, v) + x")},
     /* p and t both made from x and the weights: the rules' every input */
     {"2nd_bce", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
                 "p = 0.5 * tanh(dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"
