@@ -125,15 +125,19 @@ static void make_layer(Lower *L, const TExpr *t)
     }
     case LAYER_CONV:
     case LAYER_DECONV: {
-        int c = in.d[0], f = t->spec.units, k = t->spec.kernel;
+        int c = in.d[0], f = t->spec.units, kh = t->spec.kernel[0], kw = t->spec.kernel[1];
         bool conv = t->layer == LAYER_CONV;
-        /* PyTorch layouts: conv [out, in, k, k], deconv [in, out, k, k];
-         * fan_in follows PyTorch's rule (dimension 1 times the kernel) */
-        Shape ws = {.nd = 4, .d = {conv ? f : c, conv ? c : f, k, k}};
-        int fi = ws.d[1] * k * k, fo = ws.d[0] * k * k;
+        /* PyTorch layouts: conv [out, in, kh, kw], deconv [in, out, kh,
+         * kw], a 1-D one's without kh; fan_in follows PyTorch's rule
+         * (dimension 1 times the kernel) */
+        Shape ws = {.nd = 4, .d = {conv ? f : c, conv ? c : f, kh, kw}};
+        if (t->spec.one_d) ws = (Shape){.nd = 3, .d = {ws.d[0], ws.d[1], kw}};
+        int fi = ws.d[1] * kh * kw, fo = ws.d[0] * kh * kw;
         ln->w = param(L, t, "w", ws, weight_init(L, t, fi), fi, fo);
         if (t->spec.bias)
-            ln->b = param(L, t, "b", (Shape){.nd = 3, .d = {f, 1, 1}}, default_init(fi), fi, fo);
+            ln->b = param(L, t, "b", t->spec.one_d ? (Shape){.nd = 2, .d = {f, 1}}
+                                                   : (Shape){.nd = 3, .d = {f, 1, 1}},
+                          default_init(fi), fi, fo);
         if (t->spec.spectral_norm) spectral_norm(L, t, ln);
         break;
     }
@@ -154,6 +158,15 @@ static void make_layer(Lower *L, const TExpr *t)
         ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
         break;
     }
+    case LAYER_GROUPNORM: {
+        Shape s = {.nd = in.nd, .d = {in.d[0]}};
+        for (int i = 1; i < s.nd; i++) s.d[i] = 1;
+        if (t->spec.affine) {
+            ln->w = param(L, t, "gamma", s, (Init){INIT_ONES, 0, 0}, 0, 0);
+            ln->b = param(L, t, "beta", s, (Init){INIT_ZEROS, 0, 0}, 0, 0);
+        }
+        break;
+    }
     case LAYER_SCALE: {
         Init init = t->init.kind != INIT_DEFAULT ? t->init : (Init){INIT_ONES, 0, 0};
         ln->w = param(L, t, "g", (Shape){.nd = 1, .d = {1}}, init, 1, 1);
@@ -166,6 +179,25 @@ static void make_layer(Lower *L, const TExpr *t)
         break;
     }
     }
+}
+
+/* groupnorm from the ops of the graph: each group [n] of an example's
+ * values less its mean, over sqrt(its variance + eps), then the channels'
+ * scale (their shift is the layer's bias) */
+static int group_norm(Lower *L, const TExpr *t, int x, const LayerNodes *ln)
+{
+    int G = t->spec.groups, n = (int)(shape_count(t->shape) / G);
+    Shape rows = {.nd = 2, .d = {G, n}, .batch = true}, col = {.nd = 2, .d = {G, 1}, .batch = true};
+    int r = node(L, OP_reshape, t, x, -1, rows), inv_n = graph_const(L->g, 1.0 / n, t->loc, t->path);
+    int mean = node(L, OP_mul, t, node(L, OP_sum_to, t, r, -1, col), inv_n, col);
+    int c = node(L, OP_sub, t, r, mean, rows);
+    int sq = node(L, OP_powc, t, c, -1, rows);
+    L->g->nodes[sq].attr.exponent = 2;
+    int var = node(L, OP_mul, t, node(L, OP_sum_to, t, sq, -1, col), inv_n, col);
+    int sd = node(L, OP_add, t, var, graph_const(L->g, t->attr.eps, t->loc, t->path), col);
+    sd = node(L, OP_sqrt, t, sd, -1, col);
+    int y = node(L, OP_reshape, t, node(L, OP_div, t, c, sd, rows), -1, t->shape);
+    return ln->w >= 0 ? node(L, OP_mul, t, y, ln->w, t->shape) : y;
 }
 
 static int lower_layer(Lower *L, const TExpr *t)
@@ -182,10 +214,22 @@ static int lower_layer(Lower *L, const TExpr *t)
         g->nodes[y].attr.tb = 1;
         break;
     case LAYER_CONV:
-    case LAYER_DECONV:
-        y = node(L, t->layer == LAYER_CONV ? OP_conv2d : OP_deconv2d, t, x, ln->w, t->shape);
+    case LAYER_DECONV: {
+        /* a 1-D convolution is the 2-D one of [C, 1, L] with a kernel of
+         * height 1 */
+        int w = ln->w;
+        Shape ys = t->shape;
+        if (t->spec.one_d) {
+            Shape xs = g->nodes[x].shape, ws = g->nodes[w].shape;
+            x = node(L, OP_reshape, t, x, -1, (Shape){.nd = 3, .d = {xs.d[0], 1, xs.d[1]}, .batch = true});
+            w = node(L, OP_reshape, t, w, -1, (Shape){.nd = 4, .d = {ws.d[0], ws.d[1], 1, ws.d[2]}});
+            ys = (Shape){.nd = 3, .d = {ys.d[0], 1, ys.d[1]}, .batch = true};
+        }
+        y = node(L, t->layer == LAYER_CONV ? OP_conv2d : OP_deconv2d, t, x, w, ys);
         g->nodes[y].attr = t->attr; /* stride, padding; a deconv's output padding */
+        if (t->spec.one_d) y = node(L, OP_reshape, t, y, -1, t->shape);
         break;
+    }
     case LAYER_BATCHNORM:
     case LAYER_LAYERNORM:
         y = node(L, t->layer == LAYER_BATCHNORM ? OP_batchnorm : OP_layernorm, t, x, -1, t->shape);
@@ -195,6 +239,7 @@ static int lower_layer(Lower *L, const TExpr *t)
         break;
     case LAYER_EMBEDDING: y = node(L, OP_embedding, t, x, ln->w, t->shape); break;
     case LAYER_SCALE: y = node(L, OP_mul, t, x, ln->w, t->shape); break;
+    case LAYER_GROUPNORM: y = group_norm(L, t, x, ln); break;
     }
     if (ln->b >= 0) y = node(L, OP_add, t, y, ln->b, t->shape);
     return y;

@@ -27,14 +27,17 @@ typedef enum {
  * their ops take (conv's stride and padding, batchnorm's eps and
  * momentum) are already in Attrs form. */
 typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_DECONV, LAYER_BATCHNORM, LAYER_LAYERNORM,
-               LAYER_EMBEDDING, LAYER_SCALE } LayerKind;
+               LAYER_EMBEDDING, LAYER_SCALE, LAYER_GROUPNORM } LayerKind;
 
 typedef struct LayerSpec {
     int units;                 /* dense: outputs; conv, deconv: filters */
     bool bias;                 /* dense, conv, deconv */
     bool spectral_norm;        /* dense, conv, deconv: the weight divided by its sigma */
-    int kernel;                /* conv, deconv: the kernel's height and width */
+    int kernel[2];             /* conv, deconv: the kernel's height and width */
+    bool one_d;                /* conv, deconv: conv1d, deconv1d ([C, L], kernel height 1) */
     int vocabulary, dimension; /* embedding */
+    int groups;                /* groupnorm (instancenorm: one per channel) */
+    bool affine;               /* groupnorm: with a scale and shift per channel */
 } LayerSpec;
 
 typedef struct TExpr {

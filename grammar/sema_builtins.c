@@ -19,7 +19,7 @@ static const Builtin builtins[B_COUNT] = {
     [B_DROPOUT] = {"dropout", BK_LAYER, 1, "p=0.5"},
     [B_RESHAPE] = {"reshape", BK_LAYER, 1, "..."},
     [B_FLATTEN] = {"flatten", BK_LAYER, 1, ""},
-    [B_UPSAMPLE] = {"upsample", BK_LAYER, 1, "factor=2"},
+    [B_UPSAMPLE] = {"upsample", BK_LAYER, 1, "factor=2 mode=nearest"},
     [B_MAXPOOL] = {"maxpool", BK_LAYER, 1, "kernel=2 stride=-"},
     [B_AVGPOOL] = {"avgpool", BK_LAYER, 1, "kernel=2 stride=-"},
     [B_CONCAT] = {"concat", BK_LAYER, -1, "axis=0"},
@@ -39,6 +39,13 @@ static const Builtin builtins[B_COUNT] = {
     [B_PAD] = {"pad", BK_LAYER, 1, "axis before after=- value=0"},
     [B_TRIL] = {"tril", BK_LAYER, 1, "fill=0"},
     [B_SCALE] = {"scale", BK_LAYER, 1, "init=-"},
+    [B_GROUPNORM] = {"groupnorm", BK_LAYER, 1, "groups eps=1e-5"},
+    [B_INSTANCENORM] = {"instancenorm", BK_LAYER, 1, "eps=1e-5 affine=0"},
+    [B_CONV1D] = {"conv1d", BK_LAYER, 1,
+                  "filters kernel stride=1 padding=same bias=1 init=- spectral_norm=0"},
+    [B_DECONV1D] = {"deconv1d", BK_LAYER, 1,
+                    "filters kernel stride=1 padding=same output_padding=- bias=1 init=- "
+                    "spectral_norm=0"},
     [B_BCE] = {"bce", BK_FUNC, 2, ""},
     [B_MSE] = {"mse", BK_FUNC, 2, ""},
     [B_L1] = {"l1", BK_FUNC, 2, ""},
@@ -258,6 +265,7 @@ bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, S
     }
     for (int i = 0; i < nargs; i++) {
         Ast *k = call->kids[i];
+        char *end;
         if (k->kind != AST_KW) continue;
         int j = 0;
         while (j < ar->n && strcmp(ar->name[j], k->name) != 0) j++;
@@ -285,6 +293,16 @@ bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, S
         }
         ar->given[j] = true;
         if (strcmp(k->name, "init") == 0) continue; /* an initialiser: init_of reads it */
+        /* an option whose values are words (padding: same, mode: nearest)
+         * takes a bare name that names no value as a word, even a
+         * builtin's (mode: linear) */
+        const char *dv = ar->defval[j], *word = k->kids[0]->name;
+        if (dv && *dv && strcmp(dv, "-") != 0 && strtod(dv, &end) == 0 && end == dv &&
+            k->kids[0]->kind == AST_NAME && !sema_lookup(s->locals, word) &&
+            !sema_lookup(s->globals, word)) {
+            ar->v[j] = (Val){.kind = V_WORD, .str = k->kids[0]->name, .loc = k->kids[0]->loc};
+            continue;
+        }
         ar->v[j] = sema_eval(s, k->kids[0], FLOW_NONE, NULL);
         if (ar->v[j].kind == V_ERR) ok = false;
     }

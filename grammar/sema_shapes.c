@@ -33,18 +33,6 @@ static TExpr *new_layer(Sema *s, LayerKind lk, const char *kind, SrcLoc loc, Sha
     return t;
 }
 
-/* conv/deconv padding: `same` (the default), `valid`, or a number. */
-static bool padding_of(Sema *s, Args *ar, int *pad, bool *same)
-{
-    Val *v = sema_opt(ar, "padding");
-    *same = false;
-    if (v->kind == V_WORD && strcmp(v->str, "same") == 0) return *same = true;
-    if (v->kind == V_WORD && strcmp(v->str, "valid") == 0) return *pad = 0, true;
-    if (v->kind == V_NUM) return sema_size_ok(s, *v, "'padding'", v->loc, pad, true);
-    diag_error(s->diag, v->loc, "'padding' must be same, valid or a number");
-    return false;
-}
-
 /* An axis of a tensor of shape sh, given as v: 0 .. nd-1 of its
  * per-example axes, or -nd .. -1 from the last. */
 static bool axis_of(Sema *s, const char *fn, Val v, Shape sh, int *out)
@@ -187,12 +175,150 @@ static Val apply_matmul(Sema *s, TExpr *a, TExpr *b, SrcLoc loc)
     return val_tensor(sema_tx_op(s, OP_batch_matmul, loc, out, op[0], op[1]), loc);
 }
 
+/* A convolution's size option: one whole number for both axes, or a pair
+ * [height, width] (a 1-D convolution: one number, its length's; the
+ * height's is fixed). */
+static bool pair_of(Sema *s, Args *ar, const char *name, bool one_d, int fixed, int out[2],
+                    bool zero_ok)
+{
+    Val *v = sema_opt(ar, name);
+    char what[64];
+    snprintf(what, sizeof what, "'%s'", name);
+    if (v->kind == V_LIST) {
+        if (one_d || v->nitems != 2) {
+            diag_error(s->diag, v->loc, one_d ? "%s of a 1-D convolution is one number, got a "
+                       "list" : "%s is one number or a pair [height, width], got a list of %d",
+                       what, v->nitems);
+            return false;
+        }
+        for (int i = 0; i < 2; i++)
+            if (!sema_size_ok(s, val_num(v->items[i], v->items[i] == floor(v->items[i]), v->loc),
+                              what, v->loc, &out[i], zero_ok))
+                return false;
+        return true;
+    }
+    if (!sema_size_ok(s, *v, what, v->loc, &out[1], zero_ok)) return false;
+    out[0] = one_d ? fixed : out[1];
+    return true;
+}
+
+/* "3", or "3x5" for a pair that differs; a 1-D convolution's: its width */
+static const char *pair_str(const int p[2], bool one_d, char *buf)
+{
+    if (one_d || p[0] == p[1]) sprintf(buf, "%d", p[1]);
+    else sprintf(buf, "%dx%d", p[0], p[1]);
+    return buf;
+}
+
+/* conv, deconv and their 1-D forms, which are the 2-D ones on [C, 1, L]
+ * with a kernel of height 1 */
+static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init)
+{
+    const char *name = sema_builtin(id).name;
+    bool conv = id == B_CONV || id == B_CONV1D, one_d = id == B_CONV1D || id == B_DECONV1D;
+    Shape in = x->shape;
+    char b1[64], b2[16], b3[16], b4[16];
+    int f, k[2], st[2], pad[2] = {0, 0}, op[2] = {0, 0};
+    bool same = false;
+    if (!sema_opt_int(s, ar, "filters", &f, false) || !pair_of(s, ar, "kernel", one_d, 1, k, false) ||
+        !pair_of(s, ar, "stride", one_d, 1, st, false))
+        return val_err;
+    Val *pv = sema_opt(ar, "padding");
+    if (pv->kind == V_WORD && strcmp(pv->str, "same") == 0) same = true;
+    else if (pv->kind == V_WORD && strcmp(pv->str, "valid") == 0) (void)0;
+    else if (pv->kind == V_NUM || pv->kind == V_LIST) {
+        if (!pair_of(s, ar, "padding", one_d, 0, pad, true)) return val_err;
+    } else {
+        diag_error(s->diag, pv->loc, "'padding' must be same, valid or a number");
+        return val_err;
+    }
+    if (in.nd != (one_d ? 2 : 3)) {
+        diag_error(s->diag, loc, one_d ? "'%s' expects [channels, length], got %s"
+                   : "'%s' expects [channels, height, width], got %s", name, shp(in, b1));
+        return val_err;
+    }
+    int hw[2] = {one_d ? 1 : in.d[1], in.d[in.nd - 1]}, o[2];
+    if (conv) {
+        for (int i = 0; i < 2 && same; i++) {
+            /* output ceil(size / stride), with the same padding on both
+             * sides of each dimension (rounded up; the floor of the
+             * output formula absorbs the extra row when stride > 1) */
+            int want = (hw[i] + st[i] - 1) / st[i], tot = (want - 1) * st[i] + k[i] - hw[i];
+            pad[i] = tot > 0 ? (tot + 1) / 2 : 0;
+            if ((hw[i] + 2 * pad[i] - k[i]) / st[i] + 1 != want) {
+                diag_error(s->diag, loc, "'%s' cannot keep the size (padding: same) with an "
+                           "even kernel (%d) and stride 1: the padding would differ between "
+                           "the sides; use an odd kernel or a padding number", name, k[i]);
+                return val_err;
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            int64_t num = (int64_t)hw[i] + 2 * (int64_t)pad[i] - k[i];
+            o[i] = num < 0 ? 0 : (int)(num / st[i] + 1);
+        }
+    } else {
+        for (int i = 0; i < 2 && same; i++) {
+            /* output size * stride: 2 pad - output_padding = kernel - stride */
+            pad[i] = k[i] > st[i] ? (k[i] - st[i] + 1) / 2 : 0;
+            op[i] = 2 * pad[i] - (k[i] - st[i]);
+        }
+        if (sema_given(ar, "output_padding") &&
+            !pair_of(s, ar, "output_padding", one_d, 0, op, true))
+            return val_err;
+        for (int i = 0; i < 2; i++)
+            if (op[i] >= st[i] && op[i] > 0) {
+                if (sema_given(ar, "output_padding"))
+                    diag_error(s->diag, sema_opt(ar, "output_padding")->loc,
+                               "'output_padding' must be smaller than the stride (%d), got %d",
+                               st[i], op[i]);
+                else /* computed for padding: same, which the user did not write */
+                    diag_error(s->diag, loc, "'%s' cannot keep the size (padding: same) with "
+                               "an even kernel (%d) and stride 1; use an odd kernel or a "
+                               "padding number", name, k[i]);
+                return val_err;
+            }
+        for (int i = 0; i < 2; i++) {
+            int64_t v = ((int64_t)hw[i] - 1) * st[i] - 2 * (int64_t)pad[i] + k[i] + op[i];
+            o[i] = v > GENC_MAX_SIZE ? -1 : (int)v;
+        }
+    }
+    if (o[0] <= 0 || o[1] <= 0) {
+        char insz[32];
+        if (one_d) snprintf(insz, sizeof insz, "%d", hw[1]);
+        else snprintf(insz, sizeof insz, "%dx%d", hw[0], hw[1]);
+        diag_error(s->diag, loc, conv ? "'%s' output would be empty: input %s, kernel %s, stride "
+                   "%s, padding %s" : "'%s' output size is not positive: input %s, kernel %s, "
+                   "stride %s, padding %s", name, insz, pair_str(k, one_d, b2),
+                   pair_str(st, one_d, b3), pair_str(pad, one_d, b4));
+        return val_err;
+    }
+    Shape out = one_d ? (Shape){.nd = 2, .d = {f, o[1]}, .batch = true}
+                      : (Shape){.nd = 3, .d = {f, o[0], o[1]}, .batch = true};
+    if (!sema_shape_fits(s, out, loc)) return val_err;
+    if (!sema_weights_fit(s, name, loc, 4, (int[]){f, in.d[0], k[0], k[1]})) return val_err;
+    TExpr *t = new_layer(s, conv ? LAYER_CONV : LAYER_DECONV, name, loc, out, x);
+    t->spec.units = f;
+    t->spec.bias = sema_opt(ar, "bias")->num != 0;
+    t->spec.spectral_norm = sema_opt(ar, "spectral_norm")->num != 0;
+    t->spec.one_d = one_d;
+    for (int i = 0; i < 2; i++) {
+        t->spec.kernel[i] = k[i];
+        t->attr.stride[i] = st[i];
+        t->attr.pad[i] = pad[i];
+        if (!conv) t->attr.outpad[i] = op[i];
+    }
+    t->init = init;
+    return val_tensor(t, loc);
+}
+
 Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
 {
     Builtin this = sema_builtin(id), *bi = &this;
     char b1[64], b2[64];
-    if (s->net < 0 && (id == B_DENSE || id == B_CONV || id == B_DECONV || id == B_BATCHNORM ||
-                       id == B_LAYERNORM || id == B_EMBEDDING || id == B_SCALE)) {
+    if (s->net < 0 && (id == B_DENSE || id == B_CONV || id == B_DECONV || id == B_CONV1D ||
+                       id == B_DECONV1D || id == B_BATCHNORM || id == B_LAYERNORM ||
+                       id == B_GROUPNORM || id == B_INSTANCENORM || id == B_EMBEDDING ||
+                       id == B_SCALE)) {
         diag_error(s->diag, loc, "'%s' has weights, so it belongs inside a net", bi->name);
         return val_err;
     }
@@ -235,91 +361,9 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         return val_tensor(t, loc);
     }
     case B_CONV:
-    case B_DECONV: {
-        int f, k, st, pad = 0, op = 0;
-        bool same;
-        if (!sema_opt_int(s, ar, "filters", &f, false) || !sema_opt_int(s, ar, "kernel", &k, false) ||
-            !sema_opt_int(s, ar, "stride", &st, false) || !padding_of(s, ar, &pad, &same))
-            return val_err;
-        if (in.nd != 3) {
-            diag_error(s->diag, loc, "'%s' expects [channels, height, width], got %s", bi->name,
-                       shp(in, b1));
-            return val_err;
-        }
-        int o[2], pads[2] = {pad, pad};
-        if (id == B_CONV) {
-            for (int i = 0; i < 2 && same; i++) {
-                /* output ceil(size / stride), with the same padding on both
-                 * sides of each dimension (rounded up; the floor of the
-                 * output formula absorbs the extra row when stride > 1) */
-                int want = (in.d[1 + i] + st - 1) / st, tot = (want - 1) * st + k - in.d[1 + i];
-                pads[i] = tot > 0 ? (tot + 1) / 2 : 0;
-                if ((in.d[1 + i] + 2 * pads[i] - k) / st + 1 != want) {
-                    diag_error(s->diag, loc, "'conv' cannot keep the size (padding: same) with an "
-                               "even kernel (%d) and stride 1: the padding would differ between "
-                               "the sides; use an odd kernel or a padding number",
-                               k);
-                    return val_err;
-                }
-            }
-            for (int i = 0; i < 2; i++) {
-                int64_t num = (int64_t)in.d[1 + i] + 2 * (int64_t)pads[i] - k;
-                o[i] = num < 0 ? 0 : (int)(num / st + 1);
-            }
-            pad = pads[0];
-            if (o[0] <= 0 || o[1] <= 0) {
-                diag_error(s->diag, loc,
-                           "'conv' output would be empty: input %dx%d, kernel %d, stride %d, "
-                           "padding %d",
-                           in.d[1], in.d[2], k, st, pad);
-                return val_err;
-            }
-        } else {
-            if (same) {
-                /* output H * stride: 2*pad - output_padding = kernel - stride */
-                pad = k > st ? (k - st + 1) / 2 : 0;
-                op = 2 * pad - (k - st);
-            }
-            if (sema_given(ar, "output_padding") && !sema_opt_int(s, ar, "output_padding", &op, true))
-                return val_err;
-            if (op >= st && op > 0) {
-                if (sema_given(ar, "output_padding"))
-                    diag_error(s->diag, sema_opt(ar, "output_padding")->loc,
-                               "'output_padding' must be smaller than the stride (%d), got %d", st,
-                               op);
-                else /* computed for padding: same, which the user did not write */
-                    diag_error(s->diag, loc, "'deconv' cannot keep the size (padding: same) with "
-                               "an even kernel (%d) and stride 1; use an odd kernel or a "
-                               "padding number", k);
-                return val_err;
-            }
-            for (int i = 0; i < 2; i++) {
-                int64_t v = ((int64_t)in.d[1 + i] - 1) * st - 2 * (int64_t)pad + k + op;
-                o[i] = v > GENC_MAX_SIZE ? -1 : (int)v;
-            }
-            if (o[0] <= 0 || o[1] <= 0) {
-                diag_error(s->diag, loc,
-                           "'deconv' output size is not positive: input %dx%d, kernel %d, "
-                           "stride %d, padding %d",
-                           in.d[1], in.d[2], k, st, pad);
-                return val_err;
-            }
-        }
-        out = (Shape){.nd = 3, .d = {f, o[0], o[1]}, .batch = true};
-        if (!sema_shape_fits(s, out, loc)) return val_err;
-        if (!sema_weights_fit(s, bi->name, loc, 4, (int[]){f, in.d[0], k, k})) return val_err;
-        TExpr *t = new_layer(s, id == B_CONV ? LAYER_CONV : LAYER_DECONV, bi->name, loc, out, x);
-        t->spec.units = f;
-        t->spec.bias = sema_opt(ar, "bias")->num != 0;
-        t->spec.spectral_norm = sema_opt(ar, "spectral_norm")->num != 0;
-        t->spec.kernel = k;
-        t->attr.stride[0] = t->attr.stride[1] = st;
-        t->attr.pad[0] = pad;
-        t->attr.pad[1] = id == B_CONV ? pads[1] : pad;
-        if (id == B_DECONV) t->attr.outpad[0] = t->attr.outpad[1] = op;
-        t->init = init;
-        return val_tensor(t, loc);
-    }
+    case B_DECONV:
+    case B_CONV1D:
+    case B_DECONV1D: return apply_conv(s, id, ar, loc, x, init);
     case B_BATCHNORM:
     case B_LAYERNORM: {
         double eps, mom = 0;
@@ -404,7 +448,14 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         out.d[1] = (int)fmin((double)in.d[1] * f, GENC_MAX_SIZE);
         out.d[2] = (int)fmin((double)in.d[2] * f, GENC_MAX_SIZE);
         if (!sema_shape_fits(s, out, loc)) return val_err;
-        TExpr *t = sema_tx_op(s, OP_upsample, loc, out, x, NULL);
+        Val *mode = sema_opt(ar, "mode");
+        bool bilinear = mode->kind == V_WORD && strcmp(mode->str, "bilinear") == 0;
+        if (!bilinear && !(mode->kind == V_WORD && strcmp(mode->str, "nearest") == 0)) {
+            if (mode->kind != V_ERR)
+                diag_error(s->diag, mode->loc, "'mode' of 'upsample' is nearest or bilinear");
+            return val_err;
+        }
+        TExpr *t = sema_tx_op(s, bilinear ? OP_upsample_bilinear : OP_upsample, loc, out, x, NULL);
         t->attr.factor = f;
         return val_tensor(t, loc);
     }
@@ -497,6 +548,32 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         for (int i = 0; i < in.nd; i++) out.d[i] = in.d[perm[i]];
         TExpr *t = sema_tx_op(s, OP_permute, loc, out, x, NULL);
         memcpy(t->attr.perm, perm, sizeof perm);
+        return val_tensor(t, loc);
+    }
+    case B_GROUPNORM:
+    case B_INSTANCENORM: {
+        /* each example's channels in groups, each group normalised over
+         * its values (instancenorm: a group per channel) */
+        double eps;
+        int groups = 0;
+        if (!sema_opt_real(s, ar, "eps", 0, 1, &eps) ||
+            (id == B_GROUPNORM && !sema_opt_int(s, ar, "groups", &groups, false)))
+            return val_err;
+        if (in.nd < 2) {
+            diag_error(s->diag, loc, "'%s' needs channels and values in each, [channels, ...], "
+                       "got %s", bi->name, shp(in, b1));
+            return val_err;
+        }
+        if (id == B_INSTANCENORM) groups = in.d[0];
+        if (in.d[0] % groups) {
+            diag_error(s->diag, loc, "'groupnorm' cannot split %d channels into %d groups",
+                       in.d[0], groups);
+            return val_err;
+        }
+        TExpr *t = new_layer(s, LAYER_GROUPNORM, bi->name, loc, in, x);
+        t->spec.groups = groups;
+        t->spec.affine = id == B_GROUPNORM || sema_opt(ar, "affine")->num != 0;
+        t->attr.eps = eps;
         return val_tensor(t, loc);
     }
     case B_SCALE: {

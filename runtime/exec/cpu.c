@@ -54,6 +54,8 @@ typedef struct Kernels {
     void (*avgpool_backward)(real *dx, const real *dy, const KPool *g);
     void (*upsample_forward)(real *y, const real *x, int planes, int H, int W, int f);
     void (*upsample_backward)(real *dx, const real *dy, int planes, int H, int W, int f);
+    void (*upsample_bilinear_forward)(real *y, const real *x, int planes, int H, int W, int f);
+    void (*upsample_bilinear_backward)(real *dx, const real *dy, int planes, int H, int W, int f);
     void (*concat)(real *y, const real *const *xs, const int *sizes, int nx, int outer,
                    int inner);
     void (*slice)(real *y, const real *x, int outer, int total, int start, int len, int inner);
@@ -431,6 +433,20 @@ RUN(upsample_grad)
     return 0;
 }
 
+RUN(upsample_bilinear)
+{
+    const Shape *x = shape_of(c, 0);
+    k->upsample_bilinear_forward(Y, X0, c->B * x->d[0], x->d[1], x->d[2], c->n->attr.factor);
+    return 0;
+}
+
+RUN(upsample_bilinear_grad)
+{
+    const Shape *s = &c->n->shape;
+    k->upsample_bilinear_backward(Y, X0, c->B * s->d[0], s->d[1], s->d[2], c->n->attr.factor);
+    return 0;
+}
+
 RUN(reshape) { k->copy(Y, X0, count(c)); return 0; }
 
 RUN(concat)
@@ -549,7 +565,8 @@ static const Kernels fast = {
     k_bn_forward_eval, k_bn_backward, k_ln_forward, k_ln_backward, k_dropout,
     k_maxpool2d_forward, k_maxpool2d_backward, k_maxpool2d_pick, k_avgpool2d_forward,
     k_avgpool2d_backward,
-    k_upsample_nearest_forward, k_upsample_nearest_backward, k_concat, k_slice, k_permute, k_max_last, k_max_last_backward,
+    k_upsample_nearest_forward, k_upsample_nearest_backward, k_upsample_bilinear_forward,
+    k_upsample_bilinear_backward, k_concat, k_slice, k_permute, k_max_last, k_max_last_backward,
     k_max_last_pick, k_tril, k_embedding,
     k_embedding_backward, k_onehot, k_softmax, k_log_softmax, k_softmax_backward,
     k_log_softmax_backward, k_relu_grad, k_leaky_relu_grad, k_elu_grad, k_tanh_grad,
@@ -629,19 +646,20 @@ static void ref_conv_bwd_filter(real *dw, const real *x, const real *dy, real *w
 
 /* Filling and copying memory have no reference of their own: they are
  * the same loops; nor have spectral normalisation, the maximum along an
- * axis and tril, whose kernels are plain loops already. */
+ * axis, tril and bilinear upsampling, whose kernels are plain loops
+ * already. */
 static const Kernels naive = {
     ref_unary, ref_binary, k_fill, k_copy, k_scale, ref_sum_rows, ref_mean_batch, ref_sum_to,
     ref_expand, ref_matmul, ref_batch_matmul, ref_conv_fwd, ref_deconv_fwd, ref_conv_bwd_filter,
     ref_bn_forward_train, ref_bn_forward_eval, ref_bn_backward, ref_ln_forward, ref_ln_backward,
     ref_dropout, ref_maxpool2d_forward, ref_maxpool2d_backward, ref_maxpool2d_pick,
-    ref_avgpool2d_forward,
-    ref_avgpool2d_backward, ref_upsample_nearest_forward, ref_upsample_nearest_backward,
-    ref_concat, ref_slice, ref_permute, k_max_last, k_max_last_backward,
-    k_max_last_pick, k_tril, ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax,
-    ref_log_softmax, ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad,
-    ref_leaky_relu_grad, ref_elu_grad, ref_tanh_grad, ref_sigmoid_grad, ref_gelu_grad, ref_bce,
-    ref_bce_grad, ref_bce_logits, ref_bce_logits_grad, ref_kl_normal, k_spectral_sigma,
+    ref_avgpool2d_forward, ref_avgpool2d_backward, ref_upsample_nearest_forward,
+    ref_upsample_nearest_backward, k_upsample_bilinear_forward, k_upsample_bilinear_backward,
+    ref_concat, ref_slice, ref_permute, k_max_last, k_max_last_backward, k_max_last_pick, k_tril,
+    ref_embedding, ref_embedding_backward, ref_onehot, ref_softmax, ref_log_softmax,
+    ref_softmax_backward, ref_log_softmax_backward, ref_relu_grad, ref_leaky_relu_grad,
+    ref_elu_grad, ref_tanh_grad, ref_sigmoid_grad, ref_gelu_grad, ref_bce, ref_bce_grad,
+    ref_bce_logits, ref_bce_logits_grad, ref_kl_normal, k_spectral_sigma,
     k_spectral_sigma_backward,
 };
 

@@ -98,6 +98,8 @@
     X(maxpool, 1, A(kernel) | A(stride), maxpool, NONE, "max over kernel x kernel windows") \
     X(avgpool, 1, A(kernel) | A(stride), avgpool, NONE, "mean over kernel x kernel windows") \
     X(upsample, 1, A(factor), upsample, NONE, "nearest neighbour, by factor")              \
+    X(upsample_bilinear, 1, A(factor), upsample_bilinear, NONE,                            \
+      "bilinear, by factor (PyTorch's align_corners=False)")                               \
     X(reshape, 1, 0, reshape, NONE, "same elements, this node's shape")                    \
     X(permute, 1, A(perm), permute, NONE,                                                  \
       "the per-example axes reordered: axis i of the result is axis perm[i] of x")         \
@@ -137,6 +139,8 @@
       "g, x, y: g at the maximum of each window of x (maxpool_grad's adjoint)")            \
     X(avgpool_grad, 1, A(kernel) | A(stride), avgpool_grad, NONE, "dy; this node has x's shape") \
     X(upsample_grad, 1, A(factor), upsample_grad, NONE, "dy; sums each factor x factor block") \
+    X(upsample_bilinear_grad, 1, A(factor), upsample_bilinear_grad, NONE,                  \
+      "dy; upsample_bilinear's adjoint (this node has x's shape)")                         \
     X(max_last_grad, 2, 0, max_last_grad, NONE,                                            \
       "dy, x: dy at the first maximum of each row (last axis) of x, 0 elsewhere")          \
     X(max_last_pick, 2, 0, max_last_pick, NONE,                                            \
@@ -174,7 +178,7 @@
     X(double, momentum, , PRINT_NAMED, 0, 0, "batchnorm: of the running statistics")       \
     X(double, p, , PRINT_NAMED, 0, 0, "dropout: the probability of dropping")              \
     X(int, stream, , PRINT_NAMED, 0, 0, "dropout: the mask's stream of random numbers")    \
-    X(int, factor, , PRINT_NAMED, 0, 0, "upsample: the factor")                            \
+    X(int, factor, , PRINT_NAMED, 0, 0, "upsamplings: the factor")                            \
     X(int, axis, , PRINT_NAMED, 0, 0, "concat, slice: the per-example axis; spectral_sigma: " \
       "w's axis of rows")                                                                  \
     X(int, from, , PRINT_NAMED, 0, 0, "slice: the first index taken")                      \

@@ -342,6 +342,12 @@ void k_avgpool2d_backward(real *dx, const real *dy, const KPool *g);
  * (B*C = planes). Backward: dx [B,C,H,W] = sum of each f x f block of dy. */
 void k_upsample_nearest_forward(real *y, const real *x, int planes, int H, int W, int f);
 void k_upsample_nearest_backward(real *dx, const real *dy, int planes, int H, int W, int f);
+/* y [planes, fH, fW] bilinear from x [planes, H, W], each output pixel
+ * between the four input pixels around its centre (PyTorch's
+ * align_corners=False, clamped at the borders); and its adjoint, dx from
+ * dy. Plain loops: both backends run them. */
+void k_upsample_bilinear_forward(real *y, const real *x, int planes, int H, int W, int f);
+void k_upsample_bilinear_backward(real *dx, const real *dy, int planes, int H, int W, int f);
 
 /* ---------------------------------------------------------------------
  * 9. Softmax over the last axis of [rows, n]

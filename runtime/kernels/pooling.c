@@ -193,3 +193,51 @@ void k_upsample_nearest_backward(real *dx, const real *dy, int planes, int H, in
     PoolJob j = {.out = dx, .in = dy, .H = H, .W = W, .f = f};
     k_par_range(planes, 0.7 * H * W * f * f, upsample_backward_range, &j);
 }
+
+/* Output position o of an axis upsampled f times from n: the input
+ * positions i0 <= i1 around its centre and i1's weight. */
+static void bilinear_tap(int o, int n, int f, int *i0, int *i1, real *w1)
+{
+    double src = (o + 0.5) / f - 0.5;
+    if (src < 0) src = 0;
+    *i0 = (int)src;
+    if (*i0 > n - 1) *i0 = n - 1;
+    *i1 = *i0 + (*i0 < n - 1);
+    *w1 = (real)(src - *i0);
+}
+
+/* y = A x (adjoint: dx = A^T dy) for every plane */
+static void bilinear(real *y, const real *x, int planes, int H, int W, int f, bool adjoint)
+{
+    int P = H * f, Q = W * f;
+    if (adjoint) memset(y, 0, sizeof(real) * (size_t)planes * H * W);
+    for (int64_t c = 0; c < planes; c++) {
+        const real *xc = x + c * (adjoint ? (int64_t)P * Q : (int64_t)H * W);
+        real *yc = y + c * (adjoint ? (int64_t)H * W : (int64_t)P * Q);
+        for (int p = 0; p < P; p++) {
+            int r0, r1, s0, s1;
+            real wr, ws;
+            bilinear_tap(p, H, f, &r0, &r1, &wr);
+            for (int q = 0; q < Q; q++) {
+                bilinear_tap(q, W, f, &s0, &s1, &ws);
+                int at[4] = {r0 * W + s0, r0 * W + s1, r1 * W + s0, r1 * W + s1};
+                real w[4] = {(1 - wr) * (1 - ws), (1 - wr) * ws, wr * (1 - ws), wr * ws};
+                for (int k = 0; k < 4; k++) {
+                    if (adjoint) yc[at[k]] += w[k] * xc[p * Q + q];
+                    else if (k == 0) yc[p * Q + q] = w[0] * xc[at[0]];
+                    else yc[p * Q + q] += w[k] * xc[at[k]];
+                }
+            }
+        }
+    }
+}
+
+void k_upsample_bilinear_forward(real *y, const real *x, int planes, int H, int W, int f)
+{
+    bilinear(y, x, planes, H, W, f, false);
+}
+
+void k_upsample_bilinear_backward(real *dx, const real *dy, int planes, int H, int W, int f)
+{
+    bilinear(dx, dy, planes, H, W, f, true);
+}

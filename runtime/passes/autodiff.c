@@ -330,6 +330,9 @@ static void backward(Ad *a, int i, int dy)
         g->nodes[d].attr.stream = n.attr.stream;
         accumulate(a, x, d);
         return;
+    case OP_upsample_bilinear:
+        accumulate(a, x, attrs_of(a, mk(a, OP_upsample_bilinear_grad, dy, -1, -1, sx), &n));
+        return;
     case OP_maxpool:
     case OP_avgpool:
     case OP_upsample:
@@ -393,6 +396,7 @@ static void backward(Ad *a, int i, int dy)
     case OP_max_last_pick:
     case OP_avgpool_grad:
     case OP_upsample_grad:
+    case OP_upsample_bilinear_grad:
     case OP_softmax_grad:
     case OP_log_softmax_grad: backward_grad_op(a, i, dy, &n); return;
     case OP_batchnorm_grad: /* grad refuses batchnorm (grad_through) */
@@ -509,6 +513,9 @@ static void backward_grad_op(Ad *a, int i, int dy, const Node *np)
         return;
     case OP_upsample_grad:
         accumulate(a, d0, attrs_of(a, mk(a, OP_upsample, dy, -1, -1, s0), &n));
+        return;
+    case OP_upsample_bilinear_grad: /* the adjoint of the adjoint */
+        accumulate(a, d0, attrs_of(a, mk(a, OP_upsample_bilinear, dy, -1, -1, s0), &n));
         return;
     case OP_softmax_grad: {
         /* y (a - S), S = sum(a y) over the last axis */

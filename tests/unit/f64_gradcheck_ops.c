@@ -128,6 +128,13 @@ static const Case cases[] = {
     {"minibatch_std", IMG("[4, 6]", "[5, 6]", "h = dense(x, 6)\ns = sqrt(E[(h - E[h]) ^ 2] + 1e-8)\nconcat(h, mean(s))")},
     {"causal_attention", IMG("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(tril(matmul(q, transpose(k)), fill: -1000000000), axis: -1)\nmatmul(a, v) + x")},
     {"scale", VEC("[4]", "dense(4) -> scale -> tanh -> scale(init: normal(0, 1))")},
+    {"conv_nonsquare", IMG("[2, 7, 8]", "[3, 4, 3]", "conv(3, [3, 2], stride: [2, 3], padding: [1, 0])")},
+    {"deconv_nonsquare", IMG("[2, 3, 4]", "[2, 6, 9]", "deconv(2, [4, 3], stride: [2, 2], padding: [1, 0], output_padding: [0, 0]) -> tanh")},
+    {"conv1d", IMG("[3, 9]", "[4, 5]", "conv1d(4, 3, stride: 2) -> tanh -> conv1d(4, 1)")},
+    {"deconv1d", IMG("[3, 5]", "[2, 10]", "deconv1d(2, 4, stride: 2, spectral_norm: true) -> tanh")},
+    {"groupnorm", IMG("[4, 3, 3]", "[4, 3, 3]", "conv(4, 3) -> groupnorm(2) -> tanh")},
+    {"instancenorm", IMG("[3, 6]", "[3, 6]", "conv1d(3, 3, bias: false) -> instancenorm(affine: true) -> tanh -> instancenorm")},
+    {"upsample_bilinear", IMG("[2, 3, 4]", "[2, 9, 12]", "conv(2, 3) -> upsample(3, mode: bilinear)")},
     {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
                   "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
     {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
@@ -232,6 +239,9 @@ static const Case second[] = {
                                  "pad(axis: 1, before: 1, after: 0) -> tril(fill: 2)")},
     {"2nd_minibatch_std", IMG2("[4, 6]", "[5, 6]", "h = dense(x, 6) -> tanh\ns = sqrt(E[(h - E[h]) ^ 2] + 1e-8)\nconcat(h, mean(s))")},
     {"2nd_causal_attention", IMG2("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(tril(matmul(q, transpose(k)), fill: -1000000000), axis: -1)\nmatmul(a, v) + x")},
+    {"2nd_conv1d_deconv1d", IMG2("[3, 8]", "[2, 8]", "conv1d(4, 3, stride: 2) -> tanh -> deconv1d(2, 4, stride: 2) -> tanh")},
+    {"2nd_groupnorm", IMG2("[4, 3, 3]", "[4, 3, 3]", "conv(4, 3) -> groupnorm(2) -> tanh")},
+    {"2nd_upsample_bilinear", IMG2("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> tanh -> upsample(mode: bilinear) -> tanh")},
     /* p and t both made from x and the weights: the rules' every input */
     {"2nd_bce", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
                 "p = 0.5 * tanh(dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"

@@ -240,6 +240,29 @@ static void test_batch_matmul(void)
             }
 }
 
+/* bilinear upsampling: PyTorch's values on a small case (F.interpolate,
+ * scale_factor 2, align_corners False), and its backward as its adjoint:
+ * <A x, y> = <x, A^T y> */
+static void test_bilinear(void)
+{
+    const real x[4] = {1, 2, 3, 4}; /* [1, 2, 2] */
+    const real want[16] = {1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5,
+                           2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4};
+    real y[16];
+    k_upsample_bilinear_forward(y, x, 1, 2, 2, 2);
+    CHECK_CLOSE(y, want, 16, 1e-6, "bilinear 2x2 -> 4x4");
+    int planes = 3, H = 5, W = 4, f = 3;
+    size_t n = (size_t)planes * H * W, m = n * f * f;
+    real *a = rnd(n, -1, 1), *b = rnd(m, -1, 1), *ya = zeros(m), *xb = zeros(n);
+    k_upsample_bilinear_forward(ya, a, planes, H, W, f);
+    k_upsample_bilinear_backward(xb, b, planes, H, W, f);
+    double l = 0, r = 0;
+    for (size_t i = 0; i < m; i++) l += (double)ya[i] * b[i];
+    for (size_t i = 0; i < n; i++) r += (double)a[i] * xb[i];
+    CHECKF(fabs(l - r) <= 1e-4 * fmax(1, fabs(l)), "bilinear adjoint: %g against %g", l, r);
+    free(a), free(b), free(ya), free(xb);
+}
+
 /* ---- 5. convolution ------------------------------------------------------ */
 
 static const int conv_cases[][11] = {
@@ -260,6 +283,8 @@ static const int conv_cases[][11] = {
      * filter gradients; the stride drops the last row and column */
     {19, 17, 8, 8, 5, 3, 3, 2, 2, 0, 0},
     {10, 20, 7, 7, 17, 5, 5, 1, 1, 2, 2}, /* chunks 8 + 2; K = 17: two blocks, one padded */
+    {3, 2, 1, 20, 4, 1, 5, 1, 2, 0, 2},   /* conv1d: height 1, a kernel 1x5 */
+    {2, 3, 5, 9, 2, 2, 4, 2, 3, 1, 0},    /* a rectangular kernel and stride */
 };
 
 static void test_conv(void)
@@ -686,6 +711,7 @@ static void run_all(int threads, double min_work)
     test_broadcast();
     test_matmul();
     test_batch_matmul();
+    test_bilinear();
     test_conv();
     test_deconv();
     test_norm();
