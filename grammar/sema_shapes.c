@@ -422,9 +422,30 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
                     diag_error(s->diag, loc, "'reshape' needs the new shape, e.g. reshape(256, 7, 7)");
                     return val_err;
                 }
-                for (int i = 0; i < ar->nrest; i++)
-                    if (!sema_size_ok(s, ar->rest[i], "a size", ar->rest[i].loc, &out.d[out.nd++], false))
+                int infer = -1; /* the axis of a size -1, found from the others */
+                for (int i = 0; i < ar->nrest; i++) {
+                    Val v = ar->rest[i];
+                    if (v.kind == V_NUM && v.num == -1 && infer >= 0) {
+                        diag_error(s->diag, v.loc, "'reshape' infers one size (-1), not two");
                         return val_err;
+                    }
+                    if (v.kind == V_NUM && v.num == -1) {
+                        infer = i;
+                        out.d[out.nd++] = 1;
+                    } else if (!sema_size_ok(s, v, "a size", v.loc, &out.d[out.nd++], false))
+                        return val_err;
+                }
+                if (infer >= 0) {
+                    int64_t rest = shape_count(out), all = shape_count(in);
+                    if (all % rest) {
+                        out.d[infer] = 0;
+                        diag_error(s->diag, ar->rest[infer].loc, "'reshape' cannot find the size "
+                                   "-1 stands for: %lld values per example are not a multiple of "
+                                   "%lld", (long long)all, (long long)rest);
+                        return val_err;
+                    }
+                    out.d[infer] = (int)(all / rest);
+                }
                 if (!sema_shape_fits(s, out, loc)) return val_err;
             }
             if (shape_count(out) != shape_count(in)) {

@@ -103,6 +103,7 @@ static const Case cases[] = {
     {"avgpool", IMG("[2, 6, 6]", "[2, 3, 3]", "conv(2, 3) -> avgpool(2)")},
     {"upsample", IMG("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> upsample(2)")},
     {"reshape_flatten", IMG("[2, 3, 3]", "[4]", "conv(2, 3) -> flatten -> dense(4)")},
+    {"reshape_inferred", IMG("[2, 3, 3]", "[3, 6]", "conv(2, 3) -> reshape(3, -1) -> tanh")},
     {"concat", VEC("[5]", "a = dense(x, 3)\nb = dense(x, 2)\nconcat(a, b) -> tanh")},
     {"concat_axis1", IMG("[1, 3, 3]", "[2, 6, 3]",
                          "a = conv(x, 2, 3)\nb = conv(x, 2, 3, stride: 2, padding: 1)\n"
