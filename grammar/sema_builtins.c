@@ -31,6 +31,7 @@ static const Builtin builtins[B_COUNT] = {
     [B_SOFTMAX] = {"softmax", BK_FUNC, 1, "axis=-1"},
     [B_LOG_SOFTMAX] = {"log_softmax", BK_FUNC, 1, "axis=-1"},
     [B_SIZE] = {"size", BK_FUNC, 1, "axis"},
+    [B_WHERE] = {"where", BK_FUNC, 3, ""},
     [B_MAX] = {"max", BK_FUNC, 1, "axis=- keep=0"},
     [B_MIN] = {"min", BK_FUNC, 1, "axis=- keep=0"},
     [B_SLICE] = {"slice", BK_LAYER, 1, "axis from to=-"},

@@ -763,7 +763,7 @@ Val sema_apply_op(Sema *s, Op op, Args *ar, SrcLoc loc)
 /* The functions made of several ops: the losses. */
 Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
 {
-    TExpr *t[2]; /* match_args gives a function tensors and numbers only */
+    TExpr *t[3]; /* match_args gives a function tensors and numbers only */
     for (int i = 0; i < ar->ntensors; i++) t[i] = sema_as_tensor(s, ar->tensors[i]);
     char b1[64], b2[64];
     switch ((BuiltinId)id) {
@@ -907,6 +907,16 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
         if (id == B_MIN) x = sema_tx_op(s, OP_neg, loc, x->shape, x, NULL);
         if (!sema_given(ar, "axis")) return val_tensor(drop_axis(s, x, 0, loc), loc);
         return val_tensor(sema_opt(ar, "keep")->num == 0 ? drop_axis(s, x, axis, loc) : x, loc);
+    }
+    case B_WHERE: {
+        /* a where c > 0, else b: b + step(c) (a - b), step(c) =
+         * relu(sign(c)), through which no gradient flows */
+        TExpr *step = sema_tx_op(s, OP_sign, loc, t[0]->shape, t[0], NULL);
+        step = sema_tx_op(s, OP_relu, loc, step->shape, step, NULL);
+        TExpr *d = sema_binop(s, OP_sub, t[1], t[2], loc);
+        TExpr *e = d ? sema_binop(s, OP_mul, step, d, loc) : NULL;
+        e = e ? sema_binop(s, OP_add, t[2], e, loc) : NULL;
+        return e ? val_tensor(e, loc) : val_err;
     }
     case B_SIZE: {
         /* a number the compiler knows: the length of an axis */
