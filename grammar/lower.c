@@ -144,9 +144,13 @@ static void make_layer(Lower *L, const TExpr *t)
     case LAYER_BATCHNORM:
     case LAYER_LAYERNORM: {
         /* batchnorm: one scale per channel, broadcast over the rest;
-         * layernorm: one per element of the example */
+         * layernorm: one per element of the axes it normalises over */
         Shape s = in;
         s.batch = false;
+        for (int rows = t->spec.groups; t->layer == LAYER_LAYERNORM && rows > 1; s.nd--) {
+            rows /= s.d[0];
+            memmove(s.d, s.d + 1, sizeof(int) * (size_t)(s.nd - 1));
+        }
         if (t->layer == LAYER_BATCHNORM) {
             for (int i = 1; i < s.nd; i++) s.d[i] = 1;
             /* running mean (from 0) and variance (from 1), as PyTorch */
@@ -183,7 +187,8 @@ static void make_layer(Lower *L, const TExpr *t)
 
 /* groupnorm from the ops of the graph: each group [n] of an example's
  * values less its mean, over sqrt(its variance + eps), then the channels'
- * scale (their shift is the layer's bias) */
+ * scale (their shift is the layer's bias); also layernorm over the last
+ * axes, whose groups are the rows before them */
 static int group_norm(Lower *L, const TExpr *t, int x, const LayerNodes *ln)
 {
     int G = t->spec.groups, n = (int)(shape_count(t->shape) / G);
@@ -232,6 +237,10 @@ static int lower_layer(Lower *L, const TExpr *t)
     }
     case LAYER_BATCHNORM:
     case LAYER_LAYERNORM:
+        if (t->layer == LAYER_LAYERNORM && t->spec.groups > 1) {
+            y = group_norm(L, t, x, ln); /* over the last axes: each row alone */
+            break;
+        }
         y = node(L, t->layer == LAYER_BATCHNORM ? OP_batchnorm : OP_layernorm, t, x, -1, t->shape);
         g->nodes[y].attr = t->attr; /* eps; batchnorm's momentum */
         g->nodes[y].attr.state = ln->state;

@@ -36,7 +36,8 @@ typedef struct LayerSpec {
     int kernel[2];             /* conv, deconv: the kernel's height and width */
     bool one_d;                /* conv, deconv: conv1d, deconv1d ([C, L], kernel height 1) */
     int vocabulary, dimension; /* embedding */
-    int groups;                /* groupnorm (instancenorm: one per channel) */
+    int groups;                /* groupnorm (instancenorm: one per channel); layernorm: the
+                                * rows normalised alone (1: the whole example) */
     bool affine;               /* groupnorm: with a scale and shift per channel */
 } LayerSpec;
 

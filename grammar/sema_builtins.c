@@ -14,7 +14,7 @@ static const Builtin builtins[B_COUNT] = {
                   "filters kernel stride=1 padding=same output_padding=- bias=1 init=- "
                   "spectral_norm=0"},
     [B_BATCHNORM] = {"batchnorm", BK_LAYER, 1, "momentum=0.1 eps=1e-5"},
-    [B_LAYERNORM] = {"layernorm", BK_LAYER, 1, "eps=1e-5"},
+    [B_LAYERNORM] = {"layernorm", BK_LAYER, 1, "eps=1e-5 axis=0"},
     [B_EMBEDDING] = {"embedding", BK_LAYER, 1, "vocabulary dimension init=-"},
     [B_DROPOUT] = {"dropout", BK_LAYER, 1, "p=0.5"},
     [B_RESHAPE] = {"reshape", BK_LAYER, 1, "..."},

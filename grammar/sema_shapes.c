@@ -375,9 +375,13 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
             return val_err;
         }
         bool bn = id == B_BATCHNORM;
+        int axis = 0; /* layernorm: over the axes from this one to the last */
+        if (!bn && !axis_of(s, "layernorm", *sema_opt(ar, "axis"), in, &axis)) return val_err;
         TExpr *t = new_layer(s, bn ? LAYER_BATCHNORM : LAYER_LAYERNORM, bi->name, loc, in, x);
         t->attr.eps = eps;
         t->attr.momentum = mom;
+        t->spec.groups = 1; /* the rows normalised alone: those of the axes before axis */
+        for (int i = 0; i < axis; i++) t->spec.groups *= in.d[i];
         return val_tensor(t, loc);
     }
     case B_EMBEDDING: {

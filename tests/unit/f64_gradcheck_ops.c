@@ -137,6 +137,7 @@ static const Case cases[] = {
     {"instancenorm", IMG("[3, 6]", "[3, 6]", "conv1d(3, 3, bias: false) -> instancenorm(affine: true) -> tanh -> instancenorm")},
     {"upsample_bilinear", IMG("[2, 3, 4]", "[2, 9, 12]", "conv(2, 3) -> upsample(3, mode: bilinear)")},
     {"where", VEC("[4]", "c = dense(x, 4)\na = dense(x, 4)\nwhere(c, a, tanh(a)) + where(c - 0.5, 1, a)")},
+    {"layernorm_last_axis", IMG("[3, 4]", "[3, 4]", "dense(4) -> layernorm(axis: -1) -> tanh -> layernorm(axis: 1)")},
     {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
                   "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
     {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
@@ -245,6 +246,7 @@ static const Case second[] = {
     {"2nd_groupnorm", IMG2("[4, 3, 3]", "[4, 3, 3]", "conv(4, 3) -> groupnorm(2) -> tanh")},
     {"2nd_upsample_bilinear", IMG2("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> tanh -> upsample(mode: bilinear) -> tanh")},
     {"2nd_where", VEC2("[4]", "c = dense(x, 4)\na = dense(x, 4)\nwhere(c, a * a, tanh(a))")},
+    {"2nd_layernorm_last_axis", IMG2("[3, 4]", "[3, 4]", "dense(4) -> layernorm(axis: -1) -> tanh")},
     /* p and t both made from x and the weights: the rules' every input */
     {"2nd_bce", "x ~ normal(5)\ns ~ normal(5)\nnet F(x: [5]) -> (p: [4], t: [4]) {\n"
                 "p = 0.5 * tanh(dense(x, 4)) + 0.5\nt = dense(x, 4) -> sigmoid\n}\n"
