@@ -388,12 +388,15 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
         int v, d;
         if (!sema_opt_int(s, ar, "vocabulary", &v, false) || !sema_opt_int(s, ar, "dimension", &d, false))
             return val_err;
-        if (in.nd != 0) {
-            diag_error(s->diag, loc, "'embedding' takes one class index per example, got %s",
-                       shp(in, b1));
+        /* a row of the table for each index: one per example, or each of
+         * a sequence's */
+        if (in.nd + 1 > GENC_MAX_DIMS) {
+            diag_error(s->diag, loc, "'embedding' of %s would make %d axes per example (the "
+                       "limit is %d)", shp(in, b1), in.nd + 1, GENC_MAX_DIMS);
             return val_err;
         }
-        out = (Shape){.nd = 1, .d = {d}, .batch = true};
+        out.d[out.nd++] = d;
+        if (!sema_shape_fits(s, out, loc)) return val_err;
         if (!sema_weights_fit(s, "embedding", loc, 2, (int[]){v, d})) return val_err;
         TExpr *t = new_layer(s, LAYER_EMBEDDING, "embedding", loc, out, x);
         t->spec.vocabulary = v;

@@ -477,17 +477,25 @@ RUN(permute)
     return 0;
 }
 
+/* the ids of an embedding: input j's values, one per example or a
+ * sequence of them */
+static int ids_of(const KernelCall *c, int j)
+{
+    const Shape *s = shape_of(c, j);
+    return (int)(shape_count(*s) * (s->batch ? c->B : 1));
+}
+
 RUN(embedding)
 {
     const Shape *t = shape_of(c, 1);
-    int bad = k->embedding(Y, X0, X1, c->B, t->d[0], t->d[1]);
+    int bad = k->embedding(Y, X0, X1, ids_of(c, 0), t->d[0], t->d[1]);
     return bad ? bad_ids(c, bad, t->d[0], err) : 0;
 }
 
 RUN(embedding_grad)
 {
     const Shape *s = &c->n->shape;
-    int bad = k->embedding_backward(Y, X0, X1, c->B, s->d[0], s->d[1]);
+    int bad = k->embedding_backward(Y, X0, X1, ids_of(c, 1), s->d[0], s->d[1]);
     return bad ? bad_ids(c, bad, s->d[0], err) : 0;
 }
 

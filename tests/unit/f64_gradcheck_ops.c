@@ -140,6 +140,9 @@ static const Case cases[] = {
     {"layernorm_last_axis", IMG("[3, 4]", "[3, 4]", "dense(4) -> layernorm(axis: -1) -> tanh -> layernorm(axis: 1)")},
     {"embedding", "c ~ categorical(7)\nr ~ normal(3)\nnet F(c: []) -> [3] {\n"
                   "embedding(c, 7, 4) -> tanh -> dense(3)\n}\nmin F: E[sum(F(c) * r)]\n"},
+    {"embedding_sequence", "c ~ categorical(7)\nd ~ categorical(7)\nr ~ normal([2, 3])\n"
+                           "net F(c: [], d: []) -> [2, 3] {\nembedding(stack(c, d, c), 7, 4) -> tanh -> slice(0, 1) -> dense(3)\n}\n"
+                           "min F: E[sum(F(c, d) * r)]\n"},
     {"onehot", "x ~ normal(5)\nc ~ categorical(4)\nr ~ normal(2)\n"
                "net F(x: [5], c: []) -> [2] {\nconcat(dense(x, 3), onehot(c, 4)) -> dense(2)\n}\n"
                "min F: E[sum(F(x, c) * r)]\n"},

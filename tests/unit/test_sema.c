@@ -572,13 +572,16 @@ static void test_layer_shapes(void)
                jr.g->features >= 0 && strcmp(shape_s(jr.g->nodes[jr.g->features].shape), "[B, 784]") == 0,
            "%s", jr.msgs);
     res_free(&jr);
-    /* embedding and onehot take one class index per example */
+    /* onehot takes one class index per example, embedding one or more */
     LayerOut lo = layer_out("c ~ categorical(10)", "c: []", "embedding(10, 16)", "c");
     CHECK_LAYER(lo, "[B, 16]");
     lo = layer_out("c ~ categorical(10)", "c: []", "onehot(10)", "c");
     CHECK_LAYER(lo, "[B, 10]");
     CHECK_LAYER_ERR(layer1("[3]", "onehot(10)"), "'onehot' takes one class index per example, got [B, 3]");
-    CHECK_LAYER_ERR(layer1("[3]", "embedding(10, 4)"), "'embedding' takes one class index per example");
+    /* embedding: a row for each index of a sequence */
+    CHECK_LAYER(layer1("[3]", "embedding(10, 4)"), "[B, 3, 4]");
+    CHECK_LAYER_ERR(layer1("[3, 2, 2, 2]", "embedding(10, 4)"),
+                    "'embedding' of [B, 3, 2, 2, 2] would make 5 axes per example (the limit is 4)");
     /* concat along a per-example axis */
     lo = layer_out("a ~ normal([3, 4, 4]); b ~ normal([5, 4, 4])", "x: [3, 4, 4], y: [5, 4, 4]",
                    "concat(x, y)", "a, b");
