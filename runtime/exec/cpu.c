@@ -419,31 +419,20 @@ RUN(maxpool_grad) { KPool g = pool_geom(c); k->maxpool_backward(Y, X0, X1, &g); 
 RUN(maxpool_pick) { KPool g = pool_geom(c); k->maxpool_pick(Y, X0, X1, &g); return 0; }
 RUN(avgpool_grad) { KPool g = pool_geom(c); k->avgpool_backward(Y, X0, &g); return 0; }
 
+/* nearest and bilinear upsampling, and their adjoints */
 RUN(upsample)
 {
     const Shape *x = shape_of(c, 0);
-    k->upsample_forward(Y, X0, c->B * x->d[0], x->d[1], x->d[2], c->n->attr.factor);
+    (c->n->op == OP_upsample ? k->upsample_forward : k->upsample_bilinear_forward)(
+        Y, X0, c->B * x->d[0], x->d[1], x->d[2], c->n->attr.factor);
     return 0;
 }
 
 RUN(upsample_grad)
 {
     const Shape *s = &c->n->shape;
-    k->upsample_backward(Y, X0, c->B * s->d[0], s->d[1], s->d[2], c->n->attr.factor);
-    return 0;
-}
-
-RUN(upsample_bilinear)
-{
-    const Shape *x = shape_of(c, 0);
-    k->upsample_bilinear_forward(Y, X0, c->B * x->d[0], x->d[1], x->d[2], c->n->attr.factor);
-    return 0;
-}
-
-RUN(upsample_bilinear_grad)
-{
-    const Shape *s = &c->n->shape;
-    k->upsample_bilinear_backward(Y, X0, c->B * s->d[0], s->d[1], s->d[2], c->n->attr.factor);
+    (c->n->op == OP_upsample_grad ? k->upsample_backward : k->upsample_bilinear_backward)(
+        Y, X0, c->B * s->d[0], s->d[1], s->d[2], c->n->attr.factor);
     return 0;
 }
 

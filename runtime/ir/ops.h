@@ -98,7 +98,7 @@
     X(maxpool, 1, A(kernel) | A(stride), maxpool, NONE, "max over kernel x kernel windows") \
     X(avgpool, 1, A(kernel) | A(stride), avgpool, NONE, "mean over kernel x kernel windows") \
     X(upsample, 1, A(factor), upsample, NONE, "nearest neighbour, by factor")              \
-    X(upsample_bilinear, 1, A(factor), upsample_bilinear, NONE,                            \
+    X(upsample_bilinear, 1, A(factor), upsample, NONE,                            \
       "bilinear, by factor (PyTorch's align_corners=False)")                               \
     X(reshape, 1, 0, reshape, NONE, "same elements, this node's shape")                    \
     X(permute, 1, A(perm), permute, NONE,                                                  \
@@ -139,7 +139,7 @@
       "g, x, y: g at the maximum of each window of x (maxpool_grad's adjoint)")            \
     X(avgpool_grad, 1, A(kernel) | A(stride), avgpool_grad, NONE, "dy; this node has x's shape") \
     X(upsample_grad, 1, A(factor), upsample_grad, NONE, "dy; sums each factor x factor block") \
-    X(upsample_bilinear_grad, 1, A(factor), upsample_bilinear_grad, NONE,                  \
+    X(upsample_bilinear_grad, 1, A(factor), upsample_grad, NONE,                  \
       "dy; upsample_bilinear's adjoint (this node has x's shape)")                         \
     X(max_last_grad, 2, 0, max_last_grad, NONE,                                            \
       "dy, x: dy at the first maximum of each row (last axis) of x, 0 elsewhere")          \

@@ -247,37 +247,21 @@ static void backward(Ad *a, int i, int dy)
         }
         accumulate(a, x, d);
         return;
-    case OP_matmul: {
-        /* C = op(A) op(B); the four transpose cases of dA and dB */
-        bool ta = n.attr.ta, tb = n.attr.tb;
-        if (a->needs[x]) {
-            d = ta ? mk(a, OP_matmul, y, dy, -1, sx) : mk(a, OP_matmul, dy, y, -1, sx);
-            g->nodes[d].attr.ta = ta ? tb : 0;
-            g->nodes[d].attr.tb = ta ? 1 : !tb;
-            accumulate(a, x, d);
-        }
-        if (a->needs[y]) {
-            Shape sy = shape_of(a, y);
-            d = tb ? mk(a, OP_matmul, dy, x, -1, sy) : mk(a, OP_matmul, x, dy, -1, sy);
-            g->nodes[d].attr.ta = tb ? 1 : !ta;
-            g->nodes[d].attr.tb = tb ? ta : 0;
-            accumulate(a, y, d);
-        }
-        return;
-    }
+    case OP_matmul:
     case OP_batch_matmul: {
-        /* matmul's rules, per lead; a shared operand's gradient is a
-         * shared result: the sum over the leads */
+        /* C = op(A) op(B); the four transpose cases of dA and dB (per lead
+         * for batch_matmul, where a shared operand's gradient is a shared
+         * result: the sum over the leads) */
         bool ta = n.attr.ta, tb = n.attr.tb;
         if (a->needs[x]) {
-            d = ta ? mk(a, OP_batch_matmul, y, dy, -1, sx) : mk(a, OP_batch_matmul, dy, y, -1, sx);
+            d = ta ? mk(a, n.op, y, dy, -1, sx) : mk(a, n.op, dy, y, -1, sx);
             g->nodes[d].attr.ta = ta ? tb : 0;
             g->nodes[d].attr.tb = ta ? 1 : !tb;
             accumulate(a, x, d);
         }
         if (a->needs[y]) {
             Shape sy = shape_of(a, y);
-            d = tb ? mk(a, OP_batch_matmul, dy, x, -1, sy) : mk(a, OP_batch_matmul, x, dy, -1, sy);
+            d = tb ? mk(a, n.op, dy, x, -1, sy) : mk(a, n.op, x, dy, -1, sy);
             g->nodes[d].attr.ta = tb ? 1 : !ta;
             g->nodes[d].attr.tb = tb ? ta : 0;
             accumulate(a, y, d);
