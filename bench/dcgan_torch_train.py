@@ -59,10 +59,12 @@ def main():
     train = torch.tensor(pixels, dtype=torch.float32).unsqueeze(1) / 255 * 2 - 1
     if a.model == 'infogan':
         m, optD, optG, B = infogan()
-        # G draws the 1,000 samples with the codes in turn, as genc's judge
+        # G draws the 1,000 samples with the codes in turn, as genc's judge,
+        # z ~ normal(62) and u ~ uniform(-1, 1) [2] drawn afresh for each
         G, D = m.G, m
         code = torch.arange(1000) % 10
-        noise = lambda n: torch.cat([torch.randn(n, 62), F.one_hot(code[:n], 10).float()], 1)
+        noise = lambda n: torch.cat([torch.randn(n, 62), F.one_hot(code[:n], 10).float(),
+                                     torch.rand(n, 2) * 2 - 1], 1)
         step = lambda G_, D_, oG, oD, x, B_: infogan_step(m, optD, optG, x, B_)
     else:
         G, D, B, hp = dcgan() if a.model == 'dcgan' else sngan()
