@@ -12,7 +12,7 @@ set -u
 GENC=${GENC:-build/genc}
 STEPS=${STEPS:-20}
 ROUNDS=${ROUNDS:-2}
-MODELS=${MODELS:-gan_mlp_mnist dcgan_mnist wgan_gp_mnist vae_mnist}
+MODELS=${MODELS:-gan_mlp_mnist dcgan_mnist wgan_gp_mnist vae_mnist sagan_mnist resnet_gan_mnist}
 PY=/usr/bin/python3
 cores=$(nproc)
 out=$(mktemp)

@@ -3,6 +3,8 @@
 # - Every ```g block of README.md and docs/language.md compiles without a
 #   message, and language.md's ```g-error block prints exactly the ```text
 #   block after it.
+# - The attention, residual and minibatch-std blocks that language.md shows
+#   are the shipped models' own, letter for letter.
 # - docs/tutorial.md's model is written out from its first ```g block,
 #   fixed with its second, and the compile-time commands the tutorial shows
 #   (check with its two errors, check of the fixed file, graph --stats)
@@ -34,6 +36,20 @@ awk '/^```g-error$/ { on = 1 } on && /^```text$/ { f = 1; next } f && /^```/ { e
 got=$?
 [ $got = 3 ] || fail "$doc's g-error block: genc check exited $got, want 3"
 cmp -s "$T/want" "$T/got" || fail "$doc's g-error block prints otherwise: $(diff "$T/want" "$T/got" | head -8)"
+
+# The blocks docs/language.md shows as a shipped model's are that model's,
+# letter for letter: from "block NAME" to the first line that is "}".
+block_text() {
+    awk -v name="$2" 'index($0, "block " name "(") == 1 { on = 1 } on { print } on && /^}/ { exit }' "$1"
+}
+for pair in sagan_mnist:attention resnet_gan_mnist:down resnet_gan_mnist:up resnet_gan_mnist:mbstd; do
+    model=models/${pair%%:*}.g blk=${pair#*:}
+    block_text "$model" "$blk" > "$T/model_block"
+    block_text "$doc" "$blk" > "$T/doc_block"
+    [ -s "$T/model_block" ] || fail "$model has no block $blk"
+    cmp -s "$T/model_block" "$T/doc_block" ||
+        fail "$doc's block $blk is not $model's: $(diff "$T/doc_block" "$T/model_block" | head -6)"
+done
 
 doc=docs/tutorial.md
 
