@@ -767,11 +767,38 @@ Val sema_apply_op(Sema *s, Op op, Args *ar, SrcLoc loc)
     return val_tensor(t, loc);
 }
 
+/* 'keep' given without 'axis', said to be an error (true) */
+static bool keep_without_axis(Sema *s, Args *ar, const char *fn)
+{
+    if (!sema_given(ar, "keep")) return false;
+    diag_error(s->diag, sema_opt(ar, "keep")->loc, "'keep' needs 'axis': without one, '%s' "
+               "takes all of each example's values", fn);
+    return true;
+}
+
+/* a reduction's result e, its axis of 1 dropped unless 'keep' */
+static TExpr *kept_or_dropped(Sema *s, Args *ar, TExpr *e, int axis, SrcLoc loc)
+{
+    return sema_opt(ar, "keep")->num != 0 ? e : drop_axis(s, e, axis, loc);
+}
+
+/* op of the last axis (its result len long there) along axis: that axis
+ * swapped with the last around it */
+static TExpr *along_axis(Sema *s, Op op, TExpr *x, int axis, int len, SrcLoc loc)
+{
+    int last = x->shape.nd - 1;
+    x = swap_axes(s, x, axis, last, loc);
+    Shape o = x->shape;
+    o.d[last] = len;
+    return swap_axes(s, sema_tx_op(s, op, loc, o, x, NULL), axis, last, loc);
+}
+
 /* The functions made of several ops: the losses. */
 Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
 {
     TExpr *t[3]; /* match_args gives a function tensors and numbers only */
     for (int i = 0; i < ar->ntensors; i++) t[i] = sema_as_tensor(s, ar->tensors[i]);
+    Builtin this = sema_builtin(id), *bi = &this;
     char b1[64], b2[64];
     switch ((BuiltinId)id) {
     case B_BCE:
@@ -844,76 +871,57 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
     }
     case B_SUM:
     case B_MEAN: {
-        /* along an axis: sum_to keeps it as an axis of 1; then dropped */
+        /* along an axis: sum_to keeps it as an axis of 1 */
         TExpr *x = t[0];
+        int axis;
         if (!sema_given(ar, "axis")) {
-            if (sema_given(ar, "keep")) {
-                diag_error(s->diag, sema_opt(ar, "keep")->loc, "'keep' needs 'axis': without "
-                           "one, '%s' takes all of each example's values",
-                           id == B_SUM ? "sum" : "mean");
-                return val_err;
-            }
+            if (keep_without_axis(s, ar, bi->name)) return val_err;
             return val_tensor(per_example(s, id == B_SUM ? OP_sum : OP_mean, x, loc), loc);
         }
-        int axis;
-        if (!axis_of(s, id == B_SUM ? "sum" : "mean", *sema_opt(ar, "axis"), x->shape, &axis))
-            return val_err;
+        if (!axis_of(s, bi->name, *sema_opt(ar, "axis"), x->shape, &axis)) return val_err;
         Shape kept = x->shape;
         int len = kept.d[axis];
         kept.d[axis] = 1;
         TExpr *e = sema_tx_op(s, OP_sum_to, loc, kept, x, NULL);
         if (id == B_MEAN)
             e = sema_binop(s, OP_mul, e, sema_as_tensor(s, val_num(1.0 / len, false, loc)), loc);
-        return val_tensor(sema_opt(ar, "keep")->num == 0 ? drop_axis(s, e, axis, loc) : e, loc);
+        return val_tensor(kept_or_dropped(s, ar, e, axis, loc), loc);
     }
     case B_SOFTMAX:
     case B_LOG_SOFTMAX: {
-        /* along the last axis; another axis is swapped with it around */
         TExpr *x = t[0];
-        const char *fn = id == B_SOFTMAX ? "softmax" : "log_softmax";
-        int axis, last = x->shape.nd - 1;
+        int axis;
         if (x->shape.nd == 0) {
-            diag_error(s->diag, loc, "'%s' needs a vector per example, got %s", fn,
+            diag_error(s->diag, loc, "'%s' needs a vector per example, got %s", bi->name,
                        shp(x->shape, b1));
             return val_err;
         }
-        if (!axis_of(s, fn, *sema_opt(ar, "axis"), x->shape, &axis)) return val_err;
-        x = swap_axes(s, x, axis, last, loc);
-        x = sema_tx_op(s, id == B_SOFTMAX ? OP_softmax : OP_log_softmax, loc, x->shape, x, NULL);
-        return val_tensor(swap_axes(s, x, axis, last, loc), loc);
+        if (!axis_of(s, bi->name, *sema_opt(ar, "axis"), x->shape, &axis)) return val_err;
+        Op op = id == B_SOFTMAX ? OP_softmax : OP_log_softmax;
+        return val_tensor(along_axis(s, op, x, axis, x->shape.d[axis], loc), loc);
     }
     case B_MAX:
     case B_MIN: {
-        /* along the last axis (another swapped with it around); min is
-         * -max(-x); without an axis, over each example's values */
+        /* min is -max(-x); without an axis, over each example's values */
         TExpr *x = t[0];
-        const char *fn = id == B_MAX ? "max" : "min";
-        if (!sema_given(ar, "axis")) {
-            if (sema_given(ar, "keep")) {
-                diag_error(s->diag, sema_opt(ar, "keep")->loc, "'keep' needs 'axis': without "
-                           "one, '%s' takes all of each example's values", fn);
-                return val_err;
-            }
-            if (x->shape.nd == 0) {
-                diag_error(s->diag, loc, "'%s' needs values to compare per example, got %s", fn,
-                           shp(x->shape, b1));
-                return val_err;
-            }
-        }
-        Shape flat = {.nd = 1, .d = {(int)shape_count(x->shape)}, .batch = x->shape.batch};
         int axis = 0;
-        if (!sema_given(ar, "axis")) x = sema_tx_op(s, OP_reshape, loc, flat, x, NULL);
-        else if (!axis_of(s, fn, *sema_opt(ar, "axis"), x->shape, &axis))
+        if (!sema_given(ar, "axis")) {
+            if (keep_without_axis(s, ar, bi->name)) return val_err;
+            if (x->shape.nd == 0) {
+                diag_error(s->diag, loc, "'%s' needs values to compare per example, got %s",
+                           bi->name, shp(x->shape, b1));
+                return val_err;
+            }
+            Shape flat = {.nd = 1, .d = {(int)shape_count(x->shape)}, .batch = x->shape.batch};
+            x = sema_tx_op(s, OP_reshape, loc, flat, x, NULL);
+        } else if (!axis_of(s, bi->name, *sema_opt(ar, "axis"), x->shape, &axis)) {
             return val_err;
-        int last = x->shape.nd - 1;
+        }
         if (id == B_MIN) x = sema_tx_op(s, OP_neg, loc, x->shape, x, NULL);
-        x = swap_axes(s, x, axis, last, loc);
-        Shape m = x->shape;
-        m.d[last] = 1;
-        x = swap_axes(s, sema_tx_op(s, OP_max_last, loc, m, x, NULL), axis, last, loc);
+        x = along_axis(s, OP_max_last, x, axis, 1, loc);
         if (id == B_MIN) x = sema_tx_op(s, OP_neg, loc, x->shape, x, NULL);
         if (!sema_given(ar, "axis")) return val_tensor(drop_axis(s, x, 0, loc), loc);
-        return val_tensor(sema_opt(ar, "keep")->num == 0 ? drop_axis(s, x, axis, loc) : x, loc);
+        return val_tensor(kept_or_dropped(s, ar, x, axis, loc), loc);
     }
     case B_WHERE: {
         /* a where c > 0, else b: b + step(c) (a - b), step(c) =
