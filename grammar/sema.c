@@ -674,10 +674,23 @@ Val sema_eval(Sema *s, Ast *a, Flow flow, Val *in)
     return val_err;
 }
 
-/* a, b = Net(x): one name per named output of the net */
-static void unpack(Sema *s, Val v, IdentList *names, Binding **scope)
+/* a, b = Net(x): one name per named output of the net; a, b = split(...):
+ * one per part. flow and in: as for sema_eval of value. */
+static void unpack(Sema *s, Ast *value, Flow flow, Val *in, IdentList *names, Binding **scope)
 {
     SrcLoc loc = loc_span(names->v[0].loc, names->v[names->n - 1].loc);
+    if (value->kind == AST_CALL) {
+        Val f = resolve(s, value->name, value->loc);
+        if (f.kind == V_BUILTIN && f.index == B_SPLIT) {
+            Val *parts = xcalloc((size_t)names->n, sizeof *parts);
+            bool ok = sema_split(s, value, flow, in, value->loc, names->n, parts);
+            for (int i = 0; i < names->n; i++)
+                bind(scope, names->v[i].name, ok ? parts[i] : val_err, names->v[i].loc);
+            free(parts);
+            return;
+        }
+    }
+    Val v = sema_eval(s, value, flow, in);
     if (v.kind == V_TENSOR && v.t->kind == TX_CALL) {
         Net *net = &s->m->nets[v.t->ival];
         if (net->nouts == names->n) {
@@ -705,6 +718,11 @@ static Val eval_body(Sema *s, StmtList *body, Val cur)
         /* after a line with an error, cur is that error: a line that would
          * take it as input fails quietly instead of saying it has none */
         bool flows = cur.kind == V_TENSOR || cur.kind == V_ERR;
+        if (st->names.n > 1) {
+            unpack(s, st->value, flows ? FLOW_MAYBE : FLOW_NONE, flows ? &cur : NULL, &st->names,
+                   &s->locals);
+            continue;
+        }
         Val v = sema_eval(s, st->value, flows ? FLOW_MAYBE : FLOW_NONE, flows ? &cur : NULL);
         if (st->names.n == 0) {
             if (v.kind != V_TENSOR && v.kind != V_ERR) {
@@ -713,10 +731,6 @@ static Val eval_body(Sema *s, StmtList *body, Val cur)
                 v = val_err;
             }
             cur = v;
-            continue;
-        }
-        if (st->names.n > 1) {
-            unpack(s, v, &st->names, &s->locals);
             continue;
         }
         Binding *old = sema_lookup(s->locals, st->names.v[0].name);
@@ -976,6 +990,10 @@ static void check_source(Sema *s, Decl *d)
 
 static void check_let(Sema *s, Decl *d)
 {
+    if (d->names.n > 1) {
+        unpack(s, d->value, FLOW_NONE, NULL, &d->names, &s->globals);
+        return;
+    }
     Val v = sema_eval(s, d->value, FLOW_NONE, NULL);
     if (v.kind == V_WORD) {
         sema_unknown_name(s, v.str, v.loc, "name");
@@ -985,8 +1003,7 @@ static void check_let(Sema *s, Decl *d)
     if (sema_is_schedule(v) && d->names.n == 1 &&
         !s->m->scheds[v.t->attr.sched].name)
         s->m->scheds[v.t->attr.sched].name = (char *)sema_str(s, d->names.v[0].name);
-    if (d->names.n == 1) bind(&s->globals, d->names.v[0].name, v, d->names.v[0].loc);
-    else unpack(s, v, &d->names, &s->globals);
+    bind(&s->globals, d->names.v[0].name, v, d->names.v[0].loc);
 }
 
 /* Nets must not call themselves, directly or through others. */

@@ -9,10 +9,10 @@
 static const Builtin builtins[B_COUNT] = {
     [B_DENSE] = {"dense", BK_LAYER, 1, "units bias=1 init=- spectral_norm=0"},
     [B_CONV] = {"conv", BK_LAYER, 1,
-                "filters kernel stride=1 padding=same bias=1 init=- spectral_norm=0"},
+                "filters kernel stride=1 padding=same dilation=1 bias=1 init=- spectral_norm=0"},
     [B_DECONV] = {"deconv", BK_LAYER, 1,
-                  "filters kernel stride=1 padding=same output_padding=- bias=1 init=- "
-                  "spectral_norm=0"},
+                  "filters kernel stride=1 padding=same output_padding=- dilation=1 bias=1 "
+                  "init=- spectral_norm=0"},
     [B_BATCHNORM] = {"batchnorm", BK_LAYER, 1, "momentum=0.1 eps=1e-5"},
     [B_LAYERNORM] = {"layernorm", BK_LAYER, 1, "eps=1e-5 axis=0"},
     [B_EMBEDDING] = {"embedding", BK_LAYER, 1, "vocabulary dimension init=-"},
@@ -36,6 +36,7 @@ static const Builtin builtins[B_COUNT] = {
     [B_MIN] = {"min", BK_FUNC, 1, "axis=- keep=0"},
     [B_SLICE] = {"slice", BK_LAYER, 1, "axis from to=-"},
     [B_INDEX] = {"index", BK_LAYER, 1, "axis at"},
+    [B_SPLIT] = {"split", BK_LAYER, 1, "axis parts"},
     [B_STACK] = {"stack", BK_LAYER, -1, "axis=0"},
     [B_PAD] = {"pad", BK_LAYER, 1, "axis before after=- value=0"},
     [B_TRIL] = {"tril", BK_LAYER, 1, "fill=0"},
@@ -43,10 +44,11 @@ static const Builtin builtins[B_COUNT] = {
     [B_GROUPNORM] = {"groupnorm", BK_LAYER, 1, "groups eps=1e-5"},
     [B_INSTANCENORM] = {"instancenorm", BK_LAYER, 1, "eps=1e-5 affine=0"},
     [B_CONV1D] = {"conv1d", BK_LAYER, 1,
-                  "filters kernel stride=1 padding=same bias=1 init=- spectral_norm=0"},
+                  "filters kernel stride=1 padding=same dilation=1 bias=1 init=- "
+                  "spectral_norm=0"},
     [B_DECONV1D] = {"deconv1d", BK_LAYER, 1,
-                    "filters kernel stride=1 padding=same output_padding=- bias=1 init=- "
-                    "spectral_norm=0"},
+                    "filters kernel stride=1 padding=same output_padding=- dilation=1 bias=1 "
+                    "init=- spectral_norm=0"},
     [B_BCE] = {"bce", BK_FUNC, 2, ""},
     [B_MSE] = {"mse", BK_FUNC, 2, ""},
     [B_L1] = {"l1", BK_FUNC, 2, ""},
@@ -157,12 +159,14 @@ bool sema_match_args(Sema *s, int id, Ast *call, Flow flow, Val *in, Args *ar, S
     memset(ar, 0, sizeof *ar);
     /* split the option list */
     char spec[160];
+    GENC_ASSERT(strlen(bi->params) < sizeof spec);
     snprintf(spec, sizeof spec, "%s", bi->params);
     bool variadic = strcmp(spec, "...") == 0;
     for (char *save, *tok = variadic ? NULL : strtok_r(spec, " ", &save); tok;
          tok = strtok_r(NULL, " ", &save)) {
         char *eq = strchr(tok, '=');
         if (eq) *eq = 0;
+        GENC_ASSERT(ar->n < MAXPARAMS);
         ar->name[ar->n] = sema_str(s, tok);
         ar->defval[ar->n] = eq ? sema_str(s, eq + 1) : NULL;
         ar->n++;

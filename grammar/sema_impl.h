@@ -103,7 +103,7 @@ typedef enum {
     B_DENSE, B_CONV, B_DECONV, B_BATCHNORM, B_LAYERNORM, B_EMBEDDING,
     B_DROPOUT, B_RESHAPE, B_FLATTEN, B_UPSAMPLE, B_MAXPOOL, B_AVGPOOL, B_CONCAT,
     B_MATMUL, B_TRANSPOSE, B_PERMUTE, B_SUM, B_MEAN, B_SOFTMAX, B_LOG_SOFTMAX, B_SIZE, B_MAX, B_MIN,
-    B_SLICE, B_INDEX, B_STACK, B_PAD, B_TRIL, B_SCALE, B_CONV1D, B_DECONV1D, B_GROUPNORM,
+    B_SLICE, B_INDEX, B_SPLIT, B_STACK, B_PAD, B_TRIL, B_SCALE, B_CONV1D, B_DECONV1D, B_GROUPNORM,
     B_INSTANCENORM, B_WHERE,
     B_BCE, B_MSE, B_L1, B_CROSS_ENTROPY, B_KL_NORMAL, B_GRAD, B_NORM,
     B_MNIST, B_FASHION_MNIST, B_IDX, B_NORMAL, B_UNIFORM, B_CATEGORICAL,
@@ -123,7 +123,7 @@ typedef struct Builtin {
 } Builtin;
 
 
-#define MAXPARAMS 8
+#define MAXPARAMS 12 /* options of one builtin */
 /* A builtin's options after matching a call's arguments. */
 typedef struct Args {
     int n;
@@ -197,6 +197,9 @@ Val sema_call_builtin(Sema *s, int id, Ast *call, Flow flow, Val *in, SrcLoc loc
 /* "G.deconv2": the next name for a layer of this kind in the current net */
 const char *sema_layer_path(Sema *s, const char *kind);
 Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call);
+/* a, b, c = split(x, axis, parts): the want parts of x, in parts[];
+ * false (reported) on an error */
+bool sema_split(Sema *s, Ast *call, Flow flow, Val *in, SrcLoc loc, int want, Val *parts);
 Val sema_apply_op(Sema *s, Op op, Args *ar, SrcLoc loc);
 Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc);
 /* An elementwise op of two tensors with broadcasting; NULL after saying

@@ -59,6 +59,18 @@ static bool axis_of(Sema *s, const char *fn, Val v, Shape sh, int *out)
     return true;
 }
 
+/* positions from .. to-1 of x's axis (x itself when that is all of it) */
+static TExpr *slice_of(Sema *s, TExpr *x, int axis, int from, int to, SrcLoc loc)
+{
+    if (to - from == x->shape.d[axis]) return x;
+    Shape out = x->shape;
+    out.d[axis] = to - from;
+    TExpr *t = sema_tx_op(s, OP_slice, loc, out, x, NULL);
+    t->attr.axis = axis;
+    t->attr.from = from;
+    return t;
+}
+
 /* x with axes i and j swapped (x itself when they are the same) */
 static TExpr *swap_axes(Sema *s, TExpr *x, int i, int j, SrcLoc loc)
 {
@@ -217,19 +229,25 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
     const char *name = sema_builtin(id).name;
     bool conv = id == B_CONV || id == B_CONV1D, one_d = id == B_CONV1D || id == B_DECONV1D;
     Shape in = x->shape;
-    char b1[64], b2[16], b3[16], b4[16];
-    int f, k[2], st[2], pad[2] = {0, 0}, op[2] = {0, 0};
+    char b1[64], b2[16], b3[16], b4[16], b5[16];
+    int f, k[2], st[2], dil[2], span[2], pad[2] = {0, 0}, op[2] = {0, 0};
     bool same = false;
     if (!sema_opt_int(s, ar, "filters", &f, false) || !pair_of(s, ar, "kernel", one_d, 1, k, false) ||
-        !pair_of(s, ar, "stride", one_d, 1, st, false))
+        !pair_of(s, ar, "stride", one_d, 1, st, false) ||
+        !pair_of(s, ar, "dilation", one_d, 1, dil, false))
         return val_err;
+    for (int i = 0; i < 2; i++) { /* the rows and columns the kernel's taps span */
+        int64_t v = (int64_t)dil[i] * (k[i] - 1) + 1;
+        span[i] = v > GENC_MAX_SIZE ? GENC_MAX_SIZE : (int)v;
+    }
     Val *pv = sema_opt(ar, "padding");
     if (pv->kind == V_WORD && strcmp(pv->str, "same") == 0) same = true;
     else if (pv->kind == V_WORD && strcmp(pv->str, "valid") == 0) (void)0;
     else if (pv->kind == V_NUM || pv->kind == V_LIST) {
         if (!pair_of(s, ar, "padding", one_d, 0, pad, true)) return val_err;
     } else {
-        diag_error(s->diag, pv->loc, "'padding' must be same, valid or a number");
+        diag_error(s->diag, pv->loc, one_d ? "'padding' must be same, valid or a number"
+                   : "'padding' must be same, valid, a number or a pair [height, width]");
         return val_err;
     }
     if (in.nd != (one_d ? 2 : 3)) {
@@ -243,9 +261,9 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
             /* output ceil(size / stride), with the same padding on both
              * sides of each dimension (rounded up; the floor of the
              * output formula absorbs the extra row when stride > 1) */
-            int want = (hw[i] + st[i] - 1) / st[i], tot = (want - 1) * st[i] + k[i] - hw[i];
+            int want = (hw[i] + st[i] - 1) / st[i], tot = (want - 1) * st[i] + span[i] - hw[i];
             pad[i] = tot > 0 ? (tot + 1) / 2 : 0;
-            if ((hw[i] + 2 * pad[i] - k[i]) / st[i] + 1 != want) {
+            if ((hw[i] + 2 * pad[i] - span[i]) / st[i] + 1 != want) {
                 diag_error(s->diag, loc, "'%s' cannot keep the size (padding: same) with an "
                            "even kernel (%d) and stride 1: the padding would differ between "
                            "the sides; use an odd kernel or a padding number", name, k[i]);
@@ -253,14 +271,14 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
             }
         }
         for (int i = 0; i < 2; i++) {
-            int64_t num = (int64_t)hw[i] + 2 * (int64_t)pad[i] - k[i];
+            int64_t num = (int64_t)hw[i] + 2 * (int64_t)pad[i] - span[i];
             o[i] = num < 0 ? 0 : (int)(num / st[i] + 1);
         }
     } else {
         for (int i = 0; i < 2 && same; i++) {
-            /* output size * stride: 2 pad - output_padding = kernel - stride */
-            pad[i] = k[i] > st[i] ? (k[i] - st[i] + 1) / 2 : 0;
-            op[i] = 2 * pad[i] - (k[i] - st[i]);
+            /* output size * stride: 2 pad - output_padding = span - stride */
+            pad[i] = span[i] > st[i] ? (span[i] - st[i] + 1) / 2 : 0;
+            op[i] = 2 * pad[i] - (span[i] - st[i]);
         }
         if (sema_given(ar, "output_padding") &&
             !pair_of(s, ar, "output_padding", one_d, 0, op, true))
@@ -278,7 +296,7 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
                 return val_err;
             }
         for (int i = 0; i < 2; i++) {
-            int64_t v = ((int64_t)hw[i] - 1) * st[i] - 2 * (int64_t)pad[i] + k[i] + op[i];
+            int64_t v = ((int64_t)hw[i] - 1) * st[i] - 2 * (int64_t)pad[i] + span[i] + op[i];
             o[i] = v > GENC_MAX_SIZE ? -1 : (int)v;
         }
     }
@@ -286,10 +304,13 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
         char insz[32];
         if (one_d) snprintf(insz, sizeof insz, "%d", hw[1]);
         else snprintf(insz, sizeof insz, "%dx%d", hw[0], hw[1]);
+        char dilsz[32] = "";
+        if (dil[0] != 1 || dil[1] != 1) snprintf(dilsz, sizeof dilsz, ", dilation %s",
+                                                 pair_str(dil, one_d, b5));
         diag_error(s->diag, loc, conv ? "'%s' output would be empty: input %s, kernel %s, stride "
-                   "%s, padding %s" : "'%s' output size is not positive: input %s, kernel %s, "
-                   "stride %s, padding %s", name, insz, pair_str(k, one_d, b2),
-                   pair_str(st, one_d, b3), pair_str(pad, one_d, b4));
+                   "%s, padding %s%s" : "'%s' output size is not positive: input %s, kernel %s, "
+                   "stride %s, padding %s%s", name, insz, pair_str(k, one_d, b2),
+                   pair_str(st, one_d, b3), pair_str(pad, one_d, b4), dilsz);
         return val_err;
     }
     Shape out = one_d ? (Shape){.nd = 2, .d = {f, o[1]}, .batch = true}
@@ -305,6 +326,7 @@ static Val apply_conv(Sema *s, int id, Args *ar, SrcLoc loc, TExpr *x, Init init
         t->spec.kernel[i] = k[i];
         t->attr.stride[i] = st[i];
         t->attr.pad[i] = pad[i];
+        t->attr.dilation[i] = dil[i];
         if (!conv) t->attr.outpad[i] = op[i];
     }
     t->init = init;
@@ -630,15 +652,13 @@ Val sema_apply_layer(Sema *s, int id, Args *ar, SrcLoc loc, Ast *call)
                 return val_err;
             }
         }
-        out.d[axis] = to - from;
-        TExpr *t = x;
-        if (to - from < len) {
-            t = sema_tx_op(s, OP_slice, loc, out, x, NULL);
-            t->attr.axis = axis;
-            t->attr.from = from;
-        }
+        TExpr *t = slice_of(s, x, axis, from, to, loc);
         return val_tensor(id == B_INDEX ? drop_axis(s, t, axis, loc) : t, loc);
     }
+    case B_SPLIT: /* unpacked by the statement (sema_split); anywhere else: */
+        diag_error(s->diag, loc, "'split' gives several tensors: name each, as in "
+                   "a, b = split(x, 0, 2)");
+        return val_err;
     case B_STACK: {
         /* the new axis is axis of the result: 0 .. nd, or -1 the last */
         Val av = *sema_opt(ar, "axis");
@@ -949,4 +969,54 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
     default: break;
     }
     GENC_ASSERT(!"not a function");
+}
+
+bool sema_split(Sema *s, Ast *call, Flow flow, Val *in, SrcLoc loc, int want, Val *parts)
+{
+    Args ar;
+    char b1[64];
+    if (!sema_match_args(s, B_SPLIT, call, flow, in, &ar, loc) || ar.tensors[0].kind == V_ERR)
+        return false;
+    TExpr *x = ar.tensors[0].t;
+    Shape sh = x->shape;
+    int axis;
+    if (!sh.batch) {
+        diag_error(s->diag, loc, "'split' needs a batched tensor (one value per example), got %s",
+                   shp(sh, b1));
+        return false;
+    }
+    if (!axis_of(s, "split", *sema_opt(&ar, "axis"), sh, &axis)) return false;
+    /* parts: a number of equal parts, or a list of sizes */
+    Val *pv = sema_opt(&ar, "parts");
+    int n = pv->kind == V_LIST ? pv->nitems : 0, len = sh.d[axis];
+    if (pv->kind != V_LIST && !sema_size_ok(s, *pv, "'parts'", pv->loc, &n, false)) return false;
+    if (n != want) {
+        diag_error(s->diag, loc, "'split' gives %d part%s, but %d names are given", n,
+                   n == 1 ? "" : "s", want);
+        return false;
+    }
+    int *size = xcalloc((size_t)n, sizeof *size), total = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        if (pv->kind == V_LIST)
+            ok = sema_size_ok(s, val_num(pv->items[i], pv->items[i] == floor(pv->items[i]), pv->loc),
+                              "'split' sizes", pv->loc, &size[i], false);
+        else
+            size[i] = len / n;
+        total += ok ? size[i] : 0;
+        if (total > GENC_MAX_SIZE) total = GENC_MAX_SIZE + 1;
+    }
+    if (ok && pv->kind != V_LIST && len % n) {
+        diag_error(s->diag, pv->loc, "'split' cannot cut axis %d of %s (%d long) into %d equal "
+                   "parts; give the sizes as a list", axis, shp(sh, b1), len, n);
+        ok = false;
+    } else if (ok && total != len) {
+        diag_error(s->diag, pv->loc, "'split' sizes add up to %d, but axis %d of %s is %d long",
+                   total, axis, shp(sh, b1), len);
+        ok = false;
+    }
+    for (int i = 0, from = 0; ok && i < n; from += size[i++])
+        parts[i] = val_tensor(slice_of(s, x, axis, from, from + size[i], loc), loc);
+    free(size);
+    return ok;
 }

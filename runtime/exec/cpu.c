@@ -164,17 +164,18 @@ static KConv conv_geom(const Graph *g, const Node *n, int B, KConvKind *kind)
         *kind = K_CONV_BWD_DATA;
         return k_deconv_geom(B, x->d[0], x->d[1], x->d[2], w->d[1], w->d[2], w->d[3],
                              a->stride[0], a->stride[1], a->pad[0], a->pad[1], a->outpad[0],
-                             a->outpad[1]);
+                             a->outpad[1], a->dilation[0], a->dilation[1]);
     }
     if (n->op == OP_conv2d_wgrad) { /* in[0] the conv's input, in[1] its output's gradient */
         *kind = K_CONV_BWD_FILTER;
         return k_conv_geom(B, x->d[0], x->d[1], x->d[2], n->shape.d[0], n->shape.d[2],
-                           n->shape.d[3], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
+                           n->shape.d[3], a->stride[0], a->stride[1], a->pad[0], a->pad[1],
+                           a->dilation[0], a->dilation[1]);
     }
     GENC_ASSERT(n->op == OP_conv2d);
     *kind = K_CONV_FORWARD;
     return k_conv_geom(B, x->d[0], x->d[1], x->d[2], w->d[0], w->d[2], w->d[3], a->stride[0],
-                       a->stride[1], a->pad[0], a->pad[1]);
+                       a->stride[1], a->pad[0], a->pad[1], a->dilation[0], a->dilation[1]);
 }
 
 /* The pooling window of a pooling node or its gradient (x: the pooled input). */
@@ -628,10 +629,10 @@ static void ref_deconv_fwd(real *y, const real *x, const real *w, real *work, co
 {
     (void)work;
     /* g is the convolution from the deconv's output back to its input */
-    int oph = g->H - ((g->P - 1) * g->sh - 2 * g->ph + g->R);
-    int opw = g->W - ((g->Q - 1) * g->sw - 2 * g->pw + g->S);
+    int oph = g->H - ((g->P - 1) * g->sh - 2 * g->ph + g->dh * (g->R - 1) + 1);
+    int opw = g->W - ((g->Q - 1) * g->sw - 2 * g->pw + g->dv * (g->S - 1) + 1);
     ref_deconv2d_forward(y, x, w, g->B, g->K, g->P, g->Q, g->C, g->R, g->S, g->sh, g->sw, g->ph,
-                         g->pw, oph, opw);
+                         g->pw, oph, opw, g->dh, g->dv);
 }
 
 static void ref_conv_bwd_filter(real *dw, const real *x, const real *dy, real *work,

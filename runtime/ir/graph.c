@@ -246,6 +246,14 @@ const char *shape_str(Shape s, char *buf, size_t n)
     return buf;
 }
 
+/* Whether every component of attribute a of n is 1 (PRINT_UNLESS_ONE). */
+static bool attr_is_one(const Node *n, AttrId a)
+{
+    for (int k = 0; k < attr_info[a].count; k++)
+        if (attr_get(&n->attr, a, k) != 1) return false;
+    return true;
+}
+
 /* A node's attributes as `genc graph` shows them: those of its op, in
  * GENC_ATTRS order, each as its AttrPrint says. */
 static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
@@ -259,6 +267,9 @@ static void node_attrs(const Graph *g, const Node *n, char *buf, size_t len)
         int i = (int)v;
         const char *sep = k ? " " : "";
         switch (ai->print) {
+        case PRINT_UNLESS_ONE:
+            if (attr_is_one(n, (AttrId)a)) break;
+            /* fall through */
         case PRINT_NAMED: {
             char one[64];
             int w = ai->count == 2 ? (int)attr_get(&n->attr, (AttrId)a, 1) : i;
@@ -471,6 +482,7 @@ uint64_t graph_hash(const Graph *g)
         h = hash_shape(h, &n->shape);
         for (int a = 0; a < ATTR_COUNT; a++) {
             if (!node_has(n, (AttrId)a)) continue;
+            if (attr_info[a].print == PRINT_UNLESS_ONE && attr_is_one(n, (AttrId)a)) continue;
             h = hash_str(h, attr_info[a].name);
             for (int k = 0; k < attr_info[a].count; k++) {
                 double x = attr_get(&n->attr, (AttrId)a, k);

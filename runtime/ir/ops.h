@@ -86,8 +86,8 @@
       "broadcast to this node's shape, times scale (divided by B if per_batch)")           \
     /* layers */                                                                           \
     X(matmul, 2, A(ta) | A(tb), matmul, NONE, "op(a) op(b), op transposing when ta, tb")   \
-    X(conv2d, 2, A(stride) | A(pad), conv, NONE, "x[B,C,H,W] * w[K,C,R,S]")                \
-    X(deconv2d, 2, A(stride) | A(pad) | A(outpad), conv, NONE,                             \
+    X(conv2d, 2, A(stride) | A(pad) | A(dilation), conv, NONE, "x[B,C,H,W] * w[K,C,R,S]")  \
+    X(deconv2d, 2, A(stride) | A(pad) | A(outpad) | A(dilation), conv, NONE,               \
       "x[B,C,H,W] transposed-convolved with w[C,K,R,S]")                                   \
     X(batchnorm, 1, A(state) | A(eps) | A(momentum), batchnorm, NONE,                      \
       "normalise per channel; the running statistics are layer state")                     \
@@ -128,7 +128,7 @@
     X(gelu_grad, 2, 0, gelu_grad, NONE, "dy, x")                                           \
     X(bce_grad, 3, 0, bce_grad, NONE, "dy, p, t: d/dp")                                    \
     X(bce_logits_grad, 3, 0, bce_logits_grad, NONE, "dy, a, t: d/da")                      \
-    X(conv2d_wgrad, 2, A(stride) | A(pad), conv, NONE,                                     \
+    X(conv2d_wgrad, 2, A(stride) | A(pad) | A(dilation), conv, NONE,                       \
       "x, dy -> dw of this node's shape")                                                  \
     X(batchnorm_grad, 2, 0, batchnorm_grad, NONE, "dy, the batchnorm node")                \
     X(layernorm_grad, 2, 0, layernorm_grad, NONE, "dy, the layernorm node")                \
@@ -173,6 +173,8 @@
     X(int, stride, [2], PRINT_NAMED, 0, 0, "convolutions, pooling: step (height, width)")  \
     X(int, pad, [2], PRINT_NAMED, 0, 0, "convolutions: zero padding on each side")         \
     X(int, outpad, [2], PRINT_NAMED, 0, 0, "deconv2d: extra rows and columns at the end")  \
+    X(int, dilation, [2], PRINT_UNLESS_ONE, 0, 0, "convolutions: the kernel's taps this far "  \
+      "apart (1: next to each other)")                                                     \
     X(int, state, , PRINT_STATE, 0, 0, "batchnorm, spectral_sigma: its layer state")       \
     X(double, eps, , PRINT_NAMED, 0, 0, "normalisation: added to the variance")            \
     X(double, momentum, , PRINT_NAMED, 0, 0, "batchnorm: of the running statistics")       \
@@ -238,6 +240,9 @@ extern const OpInfo op_info[OP_COUNT];
 /* How `genc graph` prints an attribute. */
 typedef enum {
     PRINT_NAMED, /* name=value, or name=h,w for a pair that differs */
+    PRINT_UNLESS_ONE, /* as PRINT_NAMED, but only when not 1; nor is it hashed then, so
+                       * that adding the attribute left older graphs and checkpoints as
+                       * they were */
     PRINT_BARE,  /* the value alone */
     PRINT_FLAG,  /* the name when non-zero, else nothing */
     PRINT_PER_B, /* "/B" right after the attribute before it, when non-zero */

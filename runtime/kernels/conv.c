@@ -25,26 +25,30 @@
 #define CONV_MIN_N 256
 #define CONV_MAX_GROUP 16
 
+/* the rows and columns a dilated kernel spans */
+static int conv_span_h(const KConv *g) { return g->dh * (g->R - 1) + 1; }
+static int conv_span_w(const KConv *g) { return g->dv * (g->S - 1) + 1; }
+
 KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
-                  int sh, int sw, int ph, int pw)
+                  int sh, int sw, int ph, int pw, int dh, int dv)
 {
     GENC_ASSERT(B >= 0 && C > 0 && H > 0 && W > 0 && K > 0 && R > 0 && S > 0);
-    GENC_ASSERT(sh > 0 && sw > 0 && ph >= 0 && pw >= 0);
-    GENC_ASSERT(H + 2 * ph >= R && W + 2 * pw >= S);
-    KConv g = {B, C, H, W, K, R, S, sh, sw, ph, pw, 0, 0};
-    g.P = (H + 2 * ph - R) / sh + 1;
-    g.Q = (W + 2 * pw - S) / sw + 1;
+    GENC_ASSERT(sh > 0 && sw > 0 && ph >= 0 && pw >= 0 && dh > 0 && dv > 0);
+    KConv g = {B, C, H, W, K, R, S, sh, sw, ph, pw, 0, 0, dh, dv};
+    GENC_ASSERT(H + 2 * ph >= conv_span_h(&g) && W + 2 * pw >= conv_span_w(&g));
+    g.P = (H + 2 * ph - conv_span_h(&g)) / sh + 1;
+    g.Q = (W + 2 * pw - conv_span_w(&g)) / sw + 1;
     return g;
 }
 
 KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
-                    int sh, int sw, int ph, int pw, int oph, int opw)
+                    int sh, int sw, int ph, int pw, int oph, int opw, int dh, int dv)
 {
     /* output padding only adds rows the conv's floor() would drop again */
     GENC_ASSERT(oph >= 0 && oph < sh && opw >= 0 && opw < sw);
-    int P = (H - 1) * sh - 2 * ph + R + oph;
-    int Q = (W - 1) * sw - 2 * pw + S + opw;
-    KConv g = k_conv_geom(B, K, P, Q, C, R, S, sh, sw, ph, pw);
+    int P = (H - 1) * sh - 2 * ph + dh * (R - 1) + 1 + oph;
+    int Q = (W - 1) * sw - 2 * pw + dv * (S - 1) + 1 + opw;
+    KConv g = k_conv_geom(B, K, P, Q, C, R, S, sh, sw, ph, pw, dh, dv);
     GENC_ASSERT(g.P == H && g.Q == W);
     return g;
 }
@@ -215,7 +219,7 @@ static void im2col(real *col, const real *pad, const int *off, int N, const KCon
         for (int r = 0; r < g->R; r++)
             for (int s = 0; s < g->S; s++) {
                 real *restrict row = col + ((size_t)(c * g->R + r) * g->S + s) * N;
-                const real *base = pad + c * plane + (size_t)r * Wp + s;
+                const real *base = pad + c * plane + (size_t)r * g->dh * Wp + s * g->dv;
                 for (int n = 0; n < N; n++) row[n] = base[off[n]];
             }
 }
@@ -232,7 +236,7 @@ static void col2im(real *pad, const real *col, const int *off, int m, int N, con
         for (int r = 0; r < g->R; r++)
             for (int s = 0; s < g->S; s++) {
                 const real *row = col + ((size_t)(c * g->R + r) * g->S + s) * N;
-                real *base = pad + c * plane + (size_t)r * Wp + s;
+                real *base = pad + c * plane + (size_t)r * g->dh * Wp + s * g->dv;
                 for (int n = 0; n < N; n++) base[off[n]] += row[n];
             }
 }

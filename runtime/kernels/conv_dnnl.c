@@ -186,26 +186,30 @@ static dnnl_primitive_t kd_reorder(const dnnl_memory_desc_t *from, const dnnl_me
 static dnnl_primitive_desc_t kd_conv_pd(KConvKind kind, const KConv *g, const dnnl_memory_desc_t *md,
                                         const_dnnl_primitive_attr_t attr)
 {
-    dnnl_dims_t stride = {g->sh, g->sw}, pl = {g->ph, g->pw};
+    /* oneDNN counts dilation from 0 (taps next to each other) */
+    dnnl_dims_t stride = {g->sh, g->sw}, pl = {g->ph, g->pw}, dil = {g->dh - 1, g->dv - 1};
     /* the bottom and right padding that make P and Q come out (less than
      * ph when the stride does not divide the padded size) */
-    dnnl_dims_t pr = {(g->P - 1) * g->sh + g->R - g->H - g->ph,
-                      (g->Q - 1) * g->sw + g->S - g->W - g->pw};
+    dnnl_dims_t pr = {(g->P - 1) * g->sh + g->dh * (g->R - 1) + 1 - g->H - g->ph,
+                      (g->Q - 1) * g->sw + g->dv * (g->S - 1) + 1 - g->W - g->pw};
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t fwd, pd;
-    kd_check(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct,
-                                                &md[KD_X], &md[KD_W], NULL, &md[KD_Y], stride, pl, pr),
+    kd_check(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training,
+                                                        dnnl_convolution_direct, &md[KD_X],
+                                                        &md[KD_W], NULL, &md[KD_Y], stride, dil,
+                                                        pl, pr),
              "forward descriptor");
     kd_check(dnnl_primitive_desc_create(&fwd, &d, attr, kd_engine, NULL), "forward primitive");
     if (kind == K_CONV_FORWARD) return fwd;
     if (kind == K_CONV_BWD_DATA)
-        kd_check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &md[KD_X],
-                                                          &md[KD_W], &md[KD_Y], stride, pl, pr),
+        kd_check(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct,
+                                                                  &md[KD_X], &md[KD_W], &md[KD_Y],
+                                                                  stride, dil, pl, pr),
                  "backward-data descriptor");
     else
-        kd_check(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &md[KD_X],
-                                                             &md[KD_W], NULL, &md[KD_Y], stride, pl,
-                                                             pr),
+        kd_check(dnnl_dilated_convolution_backward_weights_desc_init(
+                     &d, dnnl_convolution_direct, &md[KD_X], &md[KD_W], NULL, &md[KD_Y], stride,
+                     dil, pl, pr),
                  "backward-weights descriptor");
     kd_check(dnnl_primitive_desc_create(&pd, &d, attr, kd_engine, fwd), "backward primitive");
     dnnl_primitive_desc_destroy(fwd);
@@ -275,7 +279,7 @@ static bool kd_same(const KConv *a, const KConv *b)
 {
     return a->B == b->B && a->C == b->C && a->H == b->H && a->W == b->W && a->K == b->K &&
            a->R == b->R && a->S == b->S && a->sh == b->sh && a->sw == b->sw && a->ph == b->ph &&
-           a->pw == b->pw;
+           a->pw == b->pw && a->dh == b->dh && a->dv == b->dv;
 }
 
 /* kind's primitive for m images and n output channels of g, made on first

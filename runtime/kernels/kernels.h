@@ -170,23 +170,25 @@ typedef struct KConv {
     int K, R, S;        /* output channels, kernel height and width */
     int sh, sw, ph, pw; /* stride, padding */
     int P, Q;           /* output height and width */
+    int dh, dv;         /* dilation: the kernel's taps dh rows and dv columns apart */
 } KConv;
 
-/* Fill in a KConv (computes P, Q). */
+/* Fill in a KConv (computes P, Q): the kernel spans dh*(R-1)+1 rows and
+ * dv*(S-1)+1 columns. */
 KConv k_conv_geom(int B, int C, int H, int W, int K, int R, int S,
-                  int sh, int sw, int ph, int pw);
+                  int sh, int sw, int ph, int pw, int dh, int dv);
 
 /* Transposed convolution (PyTorch ConvTranspose2d):
  * x [B,C,H,W], w [C,K,R,S] (in, out, kh, kw), stride (sh,sw), padding
- * (ph,pw), output padding (oph,opw), each < its stride ->
- * y [B,K,P,Q], P = (H-1)*sh - 2ph + R + oph, Q = (W-1)*sw - 2pw + S + opw.
+ * (ph,pw), output padding (oph,opw), each < its stride, dilation (dh,dv) ->
+ * y [B,K,P,Q], P = (H-1)*sh - 2ph + dh(R-1)+1 + oph, likewise Q.
  * It is the adjoint of a convolution, and is computed as one: this returns
  * the geometry of the convolution that maps y back to x, i.e. a KConv with
  * g.C = K, g.H = P, g.W = Q (the deconv's output) and g.K = C, g.P = H,
  * g.Q = W (the deconv's input); its weight [g.K, g.C, R, S] = [C,K,R,S] is
  * exactly the deconv's weight. Pass this g to the k_deconv2d_* kernels. */
 KConv k_deconv_geom(int B, int C, int H, int W, int K, int R, int S,
-                    int sh, int sw, int ph, int pw, int oph, int opw);
+                    int sh, int sw, int ph, int pw, int oph, int opw, int dh, int dv);
 
 /* The three convolution kernels; a deconv runs them with roles swapped
  * (k_deconv2d_forward is K_CONV_BWD_DATA; its gradients are conv2d and
@@ -463,7 +465,7 @@ void ref_conv2d_bwd_filter(real *dw, const real *x, const real *dy, const KConv 
  * y [B,K,P,Q]; not through the conv code, so it checks the reuse */
 void ref_deconv2d_forward(real *y, const real *x, const real *w, int B, int C, int H,
                           int W, int K, int R, int S, int sh, int sw, int ph, int pw,
-                          int oph, int opw);
+                          int oph, int opw, int dh, int dv);
 void ref_bn_forward_train(real *y, real *invstd, real *running_mean, real *running_var,
                           const real *x, int B, int C, int S, real eps, real momentum);
 void ref_bn_backward(real *dx, const real *dy, const real *xhat, const real *invstd,

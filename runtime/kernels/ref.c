@@ -190,7 +190,7 @@ void ref_conv2d_forward(real *y, const real *x, const real *w, const KConv *g)
                     for (int c = 0; c < g->C; c++)
                         for (int r = 0; r < g->R; r++)
                             for (int t = 0; t < g->S; t++) {
-                                int h = p * g->sh - g->ph + r, v = q * g->sw - g->pw + t;
+                                int h = p * g->sh - g->ph + r * g->dh, v = q * g->sw - g->pw + t * g->dv;
                                 if (h < 0 || h >= g->H || v < 0 || v >= g->W) continue;
                                 s += (double)x[X4(b, c, h, v)] * w[W4(k, c, r, t)];
                             }
@@ -209,7 +209,7 @@ void ref_conv2d_bwd_data(real *dx, const real *dy, const real *w, const KConv *g
                     for (int k = 0; k < g->K; k++)
                         for (int r = 0; r < g->R; r++)
                             for (int t = 0; t < g->S; t++) {
-                                int ph = h + g->ph - r, pv = v + g->pw - t;
+                                int ph = h + g->ph - r * g->dh, pv = v + g->pw - t * g->dv;
                                 if (ph < 0 || pv < 0 || ph % g->sh || pv % g->sw) continue;
                                 int p = ph / g->sh, q = pv / g->sw;
                                 if (p >= g->P || q >= g->Q) continue;
@@ -229,7 +229,7 @@ void ref_conv2d_bwd_filter(real *dw, const real *x, const real *dy, const KConv 
                     for (int b = 0; b < g->B; b++)
                         for (int p = 0; p < g->P; p++)
                             for (int q = 0; q < g->Q; q++) {
-                                int h = p * g->sh - g->ph + r, v = q * g->sw - g->pw + t;
+                                int h = p * g->sh - g->ph + r * g->dh, v = q * g->sw - g->pw + t * g->dv;
                                 if (h < 0 || h >= g->H || v < 0 || v >= g->W) continue;
                                 s += (double)x[X4(b, c, h, v)] * dy[Y4(b, k, p, q)];
                             }
@@ -239,9 +239,10 @@ void ref_conv2d_bwd_filter(real *dw, const real *x, const real *dy, const KConv 
 
 void ref_deconv2d_forward(real *y, const real *x, const real *w, int B, int C, int H,
                           int W, int K, int R, int S, int sh, int sw, int ph, int pw,
-                          int oph, int opw)
+                          int oph, int opw, int dh, int dv)
 {
-    int P = (H - 1) * sh - 2 * ph + R + oph, Q = (W - 1) * sw - 2 * pw + S + opw;
+    int P = (H - 1) * sh - 2 * ph + dh * (R - 1) + 1 + oph;
+    int Q = (W - 1) * sw - 2 * pw + dv * (S - 1) + 1 + opw;
     size_t ny = (size_t)B * K * P * Q;
     double *acc = calloc(ny + 1, sizeof(double));
     /* every input pixel scatters w[c,k] into the output window it spans */
@@ -252,7 +253,7 @@ void ref_deconv2d_forward(real *y, const real *x, const real *w, int B, int C, i
                     for (int k = 0; k < K; k++)
                         for (int r = 0; r < R; r++)
                             for (int t = 0; t < S; t++) {
-                                int p = h * sh - ph + r, q = v * sw - pw + t;
+                                int p = h * sh - ph + r * dh, q = v * sw - pw + t * dv;
                                 if (p < 0 || p >= P || q < 0 || q >= Q) continue;
                                 acc[(((size_t)b * K + k) * P + p) * Q + q] +=
                                     (double)x[(((size_t)b * C + c) * H + h) * W + v] *

@@ -291,8 +291,8 @@ static void backward(Ad *a, int i, int dy)
             /* a conv's input gradient: the output padding that restores
              * the input's size */
             for (int k = 0; conv && k < 2; k++) {
-                int kk = shape_of(a, y).d[2 + k];
-                int back = (n.shape.d[1 + k] - 1) * n.attr.stride[k] - 2 * n.attr.pad[k] + kk;
+                int span = n.attr.dilation[k] * (shape_of(a, y).d[2 + k] - 1) + 1;
+                int back = (n.shape.d[1 + k] - 1) * n.attr.stride[k] - 2 * n.attr.pad[k] + span;
                 g->nodes[d].attr.outpad[k] = sx.d[1 + k] - back;
             }
             accumulate(a, x, d);

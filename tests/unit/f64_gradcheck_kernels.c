@@ -367,21 +367,24 @@ static void conv_fwd(void *vc)
 
 static void check_conv(void)
 {
-    static const int cases[][11] = {
-        /* B, C, H, W, K, R, S, sh, sw, ph, pw */
-        {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0},
-        {3, 2, 5, 6, 3, 3, 3, 1, 1, 1, 1},
-        {3, 2, 7, 7, 2, 5, 5, 2, 2, 2, 2},
-        {1, 3, 4, 4, 2, 1, 1, 1, 1, 0, 0},
-        {3, 2, 6, 5, 2, 3, 2, 2, 1, 0, 1},
-        {3, 1, 8, 8, 2, 4, 4, 2, 2, 1, 1},
+    static const int cases[][13] = {
+        /* B, C, H, W, K, R, S, sh, sw, ph, pw, dh, dv */
+        {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 1, 1},
+        {3, 2, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1},
+        {3, 2, 7, 7, 2, 5, 5, 2, 2, 2, 2, 1, 1},
+        {1, 3, 4, 4, 2, 1, 1, 1, 1, 0, 0, 1, 1},
+        {3, 2, 6, 5, 2, 3, 2, 2, 1, 0, 1, 1, 1},
+        {3, 1, 8, 8, 2, 4, 4, 2, 2, 1, 1, 1, 1},
         /* P*Q = 144: images go two to a GEMM, so B = 3 makes groups of 2 + 1 */
-        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1},
-        {3, 2, 23, 23, 2, 3, 3, 2, 2, 1, 1},
+        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1, 1, 1},
+        {3, 2, 23, 23, 2, 3, 3, 2, 2, 1, 1, 1, 1},
+        {3, 2, 9, 8, 2, 3, 3, 1, 1, 2, 2, 2, 2},  /* dilation */
+        {2, 2, 11, 9, 3, 3, 2, 2, 1, 1, 0, 3, 2},
     };
     for (size_t ci = 0; ci < GENC_COUNT(cases); ci++) {
         const int *c = cases[ci];
-        KConv g = k_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+        KConv g = k_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
+                              c[11], c[12]);
         size_t nx = (size_t)g.B * g.C * g.H * g.W, ny = (size_t)g.B * g.K * g.P * g.Q;
         size_t nw = (size_t)g.K * g.C * g.R * g.S;
         ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), conv_work_all(&g), g, false};
@@ -389,10 +392,10 @@ static void check_conv(void)
         conv_fwd(&ctx);
         k_conv2d_bwd_data(dx, r, ctx.w, ctx.work, &g);
         k_conv2d_bwd_filter(dw, ctx.x, r, ctx.work, &g);
-        char *w1 = xsprintf("conv2d_bwd_data   case %zu (B=%d s=%d,%d p=%d,%d)", ci, g.B, g.sh,
-                            g.sw, g.ph, g.pw);
-        char *w2 = xsprintf("conv2d_bwd_filter case %zu (B=%d s=%d,%d p=%d,%d)", ci, g.B, g.sh,
-                            g.sw, g.ph, g.pw);
+        char *w1 = xsprintf("conv2d_bwd_data   case %zu (B=%d s=%d,%d p=%d,%d d=%d,%d)", ci, g.B,
+                            g.sh, g.sw, g.ph, g.pw, g.dh, g.dv);
+        char *w2 = xsprintf("conv2d_bwd_filter case %zu (B=%d s=%d,%d p=%d,%d d=%d,%d)", ci, g.B,
+                            g.sh, g.sw, g.ph, g.pw, g.dh, g.dv);
         gradcheck(w1, conv_fwd, &ctx, ctx.y, ny, r, ctx.x, nx, dx);
         gradcheck(w2, conv_fwd, &ctx, ctx.y, ny, r, ctx.w, nw, dw);
         free(w1), free(w2);
@@ -402,21 +405,24 @@ static void check_conv(void)
 
 static void check_deconv(void)
 {
-    static const int cases[][13] = {
-        /* B, C, H, W, K, R, S, sh, sw, ph, pw, oph, opw */
-        {1, 1, 3, 3, 1, 3, 3, 1, 1, 0, 0, 0, 0},
-        {3, 2, 3, 4, 2, 5, 5, 2, 2, 2, 2, 1, 1},
-        {3, 3, 4, 4, 2, 4, 4, 2, 2, 1, 1, 0, 0},
-        {1, 2, 3, 3, 3, 3, 3, 2, 3, 1, 0, 1, 2},
-        {3, 2, 4, 4, 2, 5, 5, 1, 1, 2, 2, 0, 0},
-        {3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0},
-        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1, 0, 0}, /* groups of 2 + 1 images */
-        {3, 1, 12, 12, 1, 4, 4, 2, 2, 1, 1, 1, 1},
+    static const int cases[][15] = {
+        /* B, C, H, W, K, R, S, sh, sw, ph, pw, oph, opw, dh, dv */
+        {1, 1, 3, 3, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},
+        {3, 2, 3, 4, 2, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1},
+        {3, 3, 4, 4, 2, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1},
+        {1, 2, 3, 3, 3, 3, 3, 2, 3, 1, 0, 1, 2, 1, 1},
+        {3, 2, 4, 4, 2, 5, 5, 1, 1, 2, 2, 0, 0, 1, 1},
+        {3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+        {3, 1, 12, 12, 2, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1}, /* groups of 2 + 1 images */
+        {3, 1, 12, 12, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1},
+        {3, 2, 4, 5, 2, 3, 3, 2, 2, 2, 2, 1, 1, 2, 2}, /* dilation */
+        {2, 2, 4, 3, 2, 3, 2, 1, 2, 0, 1, 0, 1, 3, 2},
     };
     for (size_t ci = 0; ci < GENC_COUNT(cases); ci++) {
         const int *c = cases[ci];
         int B = c[0], C = c[1], H = c[2], W = c[3], K = c[4], R = c[5], S = c[6];
-        KConv g = k_deconv_geom(B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11], c[12]);
+        KConv g = k_deconv_geom(B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11], c[12],
+                                c[13], c[14]);
         size_t nx = (size_t)B * C * H * W, ny = (size_t)B * K * g.H * g.W;
         size_t nw = (size_t)C * K * R * S;
         ConvCtx ctx = {rnd(nx, -1, 1), rnd(nw, -1, 1), zeros(ny), conv_work_all(&g), g, true};

@@ -123,6 +123,10 @@ static const Case cases[] = {
     {"attention", IMG("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(matmul(q, transpose(k)) / 2, axis: -1)\nmatmul(a, v) + x")},
     {"residual_attention_blocks", BLOCKS IMG("[8, 2, 3]", "[8, 2, 3]", "res(8) -> attention -> tanh")},
     {"max_min_axis", IMG("[3, 4]", "[4]", "h = dense(x, 4)\nmax(h, axis: 0) + min(h, axis: 0) + max(h) - min(h)")},
+    {"split", IMG("[4, 6]", "[2, 3]", "h = dense(x, 6) -> tanh\n"
+                  "a, b = split(h, 0, 2)\nc, d = split(h, 1, [2, 4])\n"
+                  "slice(a, 1, 0, 3) * slice(b, 1, 3) + slice(transpose(c), 1, 0, 3) - "
+                  "slice(slice(d, 0, 1, 3), 1, 1, 4)")},
     {"slice_index_stack", IMG("[4, 6]", "[3, 6]", "h = dense(x, 6) -> tanh\n"
                               "stack(index(h, 0, 0), index(h, 0, 1), index(h, 0, -1)) + slice(h, 0, 1)")},
     {"pad_tril", IMG("[4, 6]", "[4, 7]", "dense(6) -> pad(axis: 1, before: 1, after: 0, value: 0.5) -> tril(fill: -3) -> tanh")},
@@ -133,6 +137,9 @@ static const Case cases[] = {
     {"deconv_nonsquare", IMG("[2, 3, 4]", "[2, 6, 9]", "deconv(2, [4, 3], stride: [2, 2], padding: [1, 0], output_padding: [0, 0]) -> tanh")},
     {"conv1d", IMG("[3, 9]", "[4, 5]", "conv1d(4, 3, stride: 2) -> tanh -> conv1d(4, 1)")},
     {"deconv1d", IMG("[3, 5]", "[2, 10]", "deconv1d(2, 4, stride: 2, spectral_norm: true) -> tanh")},
+    {"conv_dilated", IMG("[2, 7, 6]", "[3, 7, 4]", "conv(3, 3, dilation: 2) -> tanh -> conv(3, [3, 2], stride: [1, 2], dilation: [1, 3], padding: [1, 2])")},
+    {"deconv_dilated", IMG("[2, 3, 4]", "[2, 6, 8]", "deconv(2, 3, stride: 2, dilation: 2) -> tanh")},
+    {"conv1d_dilated", IMG("[3, 12]", "[2, 12]", "conv1d(4, 3, dilation: 4) -> tanh -> deconv1d(2, 2, dilation: 3, padding: valid) -> conv1d(2, 2, dilation: 3, padding: valid)")},
     {"groupnorm", IMG("[4, 3, 3]", "[4, 3, 3]", "conv(4, 3) -> groupnorm(2) -> tanh")},
     {"instancenorm", IMG("[3, 6]", "[3, 6]", "conv1d(3, 3, bias: false) -> instancenorm(affine: true) -> tanh -> instancenorm")},
     {"upsample_bilinear", IMG("[2, 3, 4]", "[2, 9, 12]", "conv(2, 3) -> upsample(3, mode: bilinear)")},
@@ -246,6 +253,7 @@ static const Case second[] = {
     {"2nd_minibatch_std", IMG2("[4, 6]", "[5, 6]", "h = dense(x, 6) -> tanh\ns = sqrt(E[(h - E[h]) ^ 2] + 1e-8)\nconcat(h, mean(s))")},
     {"2nd_causal_attention", IMG2("[4, 6]", "[4, 6]", "q = dense(x, 3)\nk = dense(x, 3)\nv = dense(x, 6)\n" "a = softmax(tril(matmul(q, transpose(k)), fill: -1000000000), axis: -1)\nmatmul(a, v) + x")},
     {"2nd_conv1d_deconv1d", IMG2("[3, 8]", "[2, 8]", "conv1d(4, 3, stride: 2) -> tanh -> deconv1d(2, 4, stride: 2) -> tanh")},
+    {"2nd_dilated", IMG2("[2, 6, 6]", "[2, 6, 6]", "conv(3, 3, dilation: 2) -> tanh -> deconv(2, 3, dilation: [2, 1]) -> tanh")},
     {"2nd_groupnorm", IMG2("[4, 3, 3]", "[4, 3, 3]", "conv(4, 3) -> groupnorm(2) -> tanh")},
     {"2nd_upsample_bilinear", IMG2("[2, 3, 3]", "[2, 6, 6]", "conv(2, 3) -> tanh -> upsample(mode: bilinear) -> tanh")},
     {"2nd_where", VEC2("[4]", "c = dense(x, 4)\na = dense(x, 4)\nwhere(c, a * a, tanh(a))")},

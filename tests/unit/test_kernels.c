@@ -265,33 +265,38 @@ static void test_bilinear(void)
 
 /* ---- 5. convolution ------------------------------------------------------ */
 
-static const int conv_cases[][11] = {
-    /* B, C, H, W, K, R, S, sh, sw, ph, pw */
-    {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0},
-    {3, 2, 7, 9, 4, 3, 3, 1, 1, 1, 1},
-    {3, 3, 9, 8, 5, 5, 5, 2, 2, 2, 2},
-    {1, 4, 6, 6, 3, 1, 1, 1, 1, 0, 0},  /* 1x1: no im2col */
-    {3, 2, 8, 7, 3, 3, 2, 2, 1, 0, 1},  /* mixed strides and paddings */
-    {3, 5, 11, 11, 6, 4, 4, 2, 2, 1, 1},
-    {3, 1, 28, 28, 8, 5, 5, 2, 2, 2, 2}, /* DCGAN's first layer, fewer channels */
-    {1, 3, 4, 4, 2, 4, 4, 2, 2, 0, 0},  /* kernel as large as the input */
-    {7, 2, 9, 9, 3, 3, 3, 1, 1, 0, 0},  /* P*Q = 49: 6 images per GEMM, groups 6 + 1 */
-    {16, 2, 14, 14, 3, 5, 5, 2, 2, 2, 2}, /* stride 2 to P*Q = 49: groups 6 + 6 + 4 */
+static const int conv_cases[][13] = {
+    /* B, C, H, W, K, R, S, sh, sw, ph, pw, dh, dv */
+    {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 1, 1},
+    {3, 2, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1},
+    {3, 3, 9, 8, 5, 5, 5, 2, 2, 2, 2, 1, 1},
+    {1, 4, 6, 6, 3, 1, 1, 1, 1, 0, 0, 1, 1},  /* 1x1: no im2col */
+    {3, 2, 8, 7, 3, 3, 2, 2, 1, 0, 1, 1, 1},  /* mixed strides and paddings */
+    {3, 5, 11, 11, 6, 4, 4, 2, 2, 1, 1, 1, 1},
+    {3, 1, 28, 28, 8, 5, 5, 2, 2, 2, 2, 1, 1}, /* DCGAN's first layer, fewer channels */
+    {1, 3, 4, 4, 2, 4, 4, 2, 2, 0, 0, 1, 1},  /* kernel as large as the input */
+    {7, 2, 9, 9, 3, 3, 3, 1, 1, 0, 0, 1, 1},  /* P*Q = 49: 6 images per GEMM, groups 6 + 1 */
+    {16, 2, 14, 14, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* stride 2 to P*Q = 49: groups 6 + 6 + 4 */
     /* (the groups above are the float64 build's im2col; this build runs
      * oneDNN in chunks of 8 images) chunks 8 + 8 + 3; 17 channels, padded
      * to 32 in oneDNN's blocked layouts; K = 5 cut 2 + 3 for two threads'
      * filter gradients; the stride drops the last row and column */
-    {19, 17, 8, 8, 5, 3, 3, 2, 2, 0, 0},
-    {10, 20, 7, 7, 17, 5, 5, 1, 1, 2, 2}, /* chunks 8 + 2; K = 17: two blocks, one padded */
-    {3, 2, 1, 20, 4, 1, 5, 1, 2, 0, 2},   /* conv1d: height 1, a kernel 1x5 */
-    {2, 3, 5, 9, 2, 2, 4, 2, 3, 1, 0},    /* a rectangular kernel and stride */
+    {19, 17, 8, 8, 5, 3, 3, 2, 2, 0, 0, 1, 1},
+    {10, 20, 7, 7, 17, 5, 5, 1, 1, 2, 2, 1, 1}, /* chunks 8 + 2; K = 17: two blocks, one padded */
+    {3, 2, 1, 20, 4, 1, 5, 1, 2, 0, 2, 1, 1},   /* conv1d: height 1, a kernel 1x5 */
+    {2, 3, 5, 9, 2, 2, 4, 2, 3, 1, 0, 1, 1},    /* a rectangular kernel and stride */
+    {3, 2, 9, 9, 3, 3, 3, 1, 1, 2, 2, 2, 2},    /* dilation 2, padding keeping the size */
+    {2, 3, 11, 10, 4, 3, 2, 2, 1, 1, 0, 3, 2},  /* dilations and strides that differ */
+    {10, 17, 8, 8, 5, 3, 3, 1, 1, 2, 2, 2, 2},  /* oneDNN: chunks 8 + 2, blocked layouts */
+    {3, 2, 1, 30, 4, 1, 5, 1, 1, 0, 4, 1, 2},   /* conv1d, dilation 2 */
 };
 
 static void test_conv(void)
 {
     for (size_t ci = 0; ci < GENC_COUNT(conv_cases); ci++) {
         const int *c = conv_cases[ci];
-        KConv g = k_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+        KConv g = k_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
+                              c[11], c[12]);
         size_t nx = (size_t)g.B * g.C * g.H * g.W, ny = (size_t)g.B * g.K * g.P * g.Q;
         size_t nw = (size_t)g.K * g.C * g.R * g.S;
         real *x = rnd(nx, -1, 1), *w = rnd(nw, -1, 1), *dy = rnd(ny, -1, 1);
@@ -315,17 +320,19 @@ static void test_conv(void)
     }
 }
 
-static const int deconv_cases[][13] = {
-    /* B, C, H, W, K, R, S, sh, sw, ph, pw, oph, opw */
-    {1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0},
-    {3, 4, 4, 5, 2, 5, 5, 2, 2, 2, 2, 1, 1},  /* DCGAN-style "same" x2 */
-    {3, 3, 7, 7, 2, 4, 4, 2, 2, 1, 1, 0, 0},
-    {3, 2, 5, 4, 3, 3, 3, 2, 3, 1, 0, 1, 2},  /* different strides */
-    {1, 3, 7, 7, 4, 5, 5, 1, 1, 2, 2, 0, 0},  /* stride 1 "same" */
-    {3, 4, 5, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0},  /* 1x1 */
-    {3, 2, 12, 12, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* 2 images per GEMM: groups 2 + 1 */
-    {5, 3, 7, 7, 2, 5, 5, 1, 1, 2, 2, 0, 0},  /* 6 per GEMM, B = 5: one short group */
-    {9, 18, 7, 7, 3, 5, 5, 2, 2, 2, 2, 1, 1}, /* oneDNN: chunks 8 + 1, 3 outputs (NCHW) */
+static const int deconv_cases[][15] = {
+    /* B, C, H, W, K, R, S, sh, sw, ph, pw, oph, opw, dh, dv */
+    {1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},
+    {3, 4, 4, 5, 2, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1},  /* DCGAN-style "same" x2 */
+    {3, 3, 7, 7, 2, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1},
+    {3, 2, 5, 4, 3, 3, 3, 2, 3, 1, 0, 1, 2, 1, 1},  /* different strides */
+    {1, 3, 7, 7, 4, 5, 5, 1, 1, 2, 2, 0, 0, 1, 1},  /* stride 1 "same" */
+    {3, 4, 5, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},  /* 1x1 */
+    {3, 2, 12, 12, 3, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1}, /* 2 images per GEMM: groups 2 + 1 */
+    {5, 3, 7, 7, 2, 5, 5, 1, 1, 2, 2, 0, 0, 1, 1},  /* 6 per GEMM, B = 5: one short group */
+    {9, 18, 7, 7, 3, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1}, /* oneDNN: chunks 8 + 1, 3 outputs (NCHW) */
+    {3, 2, 5, 6, 3, 3, 3, 2, 2, 2, 2, 1, 1, 2, 2},  /* dilation 2, "same" x2 */
+    {2, 3, 4, 5, 2, 3, 2, 1, 2, 0, 1, 0, 1, 3, 2},  /* dilations that differ */
 };
 
 static void test_deconv(void)
@@ -333,7 +340,8 @@ static void test_deconv(void)
     for (size_t ci = 0; ci < GENC_COUNT(deconv_cases); ci++) {
         const int *c = deconv_cases[ci];
         int B = c[0], C = c[1], H = c[2], W = c[3], K = c[4], R = c[5], S = c[6];
-        KConv g = k_deconv_geom(B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11], c[12]);
+        KConv g = k_deconv_geom(B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11], c[12],
+                                c[13], c[14]);
         size_t nx = (size_t)B * C * H * W, ny = (size_t)B * K * g.H * g.W;
         size_t nw = (size_t)C * K * R * S;
         real *x = rnd(nx, -1, 1), *w = rnd(nw, -1, 1), *dy = rnd(ny, -1, 1);
@@ -344,7 +352,7 @@ static void test_deconv(void)
         real *wg = conv_work(&g, K_CONV_BWD_FILTER);
         k_deconv2d_forward(y, x, w, wf, &g);
         ref_deconv2d_forward(yr, x, w, B, C, H, W, K, R, S, c[7], c[8], c[9], c[10], c[11],
-                             c[12]);
+                             c[12], c[13], c[14]);
         CHECK_CLOSE(y, yr, ny, 1e-5, "deconv fwd case %zu T=%d", ci, threads_now);
         /* its gradients are conv kernels on g (conv2d and conv2d_wgrad
          * nodes); see the f64 gradient check for their agreement with
@@ -676,7 +684,7 @@ static void test_pool_for(void)
 /* Two runs on the same thread count are bit-identical. */
 static void test_determinism(void)
 {
-    KConv g = k_conv_geom(7, 3, 12, 12, 8, 5, 5, 2, 2, 2, 2);
+    KConv g = k_conv_geom(7, 3, 12, 12, 8, 5, 5, 2, 2, 2, 2, 1, 1);
     size_t nx = (size_t)g.B * g.C * g.H * g.W, ny = (size_t)g.B * g.K * g.P * g.Q;
     size_t nw = (size_t)g.K * g.C * g.R * g.S;
     real *x = rnd(nx, -1, 1), *dy = rnd(ny, -1, 1), *dw1 = zeros(nw), *dw2 = zeros(nw);
@@ -775,9 +783,9 @@ static void bench_layers(int threads)
     for (size_t li = 0; li < GENC_COUNT(layers); li++) {
         const BenchLayer *L = &layers[li];
         KConv g = L->deconv ? k_deconv_geom(L->B, L->C, L->H, L->W, L->K, L->R, L->S, L->s,
-                                            L->s, L->p, L->p, L->op, L->op)
+                                            L->s, L->p, L->p, L->op, L->op, 1, 1)
                             : k_conv_geom(L->B, L->C, L->H, L->W, L->K, L->R, L->S, L->s,
-                                          L->s, L->p, L->p);
+                                          L->s, L->p, L->p, 1, 1);
         size_t nin = (size_t)g.B * g.C * g.H * g.W, nout = (size_t)g.B * g.K * g.P * g.Q;
         size_t nw = (size_t)g.K * g.C * g.R * g.S;
         real *in = rnd(nin, -1, 1), *out = rnd(nout, -1, 1), *w = rnd(nw, -1, 1);
