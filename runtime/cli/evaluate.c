@@ -9,7 +9,6 @@
 #include "io/image.h"
 #include "cli/run.h"
 
-static uint64_t next_u64_of(void *rng) { return rng_u64(rng); }
 static int eval_judge(RunOpts *o);
 
 /* ---- genc sample ------------------------------------------------------- */
@@ -39,7 +38,7 @@ static int interpolate(Run *r, RunOpts *o)
     int *perm = xcalloc((size_t)ds.n, sizeof *perm);
     for (int i = 0; i < ds.n; i++) perm[i] = i;
     Rng rng = rng_stream(o->seed >= 0 ? (uint64_t)o->seed : g->seed, STREAM_FIXED_NOISE);
-    data_shuffle(perm, ds.n, next_u64_of, &rng);
+    data_shuffle(perm, ds.n, rng_u64_of, &rng);
     run_batch(r, &ds, perm, 2 * rows);
     exec_draw_noise(e, &rng, 2 * rows);
     Plan *pe = exec_plan_eval(e, 2 * rows, &g->encode, 1),
@@ -129,7 +128,7 @@ int eval_sample(RunOpts *o)
     char err[EXEC_ERR_LEN];
     int status = EXIT_OK;
     for (int done = 0; done < n && status == EXIT_OK; done += chunk) {
-        const real *x = run_draw_samples(&r, p, chunk, &rng, o->label, c >= 0 && o->label < 0 ? cols : 1, err);
+        const real *x = run_draw_samples(&r, p, chunk, done, &rng, o->label, c >= 0 && o->label < 0 ? cols : 1, err);
         if (!x) {
             fprintf(stderr, "genc: error: %s\n", err);
             status = EXIT_RUNTIME;
@@ -491,7 +490,7 @@ static int judge_candidates(RunOpts *o, Run *m, const Graph *jg, const int *firs
     /* generated images, mapped from the model's range to the judge's */
     for (int at = 0; at < JUDGE_N; at += JUDGE_CHUNK) {
         /* a conditional model draws rows of 10 per class, in turn */
-        const real *x = run_draw_samples(m, mp, JUDGE_CHUNK, &rng, -1, 10, err);
+        const real *x = run_draw_samples(m, mp, JUDGE_CHUNK, at, &rng, -1, 10, err);
         if (!x) {
             fprintf(stderr, "genc: error: %s\n", err);
             status = EXIT_RUNTIME;
@@ -590,7 +589,7 @@ static int eval_judge(RunOpts *o)
         int *perm = xcalloc((size_t)train.n, sizeof *perm);
         for (int i = 0; i < train.n; i++) perm[i] = i;
         Rng sh = rng_init(12345);
-        data_shuffle(perm, train.n, next_u64_of, &sh);
+        data_shuffle(perm, train.n, rng_u64_of, &sh);
         int n = train.n < JUDGE_N ? train.n : JUDGE_N;
         data_batch(&train, perm, n, (real)jg->data->lo, (real)jg->data->hi, imgs, NULL);
         free(perm);

@@ -46,6 +46,7 @@ static const char usage[] =
     "  sample FILE.g [options]   images from a trained generator or decoder\n"
     "      --checkpoint PATH     default runs/MODEL/checkpoint.genc\n"
     "      --raw-weights         the trained weights, not their averages (a model with ema)\n"
+    "      --data DIR            where a sample that reads the data finds its test examples\n"
     "      --n N --grid RxC      how many, and their layout (default 64, 8x8)\n"
     "      --seed S --label K    noise seed; the class, for a conditional model\n"
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"

@@ -107,6 +107,8 @@ void run_close(Run *r)
 {
     if (r->locked) close(r->lock_fd); /* releases the lock */
     rundir_free(r);
+    data_free(&r->sample_own);
+    free(r->sample_order);
     exec_free(r->e);
     compiled_free(r->c);
     pool_shutdown();
@@ -277,11 +279,50 @@ int run_class_noise(const Graph *g)
 /* Draws n images of the sample node in eval mode with noise from rng; for
  * a conditional model, class `label` (or, with label < 0, one row of `cols`
  * images per class). Returns the values (n x per-image), owned by e. */
-const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int cols,
+/* Whether node's value depends on the data input. */
+static bool node_reads_data(const Graph *g, int node)
+{
+    bool *seen = xcalloc((size_t)g->nnodes, sizeof *seen);
+    int *stack = xmalloc(sizeof *stack * (size_t)g->nnodes), top = 0;
+    bool reads = false;
+    stack[top++] = node;
+    seen[node] = true;
+    while (top && !reads) {
+        const Node *n = &g->nodes[stack[--top]];
+        reads = n->op == OP_input;
+        for (int j = 0; j < n->nin; j++)
+            if (!seen[n->in[j]]) seen[n->in[j]] = true, stack[top++] = n->in[j];
+    }
+    free(seen);
+    free(stack);
+    return reads;
+}
+
+const real *run_draw_samples(Run *r, Plan *p, int n, int first, Rng *rng, int label, int cols,
                                 char err[EXEC_ERR_LEN])
 {
     Exec *e = r->e;
     Graph *g = r->g;
+    if (g->data && node_reads_data(g, g->sample)) {
+        if (!r->sample_data) {
+            if (run_load_data(r, "test", &r->sample_own)) {
+                snprintf(err, EXEC_ERR_LEN, "the sample reads the data, and there are no test "
+                         "examples to draw it from");
+                return NULL;
+            }
+            r->sample_data = &r->sample_own;
+        }
+        int m = r->sample_data->n;
+        if (!r->sample_order) {
+            r->sample_order = xmalloc(sizeof *r->sample_order * (size_t)m);
+            Rng order = rng_stream(g->seed, STREAM_SAMPLE_ORDER);
+            data_shuffle(r->sample_order, m, rng_u64_of, &order);
+        }
+        int *idx = xmalloc(sizeof *idx * (size_t)n);
+        for (int i = 0; i < n; i++) idx[i] = r->sample_order[((int64_t)first + i) % m];
+        run_batch(r, r->sample_data, idx, n);
+        free(idx);
+    }
     exec_draw_noise(e, rng, n);
     int c = run_class_noise(g);
     if (c >= 0)
@@ -320,7 +361,7 @@ int run_write_grid(Run *r, Plan *p, const char *path, bool averaged)
         }
     }
     bool stats_ok = !state || run_standing_stats(r) == 0; /* which says why not */
-    const real *x = stats_ok ? run_draw_samples(r, p, p->B, &fixed, -1, cols, err) : NULL;
+    const real *x = stats_ok ? run_draw_samples(r, p, p->B, 0, &fixed, -1, cols, err) : NULL;
     if (state) {
         memcpy(r->e->state, state, sizeof(real) * (size_t)r->e->nstate);
         free(state);

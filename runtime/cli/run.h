@@ -17,7 +17,13 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_COMPILE = 3 };
 
 /* Streams of the run's seed (rng.h numbers them from 1). */
-enum { STREAM_NOISE = 2, STREAM_FIXED_NOISE = 3, STREAM_STATS = 4, STREAM_SHUFFLE = 1u << 20 };
+enum {
+    STREAM_NOISE = 2,
+    STREAM_FIXED_NOISE = 3,
+    STREAM_STATS = 4,
+    STREAM_SAMPLE_ORDER = 5,
+    STREAM_SHUFFLE = 1u << 20
+};
 
 
 typedef struct RunOpts {
@@ -70,6 +76,11 @@ typedef struct Run {
     int lock_fd;    /* the run folder's lock (rundir.h), when locked */
     bool locked;
     bool averaged;  /* the parameters are the averages of the weights (ema) */
+    /* the examples a sample that reads the data takes, in order: the
+     * training set while training, else the test split (sample_own) */
+    const DataSet *sample_data;
+    DataSet sample_own;
+    int *sample_order; /* sample_data's examples in a fixed random order */
 } Run;
 
 /* What a checkpoint holds besides the slabs. */
@@ -106,10 +117,13 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages);
 
 /* Samples: the plan for a grid, the first categorical noise source (the
  * class of a conditional model, -1 if none), drawing n images (label < 0:
- * one row of `cols` per class), their value range, a PNG grid. */
+ * one row of `cols` per class), their value range, a PNG grid. A sample
+ * that reads the data (a denoising autoencoder's) takes examples first ..
+ * first+n-1 of r->sample_data (loaded from the test split if unset) in an
+ * order fixed by the seed, so that a grid shows every class. */
 Plan *run_sample_plan(Run *r);
 int run_class_noise(const Graph *g);
-const real *run_draw_samples(Run *r, Plan *p, int n, Rng *rng, int label, int cols,
+const real *run_draw_samples(Run *r, Plan *p, int n, int first, Rng *rng, int label, int cols,
                              char err[EXEC_ERR_LEN]);
 void run_sample_range(const Graph *g, real *lo, real *hi);
 int run_write_grid(Run *r, Plan *p, const char *path, bool averaged);

@@ -27,8 +27,6 @@
 #include "core/pool.h"
 #include "io/atomic.h"
 
-static uint64_t next_u64(void *rng) { return rng_u64(rng); }
-
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) { stop_requested = sig; }
 
@@ -273,6 +271,7 @@ int train_run(RunOpts *o)
         return EXIT_RUNTIME;
     }
     t.sample = run_sample_plan(r);
+    r->sample_data = &t.ds; /* a grid that reads the data: the first training examples */
     t.perm = xcalloc((size_t)t.ds.n, sizeof *t.perm);
     Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st->step};
     /* a stop asked for (Ctrl-C, kill, a closed terminal) ends the step and
@@ -294,7 +293,7 @@ int train_run(RunOpts *o)
         /* the epoch's order depends only on the seed and the epoch */
         Rng sh = rng_stream(g->seed, STREAM_SHUFFLE + st->epoch);
         for (int i = 0; i < t.ds.n; i++) t.perm[i] = i;
-        data_shuffle(t.perm, t.ds.n, next_u64, &sh);
+        data_shuffle(t.perm, t.ds.n, rng_u64_of, &sh);
         for (; st->pos < (uint64_t)t.per_epoch && (int64_t)st->step < t.total; st->pos++) {
             run_batch(r, &t.ds, t.perm + st->pos * (uint64_t)B, B);
             exec_draw_noise(e, &t.noise, B);

@@ -90,6 +90,8 @@ uint64_t rng_u64(Rng *r)
     return ((uint64_t)w[0][1] << 32) | w[0][0];
 }
 
+uint64_t rng_u64_of(void *r) { return rng_u64(r); }
+
 real rng_uniform(Rng *r)
 {
     real u[RNG_PER_BLOCK];

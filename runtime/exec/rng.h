@@ -46,6 +46,8 @@ Rng rng_init(uint64_t seed);
 Rng rng_stream(uint64_t seed, uint64_t stream_id);
 
 uint64_t rng_u64(Rng *r);
+/* rng_u64 of an Rng passed as void *, for data_shuffle */
+uint64_t rng_u64_of(void *r);
 /* in [0, 1), 24 random bits for float, 53 for double */
 real rng_uniform(Rng *r);
 /* a standard normal */

@@ -341,8 +341,9 @@ int data_load_named(const char *name, const char *dir, const char *split,
         return data_load_hinted(data_known[i].dir, split, ds, data_known[i].hint,
                                 err);
     }
-    return data_fail(err, "unknown dataset '%s' (known: mnist, fashion_mnist)",
-                     name);
+    /* idx("dir"): any folder of IDX files, which the model names */
+    if (strcmp(name, "idx") == 0 && dir) return data_load_hinted(dir, split, ds, NULL, err);
+    return data_fail(err, "unknown dataset '%s' (known: mnist, fashion_mnist, idx)", name);
 }
 
 void data_free(DataSet *ds)

@@ -44,7 +44,7 @@ int data_load(const char *dir, const char *split, DataSet *ds,
 
 /* Loads a known set ("mnist", "fashion_mnist") from dir, or from its default
  * directory when dir is NULL; then a missing directory or file is reported
- * with what to run to get it. */
+ * with what to run to get it. "idx" loads the IDX files in dir. */
 int data_load_named(const char *name, const char *dir, const char *split,
                     DataSet *ds, char err[DATA_ERR_LEN]);
 
