@@ -869,8 +869,8 @@ static bool declare_source(Sema *s, Decl *d)
     }
     int id = sema_find_builtin(a->name);
     if (id < 0 || sema_builtin(id).kind != BK_SOURCE) {
-        static const char *const sources[] = {"mnist", "fashion_mnist", "idx", "normal", "uniform",
-                                              "categorical"};
+        static const char *const sources[] = {"mnist", "fashion_mnist", "idx", "images", "normal",
+                                              "uniform", "categorical"};
         const char *hint = diag_suggest(a->name, sources, (int)GENC_COUNT(sources));
         if (hint)
             diag_error(s->diag, a->loc, "unknown %s '%s'; did you mean '%s'?",
@@ -878,11 +878,12 @@ static bool declare_source(Sema *s, Decl *d)
         else
             diag_error(s->diag, a->loc, "unknown %s '%s' (%s)",
                        d->kind == DECL_DATA ? "dataset" : "distribution", a->name,
-                       d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\")"
+                       d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\"), "
+                                                                   "images(\"dir\")"
                                             : "distributions: normal, uniform, categorical");
         return false;
     }
-    bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX;
+    bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX || id == B_IMAGES;
     if (is_data != (d->kind == DECL_DATA)) {
         diag_error(s->diag, a->loc, is_data ? "'%s' is a dataset: declare it with 'data', e.g. "
                                               "data x ~ mnist(train)"
@@ -944,7 +945,16 @@ static bool declare_source(Sema *s, Decl *d)
     ds->lo = 0, ds->hi = 1;
     ds->shape = (Shape){.nd = 3, .d = {1, 28, 28}, .batch = true};
     ds->label_shape = (Shape){.batch = true};
-    bool ok = sema_opt_int(s, &ar, "classes", &ds->classes, false);
+    bool ok = true;
+    if (id != B_IMAGES || sema_given(&ar, "classes")) {
+        ok = sema_opt_int(s, &ar, "classes", &ds->classes, false);
+    } else if (ds->label_name) {
+        diag_error(s->diag, d->names.v[1].loc, "'images' with labels needs their number: "
+                   "classes: N, one per class folder");
+        ok = false;
+    } else {
+        ds->classes = 1;
+    }
     Val *split = sema_opt(&ar, "split");
     if (split->kind != V_WORD || (strcmp(split->str, "train") && strcmp(split->str, "test"))) {
         diag_error(s->diag, split->loc, "the split must be train or test");
@@ -961,15 +971,45 @@ static bool declare_source(Sema *s, Decl *d)
             ds->lo = r->items[0], ds->hi = r->items[1];
         }
     }
-    if (id == B_IDX) {
+    if (id == B_IDX || id == B_IMAGES) {
         Val *dir = sema_opt(&ar, "dir");
         if (dir->kind != V_STR) {
-            diag_error(s->diag, dir->loc, "idx needs a directory in quotes, like idx(\"data/my/\")");
+            diag_error(s->diag, dir->loc, "%s needs a directory in quotes, like %s(\"data/my/\")",
+                       a->name, a->name);
             ok = false;
         } else {
             ds->dir = xstrdup(dir->str);
         }
         if (sema_given(&ar, "shape")) ok = ok && sema_shape_of(s, *sema_opt(&ar, "shape"), &ds->shape, true);
+    }
+    if (id == B_IMAGES && ok && (ds->shape.nd != 3 || (ds->shape.d[0] != 1 && ds->shape.d[0] != 3))) {
+        char b[64];
+        Shape example = ds->shape;
+        example.batch = false;
+        diag_error(s->diag, sema_opt(&ar, "shape")->loc, "'images' makes [channels, height, "
+                   "width] with 1 channel (grey) or 3 (colour), not %s",
+                   shape_str(example, b, sizeof b));
+        ok = false;
+    }
+    if (id == B_IMAGES) ok = ok && sema_opt_real(s, &ar, "holdout", 0, 0.9, &ds->holdout);
+    /* augmentation: a random horizontal flip, a random shift of up to
+     * `shift` pixels each way */
+    ds->flip = sema_opt(&ar, "flip")->num != 0;
+    ok = ok && sema_opt_int(s, &ar, "shift", &ds->shift, true);
+    if (ok && ds->shift && (ds->shape.nd != 3 || ds->shift >= ds->shape.d[1] || ds->shift >= ds->shape.d[2])) {
+        if (ds->shape.nd != 3)
+            diag_error(s->diag, sema_opt(&ar, "shift")->loc, "'shift' needs images, [channels, "
+                       "height, width]");
+        else
+            diag_error(s->diag, sema_opt(&ar, "shift")->loc, "'shift' must be smaller than the "
+                       "images' height and width (%dx%d), got %d", ds->shape.d[1],
+                       ds->shape.d[2], ds->shift);
+        ok = false;
+    }
+    if (ok && ds->flip && ds->shape.nd != 3) {
+        diag_error(s->diag, sema_opt(&ar, "flip")->loc, "'flip' needs images, [channels, height, "
+                   "width]");
+        ok = false;
     }
     m->data = ds;
     if (!ok) return false;

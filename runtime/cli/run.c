@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/rundir.h"
+#include "io/folder.h"
 #include "io/checkpoint.h"
 #include "passes/compile.h"
 #include "io/image.h"
@@ -122,10 +123,25 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
 {
     const DataSrc *d = r->g->data;
     const char *dir = r->data_dir ? r->data_dir : d->dir;
-    char err[DATA_ERR_LEN];
-    if (data_load_named(d->dataset, dir, split, ds, err)) {
+    char err[DATA_ERR_LEN], warn[DATA_ERR_LEN] = "";
+    bool folder = strcmp(d->dataset, "images") == 0;
+    if (folder ? folder_load(dir, split, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->holdout,
+                             ds, warn, err)
+               : data_load_named(d->dataset, dir, split, ds, err)) {
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
+    }
+    if (warn[0]) fprintf(stderr, "genc: warning: %s: %s\n", dir, warn);
+    if (folder && d->label_name && ds->classes != d->classes) {
+        fprintf(stderr, "genc: error: %s: %d class folder%s, but %s declares classes: %d\n", dir,
+                ds->classes, ds->classes == 1 ? "" : "s", r->o->file, d->classes);
+        data_free(ds);
+        return -1;
+    }
+    if (ds->class_names && !r->o->quiet) {
+        fprintf(stderr, "genc: classes of %s:", dir);
+        for (int i = 0; i < ds->classes; i++) fprintf(stderr, " %d %s%s", i, ds->class_names[i],
+                                                      i + 1 < ds->classes ? "," : "\n");
     }
     int64_t want = shape_count(d->shape);
     if ((int64_t)ds->c * ds->h * ds->w != want) {

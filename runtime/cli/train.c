@@ -296,6 +296,10 @@ int train_run(RunOpts *o)
         data_shuffle(t.perm, t.ds.n, rng_u64_of, &sh);
         for (; st->pos < (uint64_t)t.per_epoch && (int64_t)st->step < t.total; st->pos++) {
             run_batch(r, &t.ds, t.perm + st->pos * (uint64_t)B, B);
+            const DataSrc *d = g->data;
+            if (d->flip || d->shift) /* from the noise's generator, which checkpoints keep */
+                data_augment(e->input[0], B, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->flip,
+                             d->shift, (real)d->lo, rng_u64_of, &t.noise);
             exec_draw_noise(e, &t.noise, B);
             unsigned mask = plan_mask(g, st->step);
             if (exec_step(e, mask, err)) {

@@ -12,10 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static int data_fail(char *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int data_fail(char *err, const char *fmt, ...)
+int data_error(char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -47,9 +44,9 @@ static long long data_gzread(gzFile f, const char *path, void *buf, size_t len,
     /* zlib says "<fd:N>: what" for a gzdopen'd file; we name the path once */
     const char *colon = strstr(msg, ": ");
     if (strncmp(msg, "<fd:", 4) == 0 && colon) msg = colon + 2;
-    if (code == Z_ERRNO) return data_fail(err, "%s: cannot read: %s", path, msg);
+    if (code == Z_ERRNO) return data_error(err, "%s: cannot read: %s", path, msg);
     if (code != Z_OK && code != Z_BUF_ERROR)
-        return data_fail(err, "%s: corrupt gzip data: %s", path, msg);
+        return data_error(err, "%s: corrupt gzip data: %s", path, msg);
     return (long long)got;
 }
 
@@ -84,7 +81,7 @@ static int data_idx_dims(gzFile f, const char *path, DataIdx *idx, char *err)
     long long got = data_gzread(f, path, b, 4 * (size_t)idx->rank, err);
     if (got < 0) return -1;
     if (got < 4 * idx->rank)
-        return data_fail(err,
+        return data_error(err,
                          "%s: truncated header: rank %d needs %d bytes of "
                          "dimensions but only %lld follow the magic number",
                          path, idx->rank, 4 * idx->rank, got);
@@ -100,13 +97,13 @@ static int data_idx_dims(gzFile f, const char *path, DataIdx *idx, char *err)
     idx->size = 1;
     for (int i = 0; i < idx->rank; i++) {
         if (idx->dims[i] == 0)
-            return data_fail(err, "%s: bad header: dimension %d is 0 (%s)",
+            return data_error(err, "%s: bad header: dimension %d is 0 (%s)",
                              path, i + 1, shape);
         if (idx->dims[i] < 0)
-            return data_fail(err, "%s: bad header: dimension %d is too large (%s)",
+            return data_error(err, "%s: bad header: dimension %d is too large (%s)",
                              path, i + 1, shape);
         if (__builtin_mul_overflow(idx->size, (size_t)idx->dims[i], &idx->size))
-            return data_fail(err, "%s: bad header: %s bytes is more than "
+            return data_error(err, "%s: bad header: %s bytes is more than "
                                   "this machine can address", path, shape);
     }
     return 0;
@@ -131,13 +128,13 @@ static int data_idx_body(gzFile f, const char *path, DataIdx *idx, char *err)
         cap = idx->size / 2 < cap ? idx->size : 2 * cap;
         uint64_t avail = base_mem_available();
         if (cap > avail)
-            return data_fail(err, "%s: header says %s (%.1f MB), more than the %.1f MB "
+            return data_error(err, "%s: header says %s (%.1f MB), more than the %.1f MB "
                                   "of memory genc can have",
                              path, what, (double)idx->size / 1e6, (double)avail / 1e6);
         idx->data = xrealloc(idx->data, cap);
     }
     if (got < idx->size)
-        return data_fail(err,
+        return data_error(err,
                          "%s: truncated: header says %s (%zu bytes) but only "
                          "%zu follow the header",
                          path, what, idx->size, got);
@@ -150,7 +147,7 @@ static int data_idx_body(gzFile f, const char *path, DataIdx *idx, char *err)
         extra += (size_t)r;
     }
     if (extra)
-        return data_fail(err,
+        return data_error(err,
                          "%s: trailing garbage: header says %s (%zu bytes) "
                          "but %zu follow the header",
                          path, what, idx->size, idx->size + extra);
@@ -165,13 +162,13 @@ int data_idx_read(const char *path, DataIdx *idx, char err[DATA_ERR_LEN])
     const char *why;
     int fd = base_open_regular(path, O_RDONLY, &why);
     if (fd < 0)
-        return why ? data_fail(err, "%s %s", path, why)
-                   : data_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return why ? data_error(err, "%s %s", path, why)
+                   : data_error(err, "%s: cannot open: %s", path, strerror(errno));
     /* gzdopen reads raw files as they are, so one path serves both. */
     gzFile f = gzdopen(fd, "rb");
     if (!f) {
         close(fd);
-        return data_fail(err, "%s: cannot open: %s", path, strerror(ENOMEM));
+        return data_error(err, "%s: cannot open: %s", path, strerror(ENOMEM));
     }
     gzbuffer(f, 1u << 17);
     uint8_t m[4];
@@ -179,29 +176,29 @@ int data_idx_read(const char *path, DataIdx *idx, char err[DATA_ERR_LEN])
     int rc = -1;
     if (got < 0) goto out;
     if (got == 0) {
-        data_fail(err, "%s: empty file, expected an IDX file", path);
+        data_error(err, "%s: empty file, expected an IDX file", path);
         goto out;
     }
     if (got < 4) {
-        data_fail(err, "%s: not an IDX file: %lld bytes, too short for the "
+        data_error(err, "%s: not an IDX file: %lld bytes, too short for the "
                        "4-byte magic number", path, got);
         goto out;
     }
     if (m[0] || m[1]) {
-        data_fail(err, "%s: not an IDX file: magic number 0x%02x%02x%02x%02x "
+        data_error(err, "%s: not an IDX file: magic number 0x%02x%02x%02x%02x "
                        "(IDX images start 0x00000803, labels 0x00000801)",
                   path, m[0], m[1], m[2], m[3]);
         goto out;
     }
     if (m[2] != 0x08) {
-        data_fail(err, "%s: IDX element type 0x%02x (%s) is not supported; "
+        data_error(err, "%s: IDX element type 0x%02x (%s) is not supported; "
                        "genc reads unsigned bytes (0x08)",
                   path, m[2], data_idx_type_name(m[2]));
         goto out;
     }
     idx->rank = m[3];
     if (idx->rank < 1 || idx->rank > 4) {
-        data_fail(err, "%s: IDX rank %d is not supported (genc reads rank 1 to 4)",
+        data_error(err, "%s: IDX rank %d is not supported (genc reads rank 1 to 4)",
                   path, idx->rank);
         goto out;
     }
@@ -264,11 +261,11 @@ static int data_load_hinted(const char *dir, const char *split, DataSet *ds,
     const char *prefix = strcmp(split, "train") == 0 ? "train"
                          : strcmp(split, "test") == 0 ? "t10k" : NULL;
     if (!prefix)
-        return data_fail(err, "unknown data split '%s' (use train or test)", split);
+        return data_error(err, "unknown data split '%s' (use train or test)", split);
     const char *then = hint ? "; " : "", *what = hint ? hint : "";
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return data_fail(err, "%s: no such directory%s%s", dir, then, what);
+        return data_error(err, "%s: no such directory%s%s", dir, then, what);
 
     size_t len = strlen(dir);
     const char *sep = len && dir[len - 1] == '/' ? "" : "/";
@@ -277,29 +274,29 @@ static int data_load_hinted(const char *dir, const char *split, DataSet *ds,
     DataIdx images = {0}, labels = {0};
     int rc = -1;
     if (!data_find(&images_path)) {
-        data_fail(err, "%s: not found (nor with .gz)%s%s", images_path, then, what);
+        data_error(err, "%s: not found (nor with .gz)%s%s", images_path, then, what);
         goto out;
     }
     if (!data_find(&labels_path)) {
-        data_fail(err, "%s: not found (nor with .gz)%s%s", labels_path, then, what);
+        data_error(err, "%s: not found (nor with .gz)%s%s", labels_path, then, what);
         goto out;
     }
     if (data_idx_read(images_path, &images, err) ||
         data_idx_read(labels_path, &labels, err))
         goto out;
     if (images.rank != 3 && images.rank != 4) {
-        data_fail(err, "%s: expected images, [n, rows, cols] or "
+        data_error(err, "%s: expected images, [n, rows, cols] or "
                        "[n, channels, rows, cols], but the header has rank %d",
                   images_path, images.rank);
         goto out;
     }
     if (labels.rank != 1) {
-        data_fail(err, "%s: expected labels, [n], but the header has rank %d",
+        data_error(err, "%s: expected labels, [n], but the header has rank %d",
                   labels_path, labels.rank);
         goto out;
     }
     if (images.dims[0] != labels.dims[0]) {
-        data_fail(err, "%s has %d images but %s has %d labels", images_path,
+        data_error(err, "%s has %d images but %s has %d labels", images_path,
                   images.dims[0], labels_path, labels.dims[0]);
         goto out;
     }
@@ -343,11 +340,13 @@ int data_load_named(const char *name, const char *dir, const char *split,
     }
     /* idx("dir"): any folder of IDX files, which the model names */
     if (strcmp(name, "idx") == 0 && dir) return data_load_hinted(dir, split, ds, NULL, err);
-    return data_fail(err, "unknown dataset '%s' (known: mnist, fashion_mnist, idx)", name);
+    return data_error(err, "unknown dataset '%s' (known: mnist, fashion_mnist, idx)", name);
 }
 
 void data_free(DataSet *ds)
 {
+    for (int i = 0; ds->class_names && i < ds->classes; i++) free(ds->class_names[i]);
+    free(ds->class_names);
     free(ds->pixels);
     free(ds->labels);
     memset(ds, 0, sizeof *ds);
@@ -385,6 +384,39 @@ static uint64_t data_uniform(uint64_t bound, uint64_t (*next)(void *ctx),
         uint64_t r = next(ctx);
         if (r >= threshold) return r % bound;
     }
+}
+
+void data_augment(real *x, int count, int c, int h, int w, bool flip, int shift, real fill,
+                  uint64_t (*next)(void *ctx), void *ctx)
+{
+    real *row = xmalloc(sizeof *row * (size_t)w);
+    size_t plane = (size_t)h * w;
+    for (int b = 0; b < count; b++) {
+        bool f = data_uniform(2, next, ctx) && flip;
+        int dy = (int)data_uniform(2 * (uint64_t)shift + 1, next, ctx) - shift;
+        int dx = (int)data_uniform(2 * (uint64_t)shift + 1, next, ctx) - shift;
+        if (!f && !dy && !dx) continue;
+        for (int k = 0; k < c; k++) {
+            real *p = x + ((size_t)b * c + k) * plane;
+            /* rows move as a whole: walk them in the order that reads each
+             * source row before it is overwritten */
+            for (int i = 0; i < h; i++) {
+                int y = dy > 0 ? h - 1 - i : i, sy = y - dy;
+                real *dst = p + (size_t)y * w;
+                if (sy < 0 || sy >= h) {
+                    for (int j = 0; j < w; j++) dst[j] = fill;
+                    continue;
+                }
+                const real *src = p + (size_t)sy * w;
+                for (int j = 0; j < w; j++) {
+                    int sx = (f ? w - 1 - j : j) - dx;
+                    row[j] = sx >= 0 && sx < w ? src[sx] : fill;
+                }
+                memcpy(dst, row, sizeof *row * (size_t)w);
+            }
+        }
+    }
+    free(row);
 }
 
 void data_shuffle(int *perm, int n, uint64_t (*next)(void *ctx), void *ctx)

@@ -33,6 +33,7 @@ typedef struct DataSet {
     uint8_t *pixels; /* [n, c, h, w], 0..255; bytes to keep 60000 images small */
     int *labels;     /* [n] */
     int classes;     /* 1 + the largest label */
+    char **class_names; /* [classes] for an image folder's class folders, else NULL */
 } DataSet;
 
 /* Reads <dir>/<prefix>-images-idx3-ubyte and <dir>/<prefix>-labels-idx1-ubyte,
@@ -53,12 +54,23 @@ const char *data_default_dir(const char *name);
 
 void data_free(DataSet *ds);
 
+/* Formats a message into err (DATA_ERR_LEN); returns -1, for
+ * `return data_error(err, ...)`. */
+int data_error(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Fills x[count, c, h, w] with the examples idx[0..count), pixels mapped
  * linearly from 0..255 to [lo, hi] (0 -> lo and 255 -> hi exactly), and
  * y[count] with their labels (values of the graph, so reals that hold
  * whole numbers) unless y is NULL. */
 void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
                 real *x, real *y);
+
+/* Augments x[count, c, h, w] in place: each image flipped left to right
+ * with probability 1/2 (if flip), and shifted by whole pixels dy, dx drawn
+ * uniformly from -shift..shift, the uncovered pixels set to fill. The
+ * draws, three per image in that order, come from next(ctx). */
+void data_augment(real *x, int count, int c, int h, int w, bool flip, int shift, real fill,
+                  uint64_t (*next)(void *ctx), void *ctx);
 
 /* perm[0..n) = a uniformly random permutation of 0..n-1 (Fisher-Yates),
  * drawn from next(ctx), which returns 64 uniform random bits. The caller's

@@ -91,8 +91,11 @@ typedef struct Noise {
 /* The model's one data source: images (and labels when it names two). */
 typedef struct DataSrc {
     char *name, *label_name; /* label_name NULL when labels are unused */
-    char *dataset;           /* "mnist", "fashion_mnist", "idx" */
-    char *dir;               /* idx("dir"), else NULL: the dataset's default */
+    char *dataset;           /* "mnist", "fashion_mnist", "idx", "images" */
+    char *dir;               /* idx("dir") and images("dir"), else NULL: the dataset's default */
+    double holdout;          /* images: the fraction held out for test */
+    bool flip;               /* augmentation: a random horizontal flip */
+    int shift;               /* augmentation: a random shift of up to this many pixels */
     char *split;             /* "train" or "test" */
     double lo, hi;           /* pixel range */
     int classes;             /* label count (10) */

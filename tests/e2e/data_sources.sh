@@ -3,6 +3,9 @@
 # - docs/language.md's idx() example runs, evaluates and reloads its folder.
 # - A sample that reads the data (a denoising autoencoder) draws test
 #   examples in `genc sample`, never zeros, and different ones per image.
+# - images(): a folder of PNG, JPEG and BMP files in class folders trains,
+#   evaluates on its held-out part and samples; train/ and test/ folders;
+#   every kind of bad folder is named with its problem.
 . "$(dirname "$0")/common.inc"
 case $GENC in /*) genc=$GENC ;; *) genc=$(pwd)/$GENC ;; esac
 [ -f data/mnist/train-images-idx3-ubyte ] || [ -f data/mnist/train-images-idx3-ubyte.gz ] ||
@@ -51,4 +54,79 @@ done
 # the test examples, in the seed's order: the same each time
 (cd "$T" && "$genc" sample dae.g --out "$T/x2.idx" --n 8 --set 'sample x') 2> "$T/err"
 cmp -s "$T/x.idx" "$T/x2.idx" || fail "sample x: not the same examples twice"
+
+# ---- images() ----
+tool=$(dirname "$genc")/tests/idx_folder
+"$tool" data/mnist train "$T/f" 300 colour || fail "idx_folder could not write a folder"
+cat > "$T/img.g" <<'G'
+data x, y ~ images("f/", shape: [3, 32, 32], range: [-1, 1], classes: 10, flip: true, shift: 2)
+net C(x: [3, 32, 32]) -> [10] { conv(8, 3, stride: 2) -> relu -> flatten -> dense(10) -> softmax }
+min C: E[cross_entropy(C(x), y)]
+train {
+    batch 16
+    sample x
+}
+G
+(cd "$T" && "$genc" run img.g --steps 10) > "$T/out" 2> "$T/err" || fail "images: run: $(head -3 "$T/err")"
+grep -qF "genc: classes of f/: 0 0, 1 1, 2 2, 3 3, 4 4, 5 5, 6 6, 7 7, 8 8, 9 9" "$T/err" ||
+    fail "images: the class names are not printed: $(head -3 "$T/err")"
+(cd "$T" && "$genc" eval img.g) > "$T/out" 2> "$T/err" || fail "images: eval: $(head -3 "$T/err")"
+# every 10th image of each class (by name) is held out
+held=$(for d in "$T"/f/*/; do ls "$d" | wc -l; done | awk '{ n += int($1 / 10) } END { print n }')
+grep -q "on $held test images (images)" "$T/out" || fail "images: not $held held-out images: $(head -2 "$T/out")"
+(cd "$T" && "$genc" sample img.g --out "$T/img.idx" --n 4 --set 'sample x') 2> "$T/err" ||
+    fail "images: sample: $(head -3 "$T/err")"
+[ "$(wc -c < "$T/img.idx")" = $((20 + 4 * 3 * 32 * 32)) ] || fail "images: sample is not 4 of 3x32x32"
+# a resumed run with augmentation continues exactly where one run would be
+(cd "$T" && "$genc" run img.g --steps 20 --out one --quiet && "$genc" run img.g --steps 10 --out two --quiet &&
+    "$genc" run img.g --steps 20 --out two --resume --quiet) 2> "$T/err" || fail "images: resume: $(head -3 "$T/err")"
+same_run "$T/one/checkpoint.genc" "$T/two/checkpoint.genc" || fail "images: a resumed run with flip and shift differs"
+
+# train/ and test/ folders; a test class the training images lack
+mkdir -p "$T/tt/train" "$T/tt/test"
+cp -r "$T/f/0" "$T/f/1" "$T/tt/train/" && mkdir "$T/tt/test/0" && mv "$T/tt/train/0/000"* "$T/tt/test/0/"
+sed 's|"f/"|"tt/"|; s|classes: 10|classes: 2|' "$T/img.g" > "$T/tt.g"
+(cd "$T" && "$genc" run tt.g --steps 2 --quiet && "$genc" eval tt.g) > "$T/out" 2> "$T/err" ||
+    fail "images, train/ and test/: $(head -3 "$T/err")"
+n=$(ls "$T/tt/test/0" | wc -l)
+grep -q "on $n test images" "$T/out" || fail "images, train/ and test/: not the $n of test/: $(head -2 "$T/out")"
+mkdir "$T/tt/test/7"
+expect_status 1 sh -c "cd '$T' && '$genc' eval tt.g"
+expect_err "genc: error: 7/: a class the training images do not have"
+rmdir "$T/tt/test/7"
+
+# bad folders: each named with its problem
+bad() { # bad STATUS MESSAGE: genc run img.g on $T/f fails so
+    expect_status "$1" sh -c "cd '$T' && '$genc' run img.g --steps 1 --quiet --out bad --restart"
+    expect_err "$2"
+}
+printf 'not a picture' > "$T/f/2/zz_bad.png"
+head -c 100 "$(ls "$T"/f/3/*.png | head -1)" > "$T/f/3/zz_cut.png"
+ntrain=$(($(find "$T/f" -type f | wc -l) - held))
+expect_status 0 sh -c "cd '$T' && '$genc' run img.g --steps 1 --quiet --out bad --restart"
+expect_err "genc: warning: f/: 2 of $ntrain train images skipped, not readable (the first: f/2/zz_bad.png: unknown image type)"
+mkdir "$T/f/empty"
+bad 1 "genc: error: f/empty/: a class folder with no images (PNG, JPEG or BMP)"
+rmdir "$T/f/empty"
+cp "$T/f/2/zz_bad.png" "$T/f/loose.png"
+bad 1 "genc: error: f/: holds both images (loose.png) and folders (0/): put every image in a class folder, or remove the folders"
+rm "$T/f/loose.png"
+sed 's|classes: 10|classes: 9|' "$T/img.g" > "$T/nine.g"
+expect_status 1 sh -c "cd '$T' && '$genc' run nine.g --steps 1 --quiet --out bad --restart"
+expect_err "genc: error: f/: 10 class folders, but nine.g declares classes: 9"
+mkdir "$T/none"
+sed 's|"f/"|"none/"|' "$T/img.g" > "$T/none.g"
+expect_status 1 sh -c "cd '$T' && '$genc' run none.g --steps 1 --quiet --out bad --restart"
+expect_err "genc: error: none/: no images (PNG, JPEG or BMP) and no class folders"
+mkdir "$T/junk" && cp "$T/f/2/zz_bad.png" "$T/junk/a.png" && cp "$T/f/2/zz_bad.png" "$T/junk/b.png"
+sed 's|"f/"|"junk/"|; s|, classes: 10||; s|data x, y|data x|; s|cross_entropy(C(x), y)|sum(C(x))|' "$T/img.g" > "$T/junk.g"
+expect_status 1 sh -c "cd '$T' && '$genc' run junk.g --steps 1 --quiet --out bad --restart"
+expect_err "genc: error: junk/: none of the train images could be read (the first: junk/a.png: "
+sed 's|batch 16|batch 300|' "$T/img.g" > "$T/big.g"
+expect_status 2 sh -c "cd '$T' && '$genc' run big.g --steps 1 --quiet --out bad --restart"
+expect_err "genc: error: big.g: batch 300 is larger than the $((ntrain - 2)) training images of images"
+sed 's|shift: 2|shift: 2, holdout: 0|' "$T/img.g" > "$T/all.g"
+(cd "$T" && "$genc" run all.g --steps 1 --quiet) 2> "$T/err" || fail "images, holdout 0: $(head -3 "$T/err")"
+expect_status 1 sh -c "cd '$T' && '$genc' eval all.g"
+expect_err "genc: error: f/: no test images (holdout: 0 holds none out)"
 finish

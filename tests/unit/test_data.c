@@ -306,7 +306,7 @@ static void test_named(void)
     DataSet ds;
     char err[DATA_ERR_LEN] = "", want[1024];
     CHECK(data_load_named("mnsit", NULL, "train", &ds, err) == -1);
-    CHECK_STR(err, "unknown dataset 'mnsit' (known: mnist, fashion_mnist)");
+    CHECK_STR(err, "unknown dataset 'mnsit' (known: mnist, fashion_mnist, idx)");
     /* a directory the user names gets no recipe */
     CHECK(data_load_named("mnist", scratch_at("nowhere"), "train", &ds, err) == -1);
     snprintf(want, sizeof want, "%s: no such directory", scratch_at("nowhere"));
@@ -373,6 +373,55 @@ static void test_shuffle(void)
     for (int k = 0; k < 6; k++) CHECKF(count[k] > 850 && count[k] < 1150, "order %d: %d", k, count[k]);
 }
 
+/* a generator of the given values in turn, for data_augment's draws */
+typedef struct Script {
+    const uint64_t *v;
+    int at;
+} Script;
+
+static uint64_t scripted(void *ctx)
+{
+    Script *s = ctx;
+    return s->v[s->at++];
+}
+
+static void test_augment(void)
+{
+    /* two images of 2 channels, 3x4: value = 100 image + 10 row + column,
+     * the second channel negated */
+    enum { B = 2, C = 2, H = 3, W = 4 };
+    real x[B * C * H * W], want[B * C * H * W];
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < H; i++)
+                for (int j = 0; j < W; j++)
+                    x[((b * C + c) * H + i) * W + j] = (real)((c ? -1 : 1) * (100 * b + 10 * i + j));
+    /* image 0: flipped, dy = +1 (down), dx = -1 (left); image 1: as it is.
+     * With shift 1 a shift is a draw mod 3, minus 1 (a draw of 0 mod 3 is
+     * 3: data_uniform rejects 0 for a bound of 3). */
+    const uint64_t draws[] = {1, 2, 3, 0, 1, 1};
+    Script sc = {draws, 0};
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < H; i++)
+                for (int j = 0; j < W; j++) {
+                    int si = b ? i : i - 1, sj = b ? j : (W - 1 - j) + 1;
+                    bool in = si >= 0 && si < H && sj >= 0 && sj < W;
+                    want[((b * C + c) * H + i) * W + j] =
+                        in ? x[((b * C + c) * H + si) * W + sj] : (real)-7;
+                }
+    data_augment(x, B, C, H, W, true, 1, -7, scripted, &sc);
+    CHECK(sc.at == 6);
+    CHECK(memcmp(x, want, sizeof x) == 0);
+    /* without flip or shift nothing moves, whatever is drawn */
+    memcpy(want, x, sizeof x);
+    const uint64_t any[] = {5, 9, 3, 1, 4, 1};
+    sc = (Script){any, 0};
+    data_augment(x, B, C, H, W, false, 0, 0, scripted, &sc);
+    CHECK(sc.at == 6); /* three draws per image, always */
+    CHECK(memcmp(x, want, sizeof x) == 0);
+}
+
 /* The real sets, when installed: counts, shapes and labels. */
 static void check_real(const char *name, const char *split, int n, int h, int w)
 {
@@ -405,6 +454,7 @@ int main(void)
     test_load();
     test_named();
     test_shuffle();
+    test_augment();
     scratch_remove();
 
     struct stat st;

@@ -1,0 +1,29 @@
+/* folder.h: a folder of images as a dataset, for images("dir").
+ *
+ * The folder holds class folders (dir/cat/, dir/dog/: labels 0, 1, ... in
+ * the order of their names) or images only (one class, label 0); either
+ * directly, or under dir/train/ and dir/test/ (whose classes are the
+ * training folder's). Without train/ and test/, the test split is every
+ * (1/holdout)-th image of each class by name, the training split the rest.
+ * Images are PNG, JPEG or BMP (other files and hidden ones are left out),
+ * converted to the wanted channels (grey <-> colour, alpha dropped),
+ * centre-cropped to the wanted aspect ratio and resized to h x w with
+ * stb_image_resize's filters (Mitchell when shrinking, Catmull-Rom cubic
+ * when enlarging). An image that cannot be decoded is skipped; a folder
+ * with no image, a class folder with none, or a split with none left is
+ * an error. Errors and warnings as in data.h. */
+#ifndef GENC_FOLDER_H
+#define GENC_FOLDER_H
+
+#include "io/data.h"
+
+/* Loads split ("train" or "test") of dir as [n, c, h, w] bytes (c 1 or 3),
+ * with its class names. warn: empty, or how many images were skipped and
+ * why the first was. */
+int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
+                DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN]);
+
+/* Whether a file name is one of an image folder's (by its extension). */
+bool folder_is_image(const char *name);
+
+#endif
