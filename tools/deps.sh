@@ -30,6 +30,8 @@ need libstb-dev      test -e /usr/include/stb/stb_image_write.h
 need graphviz        command -v dot
 need npm             command -v npm
 need dataset-fashion-mnist test -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+need bible-kjv       command -v bible
+need bible-kjv-text  test -e /usr/lib/bible.data
 [ $bench = 0 ] || need python3-torch /usr/bin/python3 -c 'import torch'
 
 if [ -z "$missing" ]; then

@@ -101,9 +101,14 @@ int bench_run(RunOpts *o)
     Rng r = rng_init(1);
     int B = g->batch;
     if (g->data) {
-        rng_fill_uniform(&r, e->input[0], (size_t)(B * shape_count(g->data->shape)),
-                         (real)g->data->lo, (real)g->data->hi);
-        for (int i = 0; i < B; i++) e->input[1][i] = (real)rng_categorical(&r, (uint64_t)g->data->classes);
+        /* a text's windows and labels are character indices, images' labels
+         * class indices */
+        const DataSrc *d = g->data;
+        bool text = strcmp(d->dataset, "text") == 0;
+        size_t nx = (size_t)(B * shape_count(d->shape)), ny = (size_t)(B * shape_count(d->label_shape));
+        for (size_t i = 0; text && i < nx; i++) e->input[0][i] = (real)rng_categorical(&r, (uint64_t)d->classes);
+        if (!text) rng_fill_uniform(&r, e->input[0], nx, (real)d->lo, (real)d->hi);
+        for (size_t i = 0; i < ny; i++) e->input[1][i] = (real)rng_categorical(&r, (uint64_t)d->classes);
     }
     char err[EXEC_ERR_LEN];
     double flops = 0, t0 = 0;

@@ -101,6 +101,22 @@ int eval_sample(RunOpts *o)
         return code;
     }
     int c = run_class_noise(g);
+    if (o->label_name) { /* a class folder's name, from the checkpoint */
+        int k = 0;
+        for (size_t at = 0; at < r.classes_len && o->label < 0; at += strlen(r.classes + at) + 1, k++)
+            if (strcmp(r.classes + at, o->label_name) == 0) o->label = k;
+        if (o->label < 0) {
+            if (r.classes_len)
+                fprintf(stderr, "genc: error: --label %s: no class of that name in the checkpoint "
+                        "(it has %d, numbered 0 to %d)\n", o->label_name, k, k - 1);
+            else
+                fprintf(stderr, "genc: error: --label %s: the checkpoint has no class names (a "
+                        "model trained on images(\"dir\") has); give the class's number\n",
+                        o->label_name);
+            run_close(&r);
+            return EXIT_USAGE;
+        }
+    }
     if (o->label >= 0 && (c < 0 || o->label >= g->noise[c].classes)) {
         if (c < 0) fprintf(stderr, "genc: error: --label: %s is not a conditional model\n", o->file);
         else fprintf(stderr, "genc: error: --label must be below %d\n", g->noise[c].classes);
@@ -214,9 +230,19 @@ int eval_test(RunOpts *o)
     }
     plan_free(rest);
     if (status == EXIT_OK) {
-        printf("%s on %lld test images (%s)\n", o->file, (long long)seen, g->data->dataset);
-        for (int p = 0; p < g->nphases; p++)
-            printf("  loss %-10s %.4f\n", g->phases[p].name, sum[p] / (double)seen);
+        /* a text model's cross-entropy is per character: also in bits */
+        bool text = ds.tokens != NULL;
+        if (text)
+            printf("%s on %lld test windows of %d characters (%s)\n", o->file, (long long)seen,
+                   ds.context, g->data->dataset);
+        else
+            printf("%s on %lld test images (%s)\n", o->file, (long long)seen, g->data->dataset);
+        for (int p = 0; p < g->nphases; p++) {
+            double loss = sum[p] / (double)seen;
+            printf("  loss %-10s %.4f", g->phases[p].name, loss);
+            if (text) printf(" (%.4f in bits)", loss / log(2.0));
+            printf("\n");
+        }
         if (g->judge >= 0) printf("  accuracy   %.4f\n", (double)correct / (double)seen);
     }
     free(idx);

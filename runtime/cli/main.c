@@ -48,7 +48,8 @@ static const char usage[] =
     "      --raw-weights         the trained weights, not their averages (a model with ema)\n"
     "      --data DIR            where a sample that reads the data finds its test examples\n"
     "      --n N --grid RxC      how many, and their layout (default 64, 8x8)\n"
-    "      --seed S --label K    noise seed; the class, for a conditional model\n"
+    "      --seed S --label K    noise seed; the class, for a conditional model (its number,\n"
+    "                            or its folder's name when trained on images(\"dir\"))\n"
     "      --out PATH            .png grid (default samples.png) or .idx (IDX3 bytes)\n"
     "      --interpolate         rows decoding the line between two test images' codes\n"
     "                            (needs an 'encode' setting; --grid ROWSxSTEPS, default 8x10)\n"
@@ -197,6 +198,7 @@ enum { C_RUN = 1, C_SAMPLE = 2, C_EVAL = 4, C_BENCH = 8 };
 
 typedef enum {
     OPT_INT,     /* a whole number in lo..hi */
+    OPT_LABEL,   /* a class: its number in lo..hi, or its name */
     OPT_LR,      /* a number in (0, GENC_MAX_LR] */
     OPT_FLAG,    /* no value: sets the field to true */
     OPT_TEXT,    /* a string, kept as given */
@@ -227,7 +229,7 @@ static const struct RunOption {
     {"--lr", C_RUN, OPT_LR, FIELD(lr), 0, 0},
     {"--n", C_SAMPLE, OPT_INT, FIELD(n), 1, GENC_MAX_SAMPLES},
     {"--interpolate", C_SAMPLE, OPT_FLAG, FIELD(interpolate), 0, 0},
-    {"--label", C_SAMPLE, OPT_INT, FIELD(label), 0, 1000000},
+    {"--label", C_SAMPLE, OPT_LABEL, FIELD(label), 0, 1000000},
     {"--grid", C_SAMPLE, OPT_GRID, FIELD(rows), 0, 0},
     {"--seed", C_RUN | C_SAMPLE | C_EVAL, OPT_INT, FIELD(seed), 0, GENC_MAX_SEED},
     {"--out", C_RUN, OPT_TEXT, FIELD(out), 0, 0},
@@ -256,6 +258,16 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
                                op->hi, v);
         if (op->size == sizeof(int)) *(int *)field = (int)n;
         else *(int64_t *)field = n;
+        return 0;
+    case OPT_LABEL:
+        if (v[0] < '0' || v[0] > '9') { /* a name: sample looks it up */
+            o->label_name = v;
+            return 0;
+        }
+        if (!int_arg(v, op->lo, op->hi, &n))
+            return usage_error("%s needs a class's number in %lld..%lld or its name, not '%s'",
+                               op->name, op->lo, op->hi, v);
+        *(int *)field = (int)n;
         return 0;
     case OPT_LR:
         o->lr = strtod(v, &end);

@@ -12,6 +12,7 @@
 
 #include "cli/rundir.h"
 #include "io/folder.h"
+#include "io/text.h"
 #include "io/checkpoint.h"
 #include "passes/compile.h"
 #include "io/image.h"
@@ -110,6 +111,7 @@ void run_close(Run *r)
     rundir_free(r);
     data_free(&r->sample_own);
     free(r->sample_order);
+    free(r->classes);
     exec_free(r->e);
     compiled_free(r->c);
     pool_shutdown();
@@ -119,25 +121,54 @@ void run_close(Run *r)
     r->locked = false;
 }
 
+/* r->classes from ds's class names */
+static void run_keep_classes(Run *r, const DataSet *ds)
+{
+    free(r->classes);
+    r->classes_len = 0;
+    for (int i = 0; i < ds->classes; i++) r->classes_len += strlen(ds->class_names[i]) + 1;
+    r->classes = xmalloc(r->classes_len);
+    for (size_t i = 0, at = 0; i < (size_t)ds->classes; i++) {
+        size_t len = strlen(ds->class_names[i]) + 1;
+        memcpy(r->classes + at, ds->class_names[i], len);
+        at += len;
+    }
+}
+
 int run_load_data(Run *r, const char *split, DataSet *ds)
 {
     const DataSrc *d = r->g->data;
     const char *dir = r->data_dir ? r->data_dir : d->dir;
     char err[DATA_ERR_LEN], warn[DATA_ERR_LEN] = "";
-    bool folder = strcmp(d->dataset, "images") == 0;
+    bool folder = strcmp(d->dataset, "images") == 0, text = strcmp(d->dataset, "text") == 0;
     if (folder ? folder_load(dir, split, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->holdout,
                              ds, warn, err)
-               : data_load_named(d->dataset, dir, split, ds, err)) {
+               : text ? text_load(dir, split, d->shape.d[0], d->holdout, ds, err)
+                      : data_load_named(d->dataset, dir, split, ds, err)) {
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
     }
     if (warn[0]) fprintf(stderr, "genc: warning: %s: %s\n", dir, warn);
+    if (text) {
+        run_keep_classes(r, ds);
+        if (ds->classes != d->classes) {
+            fprintf(stderr, "genc: error: %s has %d different characters, but %s declares "
+                    "vocabulary: %d\n", dir, ds->classes, r->o->file, d->classes);
+            data_free(ds);
+            return -1;
+        }
+        if (!r->o->quiet)
+            fprintf(stderr, "genc: %s text of %s: %zu characters, %d windows of %d\n", split, dir,
+                    ds->ntokens, ds->n, ds->context);
+        return 0;
+    }
     if (folder && d->label_name && ds->classes != d->classes) {
         fprintf(stderr, "genc: error: %s: %d class folder%s, but %s declares classes: %d\n", dir,
                 ds->classes, ds->classes == 1 ? "" : "s", r->o->file, d->classes);
         data_free(ds);
         return -1;
     }
+    if (ds->class_names) run_keep_classes(r, ds);
     if (ds->class_names && !r->o->quiet) {
         fprintf(stderr, "genc: classes of %s:", dir);
         for (int i = 0; i < ds->classes; i++) fprintf(stderr, " %d %s%s", i, ds->class_names[i],
@@ -200,6 +231,7 @@ int run_save_checkpoint(Run *r, const RunState *st)
         s[n++] = (CkptSection){"schedules", e->sched, sizeof(double) * (size_t)r->g->nscheds};
     if (r->settings) s[n++] = (CkptSection){"settings", r->settings, strlen(r->settings)};
     if (r->command_len) s[n++] = (CkptSection){"command", r->command, r->command_len};
+    if (r->classes_len) s[n++] = (CkptSection){"classes", r->classes, r->classes_len};
     for (int p = 0; p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         base_put_le(steps[p], o->step, 8);
@@ -255,6 +287,14 @@ int run_load_checkpoint(Run *r, const char *path, RunState *st, bool averages)
      * values; training computes them again anyway) */
     if (!bad && ckpt_size(c, "schedules") == (int64_t)(sizeof(double) * (size_t)r->g->nscheds))
         bad = ckpt_get(c, "schedules", e->sched, sizeof(double) * (size_t)r->g->nscheds, err);
+    int64_t nclasses = ckpt_size(c, "classes");
+    if (!bad && nclasses > 0) { /* the data's class names, for sample --label NAME */
+        free(r->classes);
+        r->classes = xmalloc((size_t)nclasses);
+        r->classes_len = (size_t)nclasses;
+        bad = ckpt_get(c, "classes", r->classes, r->classes_len, err);
+        if (!bad && r->classes[r->classes_len - 1] != 0) r->classes_len = 0; /* not names: ignored */
+    }
     for (int p = 0; !bad && p < r->g->nphases; p++) {
         Optim *o = &e->optim[p];
         char name[48];

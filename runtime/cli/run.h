@@ -47,6 +47,7 @@ typedef struct RunOpts {
     bool raw_weights;       /* the trained weights, not their averages (ema) */
     const char *sample_out;
     int n, rows, cols, label;
+    const char *label_name; /* --label given as a class's name (of an image folder) */
     bool interpolate;       /* decode interpolations between test images' codes */
     /* bench */
     int warmup;             /* untimed steps first (-1: 3) */
@@ -81,6 +82,10 @@ typedef struct Run {
     const DataSet *sample_data;
     DataSet sample_own;
     int *sample_order; /* sample_data's examples in a fixed random order */
+    /* the data's class names (an image folder's classes, a text's
+     * characters), each ending in a 0 byte: checkpointed, for --label */
+    char *classes;
+    size_t classes_len;
 } Run;
 
 /* What a checkpoint holds besides the slabs. */

@@ -34,6 +34,7 @@
 #define GENC_MAX_BATCH 65536       /* batch N, --batch */
 #define GENC_MAX_EPOCHS 1000000    /* epochs N, --epochs */
 #define GENC_MAX_LR 1e6            /* a learning rate: --lr, lr, an optimizer's lr: */
+#define GENC_MAX_VOCABULARY 65535  /* characters of a text: its indices are kept in 16 bits */
 
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */

@@ -467,8 +467,8 @@ RUN(permute)
     return 0;
 }
 
-/* the ids of an embedding: input j's values, one per example or a
- * sequence of them */
+/* the ids of an embedding or a one-hot: input j's values, one per example
+ * or a sequence of them */
 static int ids_of(const KernelCall *c, int j)
 {
     const Shape *s = shape_of(c, j);
@@ -491,7 +491,7 @@ RUN(embedding_grad)
 
 RUN(onehot)
 {
-    int bad = k->onehot(Y, X0, c->B, c->n->attr.classes);
+    int bad = k->onehot(Y, X0, ids_of(c, 0), c->n->attr.classes);
     return bad ? bad_ids(c, bad, c->n->attr.classes, err) : 0;
 }
 

@@ -174,7 +174,7 @@ Exec *exec_new(const Compiled *c, const Backend *be, uint64_t seed, char err[EXE
     }
     if (ok && g->data) {
         ok = (e->input[0] = try_alloc(e, rows * shape_count(g->data->shape), err, "data batch")) &&
-             (e->input[1] = try_alloc(e, rows, err, "labels"));
+             (e->input[1] = try_alloc(e, rows * shape_count(g->data->label_shape), err, "labels"));
     }
     for (int i = 0; ok && i < g->nnoise; i++)
         ok = (e->noise[i] = try_alloc(e, rows * shape_count(g->noise[i].shape), err, "noise")) != NULL;

@@ -349,6 +349,7 @@ void data_free(DataSet *ds)
     free(ds->class_names);
     free(ds->pixels);
     free(ds->labels);
+    free(ds->tokens);
     memset(ds, 0, sizeof *ds);
 }
 
@@ -359,6 +360,18 @@ void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
 {
     /* A table, computed in double as lo*(1-t) + hi*t, so that 0 and 255 land
      * on lo and hi exactly and every batch maps a byte to the same value. */
+    if (ds->tokens) {
+        int L = ds->context;
+        for (int b = 0; b < count; b++) {
+            GENC_ASSERT(idx[b] >= 0 && idx[b] < ds->n);
+            const uint16_t *t = ds->tokens + (size_t)idx[b] * ds->stride;
+            for (int i = 0; i < L; i++) {
+                x[(size_t)b * L + i] = t[i];
+                if (y) y[(size_t)b * L + i] = t[i + 1];
+            }
+        }
+        return;
+    }
     real map[256];
     for (int p = 0; p < 256; p++) {
         double t = p / 255.0;

@@ -33,7 +33,12 @@ typedef struct DataSet {
     uint8_t *pixels; /* [n, c, h, w], 0..255; bytes to keep 60000 images small */
     int *labels;     /* [n] */
     int classes;     /* 1 + the largest label */
-    char **class_names; /* [classes] for an image folder's class folders, else NULL */
+    char **class_names; /* [classes]: an image folder's class folders, a text's characters */
+    /* a text (text.h): its characters' indices; example i is the window of
+     * `context` of them from i*stride, its labels the next ones */
+    uint16_t *tokens;
+    size_t ntokens;
+    int context, stride;
 } DataSet;
 
 /* Reads <dir>/<prefix>-images-idx3-ubyte and <dir>/<prefix>-labels-idx1-ubyte,
@@ -61,7 +66,8 @@ int data_error(char *err, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Fills x[count, c, h, w] with the examples idx[0..count), pixels mapped
  * linearly from 0..255 to [lo, hi] (0 -> lo and 255 -> hi exactly), and
  * y[count] with their labels (values of the graph, so reals that hold
- * whole numbers) unless y is NULL. */
+ * whole numbers) unless y is NULL. Of a text: x[count, context] the
+ * windows' character indices, y[count, context] the next characters'. */
 void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
                 real *x, real *y);
 

@@ -6,6 +6,9 @@
 # - images(): a folder of PNG, JPEG and BMP files in class folders trains,
 #   evaluates on its held-out part and samples; train/ and test/ folders;
 #   every kind of bad folder is named with its problem.
+# - text(): a UTF-8 file's character windows train and evaluate (in bits
+#   too); a wrong vocabulary, bytes that are not UTF-8 and a text shorter
+#   than a window are named.
 . "$(dirname "$0")/common.inc"
 case $GENC in /*) genc=$GENC ;; *) genc=$(pwd)/$GENC ;; esac
 [ -f data/mnist/train-images-idx3-ubyte ] || [ -f data/mnist/train-images-idx3-ubyte.gz ] ||
@@ -82,6 +85,25 @@ grep -q "on $held test images (images)" "$T/out" || fail "images: not $held held
     "$genc" run img.g --steps 20 --out two --resume --quiet) 2> "$T/err" || fail "images: resume: $(head -3 "$T/err")"
 same_run "$T/one/checkpoint.genc" "$T/two/checkpoint.genc" || fail "images: a resumed run with flip and shift differs"
 
+# class names: kept in the checkpoint, and --label takes them
+cp -r "$T/f" "$T/named" && mv "$T/named/3" "$T/named/three"
+cat > "$T/cond.g" <<'G'
+data x, y ~ images("named/", shape: [1, 8, 8], classes: 10)
+z ~ normal(4)
+c ~ categorical(10)
+net G(z: [4], c: []) -> [1, 8, 8] { concat(z, onehot(c, 10)) -> dense(64) -> sigmoid -> reshape(1, 8, 8) }
+min G: E[sum((G(z, y) - x) ^ 2)]
+train {
+    batch 16
+    sample G(z, c)
+}
+G
+(cd "$T" && "$genc" run cond.g --steps 5 --quiet && "$genc" sample cond.g --label three --n 2 --out three.idx &&
+    "$genc" sample cond.g --label 9 --n 2 --out nine.idx) 2> "$T/err" || fail "--label NAME: $(head -3 "$T/err")"
+cmp -s "$T/three.idx" "$T/nine.idx" || fail "--label three is not class 9 (the last by name)"
+expect_status 2 sh -c "cd '$T' && '$genc' sample cond.g --label four --out x.idx"
+expect_err "genc: error: --label four: no class of that name in the checkpoint (it has 10, numbered 0 to 9)"
+
 # train/ and test/ folders; a test class the training images lack
 mkdir -p "$T/tt/train" "$T/tt/test"
 cp -r "$T/f/0" "$T/f/1" "$T/tt/train/" && mkdir "$T/tt/test/0" && mv "$T/tt/train/0/000"* "$T/tt/test/0/"
@@ -129,4 +151,37 @@ sed 's|shift: 2|shift: 2, holdout: 0|' "$T/img.g" > "$T/all.g"
 (cd "$T" && "$genc" run all.g --steps 1 --quiet) 2> "$T/err" || fail "images, holdout 0: $(head -3 "$T/err")"
 expect_status 1 sh -c "cd '$T' && '$genc' eval all.g"
 expect_err "genc: error: f/: no test images (holdout: 0 holds none out)"
+
+# ---- text() ----
+i=0
+while [ $i -lt 200 ]; do
+    printf 'Voix ambiguë d\342\200\231un cœur qui, au zéphyr, préfère les jattes de kiwis. %d\n' $((i % 10))
+    i=$((i + 1))
+done > "$T/t.txt"
+cat > "$T/text.g" <<'G'
+let V = 45
+data x, y ~ text("t.txt", context: 16, vocabulary: V)
+net M(x: [16]) -> [16, V] { embedding(V, 16) -> dense(V) -> softmax }
+min M: E[cross_entropy(M(x), y)]
+train { batch 8 }
+G
+(cd "$T" && "$genc" run text.g --steps 200 --quiet && "$genc" eval text.g) > "$T/out" 2> "$T/err" ||
+    fail "text: $(head -3 "$T/err")"
+grep -q "^text.g on [0-9]* test windows of 16 characters (text)$" "$T/out" || fail "text: eval says: $(head -1 "$T/out")"
+# after 200 steps the held-out loss is well below a uniform guess (ln 45 = 3.8),
+# and is given in bits too
+awk '/loss M/ { ok = $3 < 3.0 && $4 == "(" sprintf("%.4f", $3 / log(2)) } END { exit !ok }' "$T/out" ||
+    fail "text: the held-out loss did not fall, or is not in bits: $(cat "$T/out")"
+sed 's/V = 45/V = 46/' "$T/text.g" > "$T/v46.g"
+expect_status 1 sh -c "cd '$T' && '$genc' run v46.g --steps 1 --quiet"
+expect_err "genc: error: t.txt has 45 different characters, but v46.g declares vocabulary: 46"
+printf 'caf\351 au lait\n' > "$T/latin1.txt"
+sed 's/t.txt/latin1.txt/' "$T/text.g" > "$T/latin1.g"
+expect_status 1 sh -c "cd '$T' && '$genc' run latin1.g --steps 1 --quiet"
+expect_err "genc: error: latin1.txt: not UTF-8 text: byte 3 (line 1) is 0xE9; genc reads text as UTF-8 characters"
+printf 'abcd%.0s' $(seq 25) > "$T/short.txt"
+sed 's/t.txt/short.txt/; s/V = 45/V = 4/' "$T/text.g" > "$T/short.g"
+(cd "$T" && "$genc" run short.g --steps 1 --quiet) 2> "$T/err" || fail "text, short: $(head -3 "$T/err")"
+expect_status 1 sh -c "cd '$T' && '$genc' eval short.g"
+expect_err "genc: error: short.txt: the test text is 10 characters, too short for one window of 16 and its next character"
 finish

@@ -168,6 +168,10 @@ static const Case cases[] = {
            "min F: E[l1(F(x), t)]\n"},
     {"cross_entropy_labels", "x ~ normal(5)\nc ~ categorical(4)\nnet F(x: [5]) -> [4] {\n"
                              "dense(4) -> softmax\n}\nmin F: E[cross_entropy(F(x), c)]\n"},
+    {"cross_entropy_sequence", "x ~ normal([3, 5])\na ~ categorical(4)\nb ~ categorical(4)\n"
+                               "c ~ categorical(4)\nnet F(x: [3, 5]) -> [3, 4] {\n"
+                               "dense(4) -> softmax(axis: -1)\n}\n"
+                               "min F: E[cross_entropy(F(x), stack(a, b, c))]\n"},
     {"cross_entropy_probs", "x ~ normal(5)\nc ~ categorical(3)\nnet F(x: [5]) -> [3] {\n"
                             "dense(3) -> softplus\n}\n"
                             "min F: E[cross_entropy(F(x) / sum(F(x)), onehot(c, 3))]\n"},
