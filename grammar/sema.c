@@ -924,7 +924,7 @@ static bool declare_source(Sema *s, Decl *d)
     int id = sema_find_builtin(a->name);
     if (id < 0 || sema_builtin(id).kind != BK_SOURCE) {
         static const char *const sources[] = {"mnist", "fashion_mnist", "idx", "images", "text",
-                                              "normal", "uniform", "categorical"};
+                                              "wav", "normal", "uniform", "categorical"};
         const char *hint = diag_suggest(a->name, sources, (int)GENC_COUNT(sources));
         if (hint)
             diag_error(s->diag, a->loc, "unknown %s '%s'; did you mean '%s'?",
@@ -933,12 +933,12 @@ static bool declare_source(Sema *s, Decl *d)
             diag_error(s->diag, a->loc, "unknown %s '%s' (%s)",
                        d->kind == DECL_DATA ? "dataset" : "distribution", a->name,
                        d->kind == DECL_DATA ? "datasets: mnist, fashion_mnist, idx(\"dir\"), "
-                                                                   "images(\"dir\"), text(\"file\")"
+                                                                   "images(\"dir\"), text(\"file\"), wav(\"dir\")"
                                             : "distributions: normal, uniform, categorical");
         return false;
     }
     bool is_data = id == B_MNIST || id == B_FASHION_MNIST || id == B_IDX || id == B_IMAGES ||
-                   id == B_TEXT;
+                   id == B_TEXT || id == B_WAV;
     if (is_data != (d->kind == DECL_DATA)) {
         diag_error(s->diag, a->loc, is_data ? "'%s' is a dataset: declare it with 'data', e.g. "
                                               "data x ~ mnist(train)"
@@ -1002,11 +1002,11 @@ static bool declare_source(Sema *s, Decl *d)
     ds->label_shape = (Shape){.batch = true};
     if (id == B_TEXT) return declare_text(s, d, &ar, ds);
     bool ok = true;
-    if (id != B_IMAGES || sema_given(&ar, "classes")) {
+    if ((id != B_IMAGES && id != B_WAV) || sema_given(&ar, "classes")) {
         ok = sema_opt_int(s, &ar, "classes", &ds->classes, false);
     } else if (ds->label_name) {
-        diag_error(s->diag, d->names.v[1].loc, "'images' with labels needs their number: "
-                   "classes: N, one per class folder");
+        diag_error(s->diag, d->names.v[1].loc, "'%s' with labels needs their number: "
+                   "classes: N, one per class folder", a->name);
         ok = false;
     } else {
         ds->classes = 1;
@@ -1021,7 +1021,7 @@ static bool declare_source(Sema *s, Decl *d)
             ds->lo = r->items[0], ds->hi = r->items[1];
         }
     }
-    if (id == B_IDX || id == B_IMAGES) {
+    if (id == B_IDX || id == B_IMAGES || id == B_WAV) {
         Val *dir = sema_opt(&ar, "dir");
         if (dir->kind != V_STR) {
             diag_error(s->diag, dir->loc, "%s needs a directory in quotes, like %s(\"data/my/\")",
@@ -1041,7 +1041,16 @@ static bool declare_source(Sema *s, Decl *d)
                    shape_str(example, b, sizeof b));
         ok = false;
     }
-    if (id == B_IMAGES) ok = ok && sema_opt_real(s, &ar, "holdout", 0, 0.9, &ds->holdout);
+    if (id == B_IMAGES || id == B_WAV) ok = ok && sema_opt_real(s, &ar, "holdout", 0, 0.9, &ds->holdout);
+    if (id == B_WAV) {
+        /* [1, length] samples in [-1, 1): one channel, for conv1d */
+        int length = 0;
+        ok = ok && sema_opt_int(s, &ar, "rate", &ds->rate, false) &&
+             sema_opt_int(s, &ar, "length", &length, false);
+        ds->shape = (Shape){.nd = 2, .d = {1, length}, .batch = true};
+        ds->lo = -1, ds->hi = 1;
+        return bind_data(s, d, ds, ok);
+    }
     /* augmentation: a random horizontal flip, a random shift of up to
      * `shift` pixels each way */
     ds->flip = sema_opt(&ar, "flip")->num != 0;

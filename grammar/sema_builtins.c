@@ -63,6 +63,7 @@ static const Builtin builtins[B_COUNT] = {
     [B_IMAGES] = {"images", BK_SOURCE, 0,
                   "dir shape split=train range=- classes=- holdout=0.1 flip=0 shift=0"},
     [B_TEXT] = {"text", BK_SOURCE, 0, "file context vocabulary split=train holdout=0.1"},
+    [B_WAV] = {"wav", BK_SOURCE, 0, "dir rate length split=train classes=- holdout=0.1"},
     [B_NORMAL] = {"normal", BK_SOURCE, 0, "shape mean=0 std=1"},
     [B_UNIFORM] = {"uniform", BK_SOURCE, 0, "shape low=-1 high=1"},
     [B_CATEGORICAL] = {"categorical", BK_SOURCE, 0, "classes"},

@@ -32,6 +32,8 @@ need npm             command -v npm
 need dataset-fashion-mnist test -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 need bible-kjv       command -v bible
 need bible-kjv-text  test -e /usr/lib/bible.data
+need espeak-ng       command -v espeak-ng
+need sox             command -v sox
 [ $bench = 0 ] || need python3-torch /usr/bin/python3 -c 'import torch'
 
 if [ -z "$missing" ]; then

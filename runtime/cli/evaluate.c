@@ -236,7 +236,8 @@ int eval_test(RunOpts *o)
             printf("%s on %lld test windows of %d characters (%s)\n", o->file, (long long)seen,
                    ds.context, g->data->dataset);
         else
-            printf("%s on %lld test images (%s)\n", o->file, (long long)seen, g->data->dataset);
+            printf("%s on %lld test %s (%s)\n", o->file, (long long)seen,
+                   ds.audio ? "sounds" : "images", g->data->dataset);
         for (int p = 0; p < g->nphases; p++) {
             double loss = sum[p] / (double)seen;
             printf("  loss %-10s %.4f", g->phases[p].name, loss);

@@ -140,11 +140,13 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
     const DataSrc *d = r->g->data;
     const char *dir = r->data_dir ? r->data_dir : d->dir;
     char err[DATA_ERR_LEN], warn[DATA_ERR_LEN] = "";
-    bool folder = strcmp(d->dataset, "images") == 0, text = strcmp(d->dataset, "text") == 0;
-    if (folder ? folder_load(dir, split, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->holdout,
-                             ds, warn, err)
-               : text ? text_load(dir, split, d->shape.d[0], d->holdout, ds, err)
-                      : data_load_named(d->dataset, dir, split, ds, err)) {
+    bool images = strcmp(d->dataset, "images") == 0, sounds = strcmp(d->dataset, "wav") == 0;
+    bool folder = images || sounds, text = strcmp(d->dataset, "text") == 0;
+    if (images    ? folder_load(dir, split, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->holdout,
+                                ds, warn, err)
+        : sounds  ? folder_load_sounds(dir, split, d->rate, d->shape.d[1], d->holdout, ds, warn, err)
+        : text    ? text_load(dir, split, d->shape.d[0], d->holdout, ds, err)
+                  : data_load_named(d->dataset, dir, split, ds, err)) {
         fprintf(stderr, "genc: error: %s\n", err);
         return -1;
     }

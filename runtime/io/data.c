@@ -372,6 +372,17 @@ void data_batch(const DataSet *ds, const int *idx, int count, real lo, real hi,
         }
         return;
     }
+    if (ds->audio) { /* 16-bit samples to [-1, 1) */
+        size_t per = (size_t)ds->w;
+        for (int b = 0; b < count; b++) {
+            GENC_ASSERT(idx[b] >= 0 && idx[b] < ds->n);
+            const uint8_t *src = ds->pixels + 2 * per * (size_t)idx[b];
+            for (size_t i = 0; i < per; i++)
+                x[(size_t)b * per + i] = (real)((int16_t)(src[2 * i] | src[2 * i + 1] << 8) / 32768.0);
+            if (y) y[b] = (real)ds->labels[idx[b]];
+        }
+        return;
+    }
     real map[256];
     for (int p = 0; p < 256; p++) {
         double t = p / 255.0;

@@ -39,6 +39,7 @@ typedef struct DataSet {
     uint16_t *tokens;
     size_t ntokens;
     int context, stride;
+    bool audio; /* pixels holds little-endian int16 samples, [n, 1, 1, w] */
 } DataSet;
 
 /* Reads <dir>/<prefix>-images-idx3-ubyte and <dir>/<prefix>-labels-idx1-ubyte,

@@ -2,6 +2,7 @@
  * folder.h): listing, class folders, the held-out split, decoding (stb_image)
  * and fitting each image to the declared shape (stb_image_resize). */
 #include "io/folder.h"
+#include "io/wav.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -52,18 +53,33 @@ static int names_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-bool folder_is_image(const char *name)
+/* What a folder holds: images or sounds. */
+typedef struct Kind {
+    const char *noun, *formats; /* for messages: "images", "PNG, JPEG or BMP" */
+    const char *const *ext;     /* the file name endings, lower case, NULL-terminated */
+    size_t bytes;               /* of one decoded example */
+    /* one file into out (bytes long; tmp as long again, scratch) */
+    int (*decode)(const char *path, const struct Kind *k, uint8_t *out, uint8_t *tmp, char *err);
+    int c, h, w;                /* images: the shape */
+    int rate;                   /* sounds: samples per second */
+} Kind;
+
+static bool folder_has_ext(const char *name, const char *const *ext)
 {
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp"};
     const char *dot = strrchr(name, '.');
     if (!dot) return false;
-    for (size_t i = 0; i < GENC_COUNT(ext); i++) {
+    for (size_t i = 0; ext[i]; i++) {
         size_t k = 0;
         while (ext[i][k] && tolower((unsigned char)dot[k]) == ext[i][k]) k++;
         if (!ext[i][k] && !dot[k]) return true;
     }
     return false;
 }
+
+static const char *const image_ext[] = {".png", ".jpg", ".jpeg", ".bmp", NULL};
+static const char *const sound_ext[] = {".wav", NULL};
+
+bool folder_is_image(const char *name) { return folder_has_ext(name, image_ext); }
 
 static char *folder_join(const char *dir, const char *name)
 {
@@ -77,9 +93,9 @@ static bool folder_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* dir's images and its subfolders, each sorted by name (hidden entries
- * and other files are left out). */
-static int folder_list(const char *dir, Names *images, Names *subdirs, char *err)
+/* dir's files of kind k and its subfolders, each sorted by name (hidden
+ * entries and other files are left out). */
+static int folder_list(const char *dir, const Kind *k, Names *images, Names *subdirs, char *err)
 {
     DIR *d = opendir(dir);
     if (!d) return data_error(err, "%s: cannot open the folder: %s", dir, strerror(errno));
@@ -87,7 +103,7 @@ static int folder_list(const char *dir, Names *images, Names *subdirs, char *err
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         char *path = folder_join(dir, e->d_name);
-        Names *to = folder_is_dir(path) ? subdirs : folder_is_image(e->d_name) ? images : NULL;
+        Names *to = folder_is_dir(path) ? subdirs : folder_has_ext(e->d_name, k->ext) ? images : NULL;
         free(path);
         if (!to) continue;
         to->v = xgrow(to->v, sizeof *to->v, (size_t)to->n);
@@ -133,26 +149,26 @@ static bool folder_held_out(int i, double holdout)
  * of the split wanted: all of them when holdout < 0, else the held-out
  * ones for test and the others for train. classes: the class names so far
  * (the training folder's), which root's must be. */
-static int folder_collect(const char *root, bool test, double holdout, Names *classes,
-                          bool fixed_classes, Files *out, char *err)
+static int folder_collect(const char *root, const Kind *k, bool test, double holdout,
+                          Names *classes, bool fixed_classes, Files *out, char *err)
 {
     Names images = {0}, subdirs = {0};
     int rc = -1;
-    if (folder_list(root, &images, &subdirs, err)) goto out;
+    if (folder_list(root, k, &images, &subdirs, err)) goto out;
     if (images.n && subdirs.n) {
-        data_error(err, "%s: holds both images (%s) and folders (%s/): put every image in a "
-                   "class folder, or remove the folders", root, images.v[0], subdirs.v[0]);
+        data_error(err, "%s: holds both %s (%s) and folders (%s/): put every file in a class "
+                   "folder, or remove the folders", root, k->noun, images.v[0], subdirs.v[0]);
         goto out;
     }
     if (!images.n && !subdirs.n) {
-        data_error(err, "%s: no images (PNG, JPEG or BMP) and no class folders", root);
+        data_error(err, "%s: no %s (%s) and no class folders", root, k->noun, k->formats);
         goto out;
     }
     if (subdirs.n && fixed_classes) { /* test/ has train/'s classes */
         for (int i = 0; i < subdirs.n; i++)
             if (!bsearch(&subdirs.v[i], classes->v, (size_t)classes->n, sizeof *classes->v,
                          names_cmp)) {
-                data_error(err, "%s/: a class the training images do not have", subdirs.v[i]);
+                data_error(err, "%s/: a class the training %s do not have", subdirs.v[i], k->noun);
                 goto out;
             }
     } else if (subdirs.n) {
@@ -168,12 +184,12 @@ static int folder_collect(const char *root, bool test, double holdout, Names *cl
                 free(cdir);
                 continue;
             }
-            if (folder_list(cdir, &files, &nested, err)) {
+            if (folder_list(cdir, k, &files, &nested, err)) {
                 free(cdir);
                 goto out;
             }
             if (!files.n) {
-                data_error(err, "%s/: a class folder with no images (PNG, JPEG or BMP)", cdir);
+                data_error(err, "%s/: a class folder with no %s (%s)", cdir, k->noun, k->formats);
                 free(cdir);
                 names_free(&files);
                 names_free(&nested);
@@ -212,12 +228,12 @@ static void folder_crop(int w0, int h0, int w, int h, int *cw, int *ch, int *x0,
     *y0 = (h0 - *ch) / 2;
 }
 
-/* Decodes path into out [c, h, w]: converted to c channels, centre-cropped
- * to the target's aspect ratio, resized. Returns 0, or -1 with why (stb's
- * reason) in err. */
-static int folder_decode(const char *path, int c, int h, int w, uint8_t *out, uint8_t *tmp,
-                         char *err)
+/* Decodes an image into out [c, h, w]: converted to c channels,
+ * centre-cropped to the target's aspect ratio, resized. Returns 0, or -1
+ * with why (stb's reason) in err. */
+static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *tmp, char *err)
 {
+    int c = k->c, h = k->h, w = k->w;
     int w0, h0, c0;
     uint8_t *px = stbi_load(path, &w0, &h0, &c0, c);
     if (!px) return data_error(err, "%s: %s", path, stbi_failure_reason());
@@ -231,18 +247,25 @@ static int folder_decode(const char *path, int c, int h, int w, uint8_t *out, ui
     }
     stbi_image_free(px);
     /* interleaved [h, w, c] -> planar [c, h, w] */
-    for (int k = 0; k < c; k++)
-        for (size_t i = 0; i < (size_t)h * w; i++) out[(size_t)k * h * w + i] = tmp[i * c + k];
+    for (int j = 0; j < c; j++)
+        for (size_t i = 0; i < (size_t)h * w; i++) out[(size_t)j * h * w + i] = tmp[i * c + j];
     return 0;
 }
 
-int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
-                DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+/* A WAV file into out: wav_read's samples, little-endian int16. */
+static int folder_sound(const char *path, const Kind *k, uint8_t *out, uint8_t *tmp, char *err)
+{
+    (void)tmp;
+    return wav_read(path, k->rate, (int)(k->bytes / 2), out, err);
+}
+
+/* Loads split of dir, files of kind k, into ds->pixels (k->bytes each). */
+static int folder_load_kind(const char *dir, const char *split, const Kind *k, double holdout,
+                            DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
 {
     memset(ds, 0, sizeof *ds);
     warn[0] = 0;
     bool test = strcmp(split, "test") == 0;
-    GENC_ASSERT(c == 1 || c == 3);
     if (!folder_is_dir(dir)) return data_error(err, "%s: no such folder", dir);
     /* train/ and test/ folders, or one folder with a fraction held out */
     char *train_dir = folder_join(dir, "train"), *test_dir = folder_join(dir, "test");
@@ -252,16 +275,16 @@ int folder_load(const char *dir, const char *split, int c, int h, int w, double 
     int rc = -1;
     if (two) {
         /* the training folder names the classes, for the test folder too */
-        rc = folder_collect(train_dir, false, -1, &classes, false, &files, err);
+        rc = folder_collect(train_dir, k, false, -1, &classes, false, &files, err);
         if (rc == 0 && test) {
             files_free(&files);
-            rc = folder_collect(test_dir, true, -1, &classes, true, &files, err);
+            rc = folder_collect(test_dir, k, true, -1, &classes, true, &files, err);
         }
     } else {
-        rc = folder_collect(dir, test, holdout, &classes, false, &files, err);
+        rc = folder_collect(dir, k, test, holdout, &classes, false, &files, err);
     }
     if (rc == 0 && files.n == 0)
-        rc = data_error(err, "%s: no %s images%s", two ? test_dir : dir, split,
+        rc = data_error(err, "%s: no %s %s%s", two ? test_dir : dir, split, k->noun,
                         !two && test ? " (holdout: 0 holds none out)" : "");
     free(train_dir);
     free(test_dir);
@@ -270,19 +293,17 @@ int folder_load(const char *dir, const char *split, int c, int h, int w, double 
         names_free(&classes);
         return -1;
     }
-    size_t per = (size_t)c * h * w;
-    ds->n = 0, ds->c = c, ds->h = h, ds->w = w;
-    ds->pixels = xmalloc(per * (size_t)files.n);
+    ds->pixels = xmalloc(k->bytes * (size_t)files.n);
     ds->labels = xmalloc(sizeof *ds->labels * (size_t)files.n);
     ds->classes = classes.n ? classes.n : 1;
     ds->class_names = classes.v;
     classes = (Names){0};
-    uint8_t *tmp = xmalloc(per);
+    uint8_t *tmp = xmalloc(k->bytes);
     int skipped = 0;
     char first[DATA_ERR_LEN] = "";
     for (int i = 0; i < files.n; i++) {
         char why[DATA_ERR_LEN];
-        if (folder_decode(files.path[i], c, h, w, ds->pixels + per * (size_t)ds->n, tmp, why)) {
+        if (k->decode(files.path[i], k, ds->pixels + k->bytes * (size_t)ds->n, tmp, why)) {
             if (!skipped++) snprintf(first, sizeof first, "%s", why);
             continue;
         }
@@ -290,13 +311,33 @@ int folder_load(const char *dir, const char *split, int c, int h, int w, double 
     }
     free(tmp);
     if (skipped)
-        snprintf(warn, DATA_ERR_LEN, "%d of %d %s images skipped, not readable (the first: %.150s)",
-                 skipped, files.n, split, first);
+        snprintf(warn, DATA_ERR_LEN, "%d of %d %s %s skipped, not readable (the first: %.150s)",
+                 skipped, files.n, split, k->noun, first);
     files_free(&files);
     if (!ds->n) {
         data_free(ds);
-        return data_error(err, "%s: none of the %s images could be read (the first: %.150s)", dir,
-                          split, first);
+        return data_error(err, "%s: none of the %s %s could be read (the first: %.150s)", dir,
+                          split, k->noun, first);
     }
+    return 0;
+}
+
+int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
+                DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+{
+    GENC_ASSERT(c == 1 || c == 3);
+    Kind k = {"images", "PNG, JPEG or BMP", image_ext, (size_t)c * h * w, folder_image, c, h, w, 0};
+    if (folder_load_kind(dir, split, &k, holdout, ds, warn, err)) return -1;
+    ds->c = c, ds->h = h, ds->w = w;
+    return 0;
+}
+
+int folder_load_sounds(const char *dir, const char *split, int rate, int length, double holdout,
+                       DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+{
+    Kind k = {"sounds", "WAV", sound_ext, 2 * (size_t)length, folder_sound, 1, 1, length, rate};
+    if (folder_load_kind(dir, split, &k, holdout, ds, warn, err)) return -1;
+    ds->c = 1, ds->h = 1, ds->w = length;
+    ds->audio = true;
     return 0;
 }

@@ -1,4 +1,5 @@
-/* folder.h: a folder of images as a dataset, for images("dir").
+/* folder.h: a folder of images or sounds as a dataset, for images("dir")
+ * and wav("dir").
  *
  * The folder holds class folders (dir/cat/, dir/dog/: labels 0, 1, ... in
  * the order of their names) or images only (one class, label 0); either
@@ -22,6 +23,11 @@
  * why the first was. */
 int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
                 DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN]);
+
+/* Loads split of a folder of WAV files as [n, 1, 1, length] int16 samples
+ * (ds->audio), with its class names. */
+int folder_load_sounds(const char *dir, const char *split, int rate, int length, double holdout,
+                       DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN]);
 
 /* Whether a file name is one of an image folder's (by its extension). */
 bool folder_is_image(const char *name);

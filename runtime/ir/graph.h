@@ -91,11 +91,12 @@ typedef struct Noise {
 /* The model's one data source: images (and labels when it names two). */
 typedef struct DataSrc {
     char *name, *label_name; /* label_name NULL when labels are unused */
-    char *dataset;           /* "mnist", "fashion_mnist", "idx", "images" */
-    char *dir;               /* idx("dir") and images("dir"), else NULL: the dataset's default */
+    char *dataset;           /* "mnist", "fashion_mnist", "idx", "images", "text", "wav" */
+    char *dir;               /* the folder or file a source names, else NULL: the dataset's default */
     double holdout;          /* images: the fraction held out for test */
     bool flip;               /* augmentation: a random horizontal flip */
     int shift;               /* augmentation: a random shift of up to this many pixels */
+    int rate;                /* wav: samples per second */
     char *split;             /* "train" or "test" */
     double lo, hi;           /* pixel range */
     int classes;             /* label count (10) */

@@ -9,6 +9,9 @@
 # - text(): a UTF-8 file's character windows train and evaluate (in bits
 #   too); a wrong vocabulary, bytes that are not UTF-8 and a text shorter
 #   than a window are named.
+# - wav(): a folder of WAV files (made with sox) trains and evaluates; a
+#   WAV that is not 16-bit PCM, one at another rate, a cut one and a file
+#   that is no WAV are each named.
 . "$(dirname "$0")/common.inc"
 case $GENC in /*) genc=$GENC ;; *) genc=$(pwd)/$GENC ;; esac
 [ -f data/mnist/train-images-idx3-ubyte ] || [ -f data/mnist/train-images-idx3-ubyte.gz ] ||
@@ -131,7 +134,7 @@ mkdir "$T/f/empty"
 bad 1 "genc: error: f/empty/: a class folder with no images (PNG, JPEG or BMP)"
 rmdir "$T/f/empty"
 cp "$T/f/2/zz_bad.png" "$T/f/loose.png"
-bad 1 "genc: error: f/: holds both images (loose.png) and folders (0/): put every image in a class folder, or remove the folders"
+bad 1 "genc: error: f/: holds both images (loose.png) and folders (0/): put every file in a class folder, or remove the folders"
 rm "$T/f/loose.png"
 sed 's|classes: 10|classes: 9|' "$T/img.g" > "$T/nine.g"
 expect_status 1 sh -c "cd '$T' && '$genc' run nine.g --steps 1 --quiet --out bad --restart"
@@ -184,4 +187,42 @@ sed 's/t.txt/short.txt/; s/V = 45/V = 4/' "$T/text.g" > "$T/short.g"
 (cd "$T" && "$genc" run short.g --steps 1 --quiet) 2> "$T/err" || fail "text, short: $(head -3 "$T/err")"
 expect_status 1 sh -c "cd '$T' && '$genc' eval short.g"
 expect_err "genc: error: short.txt: the test text is 10 characters, too short for one window of 16 and its next character"
+
+# ---- wav() ----
+for d in 0 1 2; do
+    mkdir -p "$T/s/$d"
+    for k in 1 2 3 4 5 6 7 8 9 10; do
+        sox -n -r 8000 -b 16 -c 1 "$T/s/$d/$k.wav" synth 0.$k sine $((200 + 300 * d + 7 * k)) 2> /dev/null ||
+            { fail "sox cannot make a test sound"; break 2; }
+    done
+done
+# a stereo clip is averaged to one channel
+sox -n -r 8000 -b 16 -c 2 "$T/s/2/stereo.wav" synth 0.3 sine 900 2> /dev/null
+cat > "$T/snd.g" <<'G'
+data x, y ~ wav("s/", rate: 8000, length: 1024, classes: 3)
+net C(x: [1, 1024]) -> [3] { conv1d(8, 16, stride: 8) -> relu -> flatten -> dense(3) -> softmax }
+min C: E[cross_entropy(C(x), y)]
+train { batch 8 }
+G
+(cd "$T" && "$genc" run snd.g --steps 60 --quiet && "$genc" eval snd.g) > "$T/out" 2> "$T/err" ||
+    fail "wav: $(head -3 "$T/err")"
+grep -q "^snd.g on 3 test sounds (wav)$" "$T/out" || fail "wav: eval says: $(head -1 "$T/out")"
+grep -q "accuracy   1.0000" "$T/out" || fail "wav: three tones are not told apart: $(cat "$T/out")"
+# bad files are skipped, each kind named
+sox -n -r 8000 -e floating-point -b 32 -c 1 "$T/s/0/zz_float.wav" synth 0.2 sine 300 2> /dev/null
+sox -n -r 16000 -b 16 -c 1 "$T/s/1/zz_rate.wav" synth 0.2 sine 300 2> /dev/null
+head -c 1000 "$T/s/2/10.wav" > "$T/s/2/zz_cut.wav"
+printf 'RIFX' > "$T/s/2/zz_not.wav"
+for f in zz_float zz_rate zz_cut zz_not; do
+    d=$(ls -d "$T"/s/*/$f.wav)
+    mkdir -p "$T/solo/a" && rm -f "$T"/solo/a/* && cp "$d" "$T/solo/a/"
+    sed 's|"s/"|"solo/"|; s|, classes: 3||; s|data x, y|data x|; s|cross_entropy(C(x), y)|sum(C(x))|' "$T/snd.g" > "$T/solo.g"
+    expect_status 1 sh -c "cd '$T' && '$genc' run solo.g --steps 1 --quiet --restart"
+    case $f in
+    zz_float) expect_err "genc: error: solo/: none of the train sounds could be read (the first: solo/a/zz_float.wav: not 16-bit PCM (floating point, 32 bits); convert it with sox IN.wav -b 16 -e signed-integer OUT.wav)" ;;
+    zz_rate) expect_err "genc: error: solo/: none of the train sounds could be read (the first: solo/a/zz_rate.wav: 16000 samples per second, but the model reads 8000; genc does not resample: sox IN.wav -r 8000 OUT.wav)" ;;
+    zz_cut) expect_err "genc: error: solo/: none of the train sounds could be read (the first: solo/a/zz_cut.wav: truncated: the data chunk says 1600 bytes, fewer follow)" ;;
+    zz_not) expect_err "genc: error: solo/: none of the train sounds could be read (the first: solo/a/zz_not.wav: not a WAV file (no RIFF/WAVE header))" ;;
+    esac
+done
 finish
