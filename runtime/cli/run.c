@@ -121,6 +121,18 @@ void run_close(Run *r)
     r->locked = false;
 }
 
+/* The progress line of a folder's first decoding: a second after it
+ * starts, then every second, and its end. */
+static void run_decoding(int done, int total, const char *noun)
+{
+    static double start, last;
+    double now = base_seconds();
+    if (done == 0) start = last = now;
+    if (done == total ? now - start < 1 : now - last < 1) return;
+    last = now;
+    fprintf(stderr, "\rgenc: decoding %d of %d %s%s", done, total, noun, done == total ? "\n" : "");
+}
+
 /* r->classes from ds's class names */
 static void run_keep_classes(Run *r, const DataSet *ds)
 {
@@ -142,9 +154,11 @@ int run_load_data(Run *r, const char *split, DataSet *ds)
     char err[DATA_ERR_LEN], warn[DATA_ERR_LEN] = "";
     bool images = strcmp(d->dataset, "images") == 0, sounds = strcmp(d->dataset, "wav") == 0;
     bool folder = images || sounds, text = strcmp(d->dataset, "text") == 0;
+    FolderProgress progress = r->o->quiet || !isatty(2) ? NULL : run_decoding;
     if (images    ? folder_load(dir, split, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->holdout,
-                                ds, warn, err)
-        : sounds  ? folder_load_sounds(dir, split, d->rate, d->shape.d[1], d->holdout, ds, warn, err)
+                                progress, ds, warn, err)
+        : sounds  ? folder_load_sounds(dir, split, d->rate, d->shape.d[1], d->holdout, progress,
+                                       ds, warn, err)
         : text    ? text_load(dir, split, d->shape.d[0], d->holdout, ds, err)
                   : data_load_named(d->dataset, dir, split, ds, err)) {
         fprintf(stderr, "genc: error: %s\n", err);

@@ -261,7 +261,8 @@ static int folder_sound(const char *path, const Kind *k, uint8_t *out, uint8_t *
 
 /* Loads split of dir, files of kind k, into ds->pixels (k->bytes each). */
 static int folder_load_kind(const char *dir, const char *split, const Kind *k, double holdout,
-                            DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+                            FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
+                            char err[DATA_ERR_LEN])
 {
     memset(ds, 0, sizeof *ds);
     warn[0] = 0;
@@ -303,6 +304,7 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
     char first[DATA_ERR_LEN] = "";
     for (int i = 0; i < files.n; i++) {
         char why[DATA_ERR_LEN];
+        if (progress) progress(i, files.n, k->noun);
         if (k->decode(files.path[i], k, ds->pixels + k->bytes * (size_t)ds->n, tmp, why)) {
             if (!skipped++) snprintf(first, sizeof first, "%s", why);
             continue;
@@ -310,6 +312,7 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
         ds->labels[ds->n++] = files.label[i];
     }
     free(tmp);
+    if (progress) progress(files.n, files.n, k->noun);
     if (skipped)
         snprintf(warn, DATA_ERR_LEN, "%d of %d %s %s skipped, not readable (the first: %.150s)",
                  skipped, files.n, split, k->noun, first);
@@ -323,20 +326,22 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
 }
 
 int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
-                DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+                FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
+                char err[DATA_ERR_LEN])
 {
     GENC_ASSERT(c == 1 || c == 3);
     Kind k = {"images", "PNG, JPEG or BMP", image_ext, (size_t)c * h * w, folder_image, c, h, w, 0};
-    if (folder_load_kind(dir, split, &k, holdout, ds, warn, err)) return -1;
+    if (folder_load_kind(dir, split, &k, holdout, progress, ds, warn, err)) return -1;
     ds->c = c, ds->h = h, ds->w = w;
     return 0;
 }
 
 int folder_load_sounds(const char *dir, const char *split, int rate, int length, double holdout,
-                       DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN])
+                       FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
+                       char err[DATA_ERR_LEN])
 {
     Kind k = {"sounds", "WAV", sound_ext, 2 * (size_t)length, folder_sound, 1, 1, length, rate};
-    if (folder_load_kind(dir, split, &k, holdout, ds, warn, err)) return -1;
+    if (folder_load_kind(dir, split, &k, holdout, progress, ds, warn, err)) return -1;
     ds->c = 1, ds->h = 1, ds->w = length;
     ds->audio = true;
     return 0;

@@ -18,16 +18,22 @@
 
 #include "io/data.h"
 
+/* Called as files are decoded (done of total), for a progress line; may
+ * be NULL. */
+typedef void (*FolderProgress)(int done, int total, const char *noun);
+
 /* Loads split ("train" or "test") of dir as [n, c, h, w] bytes (c 1 or 3),
  * with its class names. warn: empty, or how many images were skipped and
  * why the first was. */
 int folder_load(const char *dir, const char *split, int c, int h, int w, double holdout,
-                DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN]);
+                FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
+                char err[DATA_ERR_LEN]);
 
 /* Loads split of a folder of WAV files as [n, 1, 1, length] int16 samples
  * (ds->audio), with its class names. */
 int folder_load_sounds(const char *dir, const char *split, int rate, int length, double holdout,
-                       DataSet *ds, char warn[DATA_ERR_LEN], char err[DATA_ERR_LEN]);
+                       FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
+                       char err[DATA_ERR_LEN]);
 
 /* Whether a file name is one of an image folder's (by its extension). */
 bool folder_is_image(const char *name);
