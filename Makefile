@@ -177,9 +177,10 @@ clean:
 
 # fuzzing ----------------------------------------------------------------------
 # Coverage-guided fuzzing of the code that reads a user's bytes: .g files
-# (the front end), IDX data files and checkpoints. tests/fuzz/ has the
-# harnesses, their corpora and the replay driver; docs/reliability.md says
-# how it fits. One fuzzing process at a time, at the lowest priority.
+# (the front end), IDX data files, checkpoints and the WAV, text and image
+# readers (media). tests/fuzz/ has the harnesses, their corpora and the
+# replay driver; docs/reliability.md says how it fits. One fuzzing process
+# at a time, at the lowest priority.
 #
 #   make fuzz          build the libFuzzer harnesses with clang in build-fuzz/
 #                      and run each for FUZZ_SECONDS on its corpus
@@ -195,7 +196,7 @@ clean:
 #   make test          also replays tests/fuzz/corpus/ through the harnesses,
 #                      built with $(CC) against $(B)/libgenc.a (under SAN=1,
 #                      with ASan, UBSan and LeakSanitizer)
-FUZZ_NAMES   := frontend idx checkpoint
+FUZZ_NAMES   := frontend idx checkpoint media
 FUZZ_SECONDS ?= 300
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   ?=
@@ -206,12 +207,13 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) $(FUZZ_INC)
 FUZZ_HDRS    := $(wildcard grammar/*.h runtime/*/*.h) $(FB)/lexer.h $(FB)/parser.h
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC)) $(FB)/lexer.o $(FB)/parser.o
 FUZZ_BIN     := $(patsubst %,$(FB)/fuzz_%,$(FUZZ_NAMES))
-FUZZ_REPLAY  := $(patsubst %,$(B)/fuzz/replay_%,frontend idx checkpoint)
+FUZZ_REPLAY  := $(patsubst %,$(B)/fuzz/replay_%,frontend idx checkpoint media)
 # per harness: the .g keywords for the front end; inputs no longer than
 # models are (the big generated error cases still replay whole)
 FUZZ_OPT_frontend   := -dict=tests/fuzz/frontend.dict -max_len=8192
 FUZZ_OPT_idx        := -max_len=8192
 FUZZ_OPT_checkpoint := -max_len=8192
+FUZZ_OPT_media      := -max_len=8192
 
 .PHONY: fuzz fuzz-build fuzz-merge fuzz-seeds fuzz-coverage clean-fuzz
 

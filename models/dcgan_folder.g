@@ -7,8 +7,11 @@
 # As shipped it reads data/fashion_colour/, which `make data-folder`
 # writes: 10,000 Fashion-MNIST images, each coloured by its class (red the
 # garment, green the garment times class/9, blue its negative), so that a
-# good generator must get the colours right as well as the shapes
-# (docs/results.md; docs/tutorial.md shows how to use your own photos).
+# good generator must get the colours right as well as the shapes.
+# 20 epochs in 1,108 s on 2 cores (shared): garments of every class,
+# most recognisable, each in its class's colour (docs/results.md; there is
+# no judge for these images). docs/tutorial.md shows how to use your own
+# photos.
 
 data x ~ images("data/fashion_colour/", shape: [3, 32, 32], range: [-1, 1], flip: true)
 z    ~ normal(100)

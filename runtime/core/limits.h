@@ -35,6 +35,7 @@
 #define GENC_MAX_EPOCHS 1000000    /* epochs N, --epochs */
 #define GENC_MAX_LR 1e6            /* a learning rate: --lr, lr, an optimizer's lr: */
 #define GENC_MAX_VOCABULARY 65535  /* characters of a text: its indices are kept in 16 bits */
+#define GENC_MAX_IMAGE_PIXELS (1 << 26) /* an image file of an image folder (a 64-megapixel photo) */
 
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */

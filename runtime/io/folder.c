@@ -3,6 +3,7 @@
  * and fitting each image to the declared shape (stb_image_resize). */
 #include "io/folder.h"
 #include "io/wav.h"
+#include "core/limits.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -27,12 +28,22 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
+/* stb_image adds 0 to a null pointer, and copies 0 bytes from one, on a
+ * PNG with empty data chunks (harmless; clang's UBSan reports both, found
+ * by fuzz_media) */
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((no_sanitize("pointer-overflow", "nonnull-attribute"))), \
+                             apply_to = function)
+#endif
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wmisleading-indentation"
 #include <stb/stb_image.h>
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
 #define STB_IMAGE_RESIZE_STATIC
 #include <stb/stb_image_resize.h>
+#ifdef __clang__
+#pragma clang attribute pop
+#endif
 #pragma GCC diagnostic pop
 
 /* A list of names (a folder's images, or its class folders). */
@@ -110,8 +121,9 @@ static int folder_list(const char *dir, const Kind *k, Names *images, Names *sub
         to->v[to->n++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(images->v, (size_t)images->n, sizeof *images->v, names_cmp);
-    qsort(subdirs->v, (size_t)subdirs->n, sizeof *subdirs->v, names_cmp);
+    /* (an empty list's v is NULL, which qsort must not be given) */
+    if (images->n > 1) qsort(images->v, (size_t)images->n, sizeof *images->v, names_cmp);
+    if (subdirs->n > 1) qsort(subdirs->v, (size_t)subdirs->n, sizeof *subdirs->v, names_cmp);
     return 0;
 }
 
@@ -228,6 +240,58 @@ static void folder_crop(int w0, int h0, int w, int h, int *cw, int *ch, int *x0,
     *y0 = (h0 - *ch) / 2;
 }
 
+/* The whole of path, or NULL with why in err. */
+static uint8_t *folder_read(const char *path, size_t *len, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        data_error(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n == cap) buf = xrealloc(buf, cap = cap ? 2 * cap : 1 << 16);
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        data_error(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Whether a JPEG's Huffman tables each hold at most 256 codes: the
+ * stb_image of Debian 12 writes past its tables on more (found by
+ * fuzz_media). Every 0xFF 0xC4 (a DHT marker) of the file is checked, the
+ * tables after it read as stb_image reads them, whether or not the file's
+ * structure would take stb_image there: a marker cannot appear inside
+ * coded data (0xFF is followed by 0 there), so a valid file loses nothing. */
+static bool folder_jpeg_tables_ok(const uint8_t *p, size_t n)
+{
+    size_t start = 0; /* stb_image takes a JPEG's start after any fill bytes 0xFF */
+    while (start < n && p[start] == 0xFF) start++;
+    if (start == 0 || start >= n || p[start] != 0xD8) return true;
+    for (size_t k = start; k + 4 <= n; k++) {
+        if (p[k] != 0xFF || p[k + 1] != 0xC4) continue;
+        long left = ((long)p[k + 2] << 8 | p[k + 3]) - 2; /* the segment's bytes after its length */
+        for (size_t q = k + 4; left > 0 && q < n;) {     /* class/id, 16 counts, the codes */
+            if (p[q] >> 4 > 1 || (p[q] & 15) > 3) break;  /* stb_image refuses the table */
+            size_t codes = 0;
+            for (int i = 1; i <= 16 && q + i < n; i++) codes += p[q + i];
+            if (codes > 256) return false;
+            left -= 17 + (long)codes;
+            q += 17 + codes;
+        }
+    }
+    return true;
+}
+
 /* Decodes an image into out [c, h, w]: converted to c channels,
  * centre-cropped to the target's aspect ratio, resized. Returns 0, or -1
  * with why (stb's reason) in err. */
@@ -235,8 +299,27 @@ static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *
 {
     int c = k->c, h = k->h, w = k->w;
     int w0, h0, c0;
-    uint8_t *px = stbi_load(path, &w0, &h0, &c0, c);
-    if (!px) return data_error(err, "%s: %s", path, stbi_failure_reason());
+    size_t len;
+    uint8_t *file = folder_read(path, &len, err);
+    if (!file) return -1;
+    if (!folder_jpeg_tables_ok(file, len)) {
+        free(file);
+        return data_error(err, "%s: a damaged JPEG (a Huffman table of more than 256 codes)", path);
+    }
+    /* the size first: a small file can claim a huge image */
+    if (len <= INT_MAX && stbi_info_from_memory(file, (int)len, &w0, &h0, &c0) &&
+        (double)w0 * h0 > GENC_MAX_IMAGE_PIXELS) {
+        free(file);
+        return data_error(err, "%s: %dx%d pixels, more than genc decodes (%d million)", path, w0,
+                          h0, GENC_MAX_IMAGE_PIXELS >> 20);
+    }
+    uint8_t *px = len > INT_MAX ? NULL : stbi_load_from_memory(file, (int)len, &w0, &h0, &c0, c);
+    free(file);
+    if (!px) return data_error(err, "%s: %s", path, len > INT_MAX ? "too large" : stbi_failure_reason());
+    if (w0 < 1 || h0 < 1) { /* stb_image has let a damaged header through as that */
+        stbi_image_free(px);
+        return data_error(err, "%s: an image of %dx%d pixels", path, w0, h0);
+    }
     int cw, ch, x0, y0;
     folder_crop(w0, h0, w, h, &cw, &ch, &x0, &y0);
     const uint8_t *from = px + ((size_t)y0 * w0 + x0) * c;

@@ -120,9 +120,10 @@ int text_load(const char *path, const char *split, int context, double holdout, 
     ds->classes = v;
     /* training windows start anywhere; test windows tile the test text, so
      * that each character is predicted once */
-    int64_t windows = (int64_t)ds->ntokens - context;
+    /* a window from i needs the characters up to i + context, its labels' */
+    int64_t windows = test ? ((int64_t)ds->ntokens - 1) / context : (int64_t)ds->ntokens - context;
     if (windows > INT_MAX) windows = INT_MAX; /* the later windows are left out */
-    ds->n = (int)(test ? windows / context : windows);
+    ds->n = (int)windows;
     ds->stride = test ? context : 1;
     ds->class_names = xmalloc(sizeof *ds->class_names * (size_t)v);
     for (int i = 0; i < v; i++) {

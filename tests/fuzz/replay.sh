@@ -9,7 +9,7 @@ genc=${1:-build/genc}
 b=$(cd "$(dirname "$genc")" && pwd) || exit 2
 cd "$(dirname "$0")/../.." || exit 2
 failed=""
-for name in frontend idx checkpoint; do
+for name in frontend idx checkpoint media; do
     bin=$b/fuzz/replay_$name
     if [ ! -x "$bin" ]; then
         echo "replay: $bin is missing (make test builds it)" >&2
