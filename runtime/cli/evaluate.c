@@ -101,10 +101,14 @@ int eval_sample(RunOpts *o)
         return code;
     }
     int c = run_class_noise(g);
-    if (o->label_name) { /* a class folder's name, from the checkpoint */
+    if (o->label_name) { /* a class folder's name from the checkpoint, else a number */
         int k = 0;
         for (size_t at = 0; at < r.classes_len && o->label < 0; at += strlen(r.classes + at) + 1, k++)
             if (strcmp(r.classes + at, o->label_name) == 0) o->label = k;
+        char *end;
+        long n = o->label < 0 ? strtol(o->label_name, &end, 10) : 0;
+        if (o->label < 0 && o->label_name[0] >= '0' && o->label_name[0] <= '9' && !*end && n <= 1000000)
+            o->label = (int)n;
         if (o->label < 0) {
             if (r.classes_len)
                 fprintf(stderr, "genc: error: --label %s: no class of that name in the checkpoint "

@@ -259,15 +259,8 @@ static int set_option(RunOpts *o, const struct RunOption *op, const char *v)
         if (op->size == sizeof(int)) *(int *)field = (int)n;
         else *(int64_t *)field = n;
         return 0;
-    case OPT_LABEL:
-        if (v[0] < '0' || v[0] > '9') { /* a name: sample looks it up */
-            o->label_name = v;
-            return 0;
-        }
-        if (!int_arg(v, op->lo, op->hi, &n))
-            return usage_error("%s needs a class's number in %lld..%lld or its name, not '%s'",
-                               op->name, op->lo, op->hi, v);
-        *(int *)field = (int)n;
+    case OPT_LABEL: /* a class's name or number: sample looks it up in the checkpoint */
+        o->label_name = v;
         return 0;
     case OPT_LR:
         o->lr = strtod(v, &end);

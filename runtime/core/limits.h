@@ -36,6 +36,9 @@
 #define GENC_MAX_LR 1e6            /* a learning rate: --lr, lr, an optimizer's lr: */
 #define GENC_MAX_VOCABULARY 65535  /* characters of a text: its indices are kept in 16 bits */
 #define GENC_MAX_IMAGE_PIXELS (1 << 26) /* an image file of an image folder (a 64-megapixel photo) */
+#define GENC_MAX_MEDIA_BYTES (1LL << 30) /* an image or WAV file of a folder */
+#define GENC_MAX_TEXT_BYTES (1LL << 28)  /* a text() file (it takes about 9 times its size) */
+#define GENC_MAX_WAV_CHANNELS 64         /* channels of a WAV file, averaged to one */
 
 /* ---- the command line ---- */
 #define GENC_MAX_SETS 64           /* --set options */

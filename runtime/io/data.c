@@ -21,6 +21,29 @@ int data_error(char *err, const char *fmt, ...)
     return -1;
 }
 
+FILE *data_open(const char *path, int64_t max_bytes, int64_t *bytes, char err[DATA_ERR_LEN])
+{
+    const char *why;
+    int fd = base_open_regular(path, O_RDONLY, &why);
+    if (fd < 0) {
+        if (why) data_error(err, "%s %s", path, why);
+        else data_error(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0)
+        data_error(err, "%s: cannot read: %s", path, strerror(errno));
+    else if (st.st_size > max_bytes)
+        data_error(err, "%s: %lld bytes, more than genc reads (%lld)", path, (long long)st.st_size,
+                   (long long)max_bytes);
+    else if (!(f = fdopen(fd, "rb")))
+        data_error(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) close(fd);
+    else *bytes = st.st_size;
+    return f;
+}
+
 /* ---- IDX ---------------------------------------------------------------- */
 
 /* Reads up to len bytes, fewer only where the data ends. gzread takes an

@@ -9,6 +9,8 @@
 #ifndef GENC_DATA_H
 #define GENC_DATA_H
 
+#include <stdio.h>
+
 #include "core/base.h"
 
 #define DATA_ERR_LEN 256
@@ -59,6 +61,11 @@ int data_load_named(const char *name, const char *dir, const char *split,
 const char *data_default_dir(const char *name);
 
 void data_free(DataSet *ds);
+
+/* Opens path for reading if it is a regular file of at most max_bytes
+ * (a FIFO or a device is refused before it can block, a huge file before
+ * it is read); *bytes its size. NULL with the reason, naming path, in err. */
+FILE *data_open(const char *path, int64_t max_bytes, int64_t *bytes, char err[DATA_ERR_LEN]);
 
 /* Formats a message into err (DATA_ERR_LEN); returns -1, for
  * `return data_error(err, ...)`. */

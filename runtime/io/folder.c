@@ -176,11 +176,18 @@ static int folder_collect(const char *root, const Kind *k, bool test, double hol
         data_error(err, "%s: no %s (%s) and no class folders", root, k->noun, k->formats);
         goto out;
     }
+    if (fixed_classes && (images.n > 0) != (classes->n == 0)) { /* test/ laid out as train/ */
+        data_error(err, "%s: %s, but the training folder %s", root,
+                   images.n ? "loose files" : "class folders",
+                   classes->n ? "has class folders" : "has no class folders");
+        goto out;
+    }
     if (subdirs.n && fixed_classes) { /* test/ has train/'s classes */
         for (int i = 0; i < subdirs.n; i++)
             if (!bsearch(&subdirs.v[i], classes->v, (size_t)classes->n, sizeof *classes->v,
                          names_cmp)) {
-                data_error(err, "%s/: a class the training %s do not have", subdirs.v[i], k->noun);
+                data_error(err, "%s/%s/: a class the training %s do not have", root, subdirs.v[i],
+                           k->noun);
                 goto out;
             }
     } else if (subdirs.n) {
@@ -243,18 +250,11 @@ static void folder_crop(int w0, int h0, int w, int h, int *cw, int *ch, int *x0,
 /* The whole of path, or NULL with why in err. */
 static uint8_t *folder_read(const char *path, size_t *len, char *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        data_error(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n == cap) buf = xrealloc(buf, cap = cap ? 2 * cap : 1 << 16);
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
+    int64_t bytes;
+    FILE *f = data_open(path, GENC_MAX_MEDIA_BYTES, &bytes, err);
+    if (!f) return NULL;
+    uint8_t *buf = xmalloc((size_t)bytes + 1);
+    size_t n = fread(buf, 1, (size_t)bytes, f);
     bool bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -270,15 +270,23 @@ static uint8_t *folder_read(const char *path, size_t *len, char *err)
  * stb_image of Debian 12 writes past its tables on more (found by
  * fuzz_media). Every 0xFF 0xC4 (a DHT marker) of the file is checked, the
  * tables after it read as stb_image reads them, whether or not the file's
- * structure would take stb_image there: a marker cannot appear inside
- * coded data (0xFF is followed by 0 there), so a valid file loses nothing. */
+ * structure would take stb_image there (stb_image skips stray bytes to the
+ * next 0xFF); only the payloads of APPn and COM segments, which stb_image
+ * skips by their length, are skipped here too (their EXIF thumbnails and
+ * ICC profiles may hold any bytes). A marker cannot appear inside coded
+ * data (0xFF is followed by 0 there). */
 static bool folder_jpeg_tables_ok(const uint8_t *p, size_t n)
 {
     size_t start = 0; /* stb_image takes a JPEG's start after any fill bytes 0xFF */
     while (start < n && p[start] == 0xFF) start++;
     if (start == 0 || start >= n || p[start] != 0xD8) return true;
     for (size_t k = start; k + 4 <= n; k++) {
-        if (p[k] != 0xFF || p[k + 1] != 0xC4) continue;
+        if (p[k] != 0xFF) continue;
+        if ((p[k + 1] >= 0xE0 && p[k + 1] <= 0xEF) || p[k + 1] == 0xFE) { /* APPn, COM: skipped */
+            k += 1 + ((size_t)p[k + 2] << 8 | p[k + 3]);
+            continue;
+        }
+        if (p[k + 1] != 0xC4) continue;
         long left = ((long)p[k + 2] << 8 | p[k + 3]) - 2; /* the segment's bytes after its length */
         for (size_t q = k + 4; left > 0 && q < n;) {     /* class/id, 16 counts, the codes */
             if (p[q] >> 4 > 1 || (p[q] & 15) > 3) break;  /* stb_image refuses the table */
@@ -326,7 +334,10 @@ static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *
     if (cw == w && ch == h) {
         for (int y = 0; y < h; y++) memcpy(tmp + (size_t)y * w * c, from + (size_t)y * w0 * c, (size_t)w * c);
     } else {
-        stbir_resize_uint8(from, cw, ch, w0 * c, tmp, w, h, w * c, c);
+        if (!stbir_resize_uint8(from, cw, ch, w0 * c, tmp, w, h, w * c, c)) {
+            stbi_image_free(px);
+            return data_error(err, "%s: out of memory resizing it", path);
+        }
     }
     stbi_image_free(px);
     /* interleaved [h, w, c] -> planar [c, h, w] */
@@ -369,7 +380,8 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
     }
     if (rc == 0 && files.n == 0)
         rc = data_error(err, "%s: no %s %s%s", two ? test_dir : dir, split, k->noun,
-                        !two && test ? " (holdout: 0 holds none out)" : "");
+                        !two && test ? holdout > 0 ? " (every class has fewer than 1/holdout)"
+                                                   : " (holdout: 0 holds none out)" : "");
     free(train_dir);
     free(test_dir);
     if (rc) {

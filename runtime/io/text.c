@@ -53,16 +53,11 @@ int text_load(const char *path, const char *split, int context, double holdout, 
               char err[DATA_ERR_LEN])
 {
     memset(ds, 0, sizeof *ds);
-    FILE *f = fopen(path, "rb");
-    if (!f) return data_error(err, "%s: cannot open: %s", path, strerror(errno));
-    uint8_t *s = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) s = xrealloc(s, cap = cap ? 2 * cap : 1 << 16);
-        size_t got = fread(s + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
+    int64_t bytes;
+    FILE *f = data_open(path, GENC_MAX_TEXT_BYTES, &bytes, err);
+    if (!f) return -1;
+    uint8_t *s = xmalloc((size_t)bytes + 1);
+    size_t len = fread(s, 1, (size_t)bytes, f);
     bool bad_read = ferror(f);
     fclose(f);
     if (bad_read) {

@@ -4,10 +4,9 @@
  * UTF-8); the vocabulary is the distinct ones of the whole file, in code
  * point order, character i the class i. The last `holdout` of the text
  * is the test split, the rest the training split. A training example is
- * the window of `context` characters from any position (every position an
- * example, so an epoch visits each once); a test example is one of the
- * windows that tile the test text, so that each of its characters is
- * predicted once. The labels of a window are the characters that follow
+ * the window of `context` characters from any position that leaves room
+ * for its labels; a test example is one of the windows that tile the test
+ * text, so that each of its characters is predicted at most once. The labels of a window are the characters that follow
  * each of its own. Errors as in data.h. */
 #ifndef GENC_TEXT_H
 #define GENC_TEXT_H

@@ -1,7 +1,7 @@
 /* wav.c: WAV files (see wav.h). */
 #include "io/wav.h"
+#include "core/limits.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +11,9 @@ static uint16_t wav_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8);
 
 int wav_read(const char *path, int rate, int length, uint8_t *out, char err[DATA_ERR_LEN])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return data_error(err, "%s: cannot open: %s", path, strerror(errno));
+    int64_t bytes;
+    FILE *f = data_open(path, GENC_MAX_MEDIA_BYTES, &bytes, err);
+    if (!f) return -1;
     uint8_t head[12], chunk[8], fmt[40];
     int rc = -1, channels = 0;
     bool have_fmt = false;
@@ -44,8 +45,9 @@ int wav_read(const char *path, int rate, int length, uint8_t *out, char err[DATA
                            bits);
                 goto out;
             }
-            if (channels < 1) {
-                data_error(err, "%s: no channels", path);
+            if (channels < 1 || channels > GENC_MAX_WAV_CHANNELS) {
+                data_error(err, "%s: %d channels (genc reads 1 to %d)", path, channels,
+                           GENC_MAX_WAV_CHANNELS);
                 goto out;
             }
             if (hz != (uint32_t)rate) {
@@ -59,19 +61,28 @@ int wav_read(const char *path, int rate, int length, uint8_t *out, char err[DATA
                 data_error(err, "%s: the data chunk comes before the fmt chunk", path);
                 goto out;
             }
-            /* frames of `channels` samples, averaged; the first `length` */
-            size_t frame = 2 * (size_t)channels, frames = size / frame;
-            if (frames > (size_t)length) frames = (size_t)length;
-            uint8_t *buf = xmalloc(frame * (frames + 1));
-            size_t got = fread(buf, frame, frames, f);
-            for (size_t i = 0; i < got; i++) {
-                int sum = 0;
-                for (int c = 0; c < channels; c++) sum += (int16_t)wav_u16(buf + i * frame + 2 * c);
-                int v = sum / channels;
-                out[2 * i] = (uint8_t)(v & 0xFF), out[2 * i + 1] = (uint8_t)((v >> 8) & 0xFF);
+            /* frames of `channels` samples, averaged; the first `length`,
+             * read a block at a time. A size of 0 or 0xFFFFFFFF (a WAV
+             * written as a stream) runs to the end of the file. */
+            bool stream = size == 0 || size == 0xFFFFFFFFu;
+            size_t frame = 2 * (size_t)channels, want = stream ? (size_t)length : size / frame;
+            if (want > (size_t)length) want = (size_t)length;
+            uint8_t buf[2 * GENC_MAX_WAV_CHANNELS * 64];
+            size_t done = 0;
+            while (done < want) {
+                size_t block = want - done < 64 ? want - done : 64;
+                size_t got = fread(buf, frame, block, f);
+                for (size_t i = 0; i < got; i++) {
+                    int sum = 0;
+                    for (int c = 0; c < channels; c++) sum += (int16_t)wav_u16(buf + i * frame + 2 * c);
+                    int v = sum / channels;
+                    out[2 * (done + i)] = (uint8_t)(v & 0xFF);
+                    out[2 * (done + i) + 1] = (uint8_t)((v >> 8) & 0xFF);
+                }
+                done += got;
+                if (got < block) break;
             }
-            free(buf);
-            if (got < frames) {
+            if (done < want && !stream) {
                 data_error(err, "%s: truncated: the data chunk says %u bytes, fewer follow", path,
                            size);
                 goto out;

@@ -89,7 +89,9 @@ grep -q "on $held test images (images)" "$T/out" || fail "images: not $held held
 same_run "$T/one/checkpoint.genc" "$T/two/checkpoint.genc" || fail "images: a resumed run with flip and shift differs"
 
 # class names: kept in the checkpoint, and --label takes them
-cp -r "$T/f" "$T/named" && mv "$T/named/3" "$T/named/three"
+# (3/ and 9/ renamed: the classes by name are 0 1 2 4 5 6 7 8 nine three;
+# a --label is a class's name, else its number)
+cp -r "$T/f" "$T/named" && mv "$T/named/3" "$T/named/three" && mv "$T/named/9" "$T/named/nine"
 cat > "$T/cond.g" <<'G'
 data x, y ~ images("named/", shape: [1, 8, 8], classes: 10)
 z ~ normal(4)
@@ -104,6 +106,8 @@ G
 (cd "$T" && "$genc" run cond.g --steps 5 --quiet && "$genc" sample cond.g --label three --n 2 --out three.idx &&
     "$genc" sample cond.g --label 9 --n 2 --out nine.idx) 2> "$T/err" || fail "--label NAME: $(head -3 "$T/err")"
 cmp -s "$T/three.idx" "$T/nine.idx" || fail "--label three is not class 9 (the last by name)"
+(cd "$T" && "$genc" sample cond.g --label 8 --n 2 --out eight.idx && "$genc" sample cond.g --label 7 --n 2 --out seven.idx) 2> "$T/err"
+cmp -s "$T/eight.idx" "$T/seven.idx" && fail "--label 8 (the folder 8/, class 7) is class 8"
 expect_status 2 sh -c "cd '$T' && '$genc' sample cond.g --label four --out x.idx"
 expect_err "genc: error: --label four: no class of that name in the checkpoint (it has 10, numbered 0 to 9)"
 
@@ -117,8 +121,13 @@ n=$(ls "$T/tt/test/0" | wc -l)
 grep -q "on $n test images" "$T/out" || fail "images, train/ and test/: not the $n of test/: $(head -2 "$T/out")"
 mkdir "$T/tt/test/7"
 expect_status 1 sh -c "cd '$T' && '$genc' eval tt.g"
-expect_err "genc: error: 7/: a class the training images do not have"
+expect_err "genc: error: tt/test/7/: a class the training images do not have"
 rmdir "$T/tt/test/7"
+mkdir -p "$T/loose/test" && cp -r "$T/tt/train" "$T/loose/" && cp "$T/tt/test/0/"* "$T/loose/test/"
+sed 's|"tt/"|"loose/"|' "$T/tt.g" > "$T/loose.g"
+(cd "$T" && "$genc" run loose.g --steps 1 --quiet) 2> "$T/err" || fail "images, loose: $(head -3 "$T/err")"
+expect_status 1 sh -c "cd '$T' && '$genc' eval loose.g"
+expect_err "genc: error: loose/test: loose files, but the training folder has class folders"
 
 # bad folders: each named with its problem
 bad() { # bad STATUS MESSAGE: genc run img.g on $T/f fails so
