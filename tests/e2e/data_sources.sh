@@ -88,6 +88,23 @@ grep -q "on $held test images (images)" "$T/out" || fail "images: not $held held
     "$genc" run img.g --steps 20 --out two --resume --quiet) 2> "$T/err" || fail "images: resume: $(head -3 "$T/err")"
 same_run "$T/one/checkpoint.genc" "$T/two/checkpoint.genc" || fail "images: a resumed run with flip and shift differs"
 
+# grey images among colour ones are made colour (the grey repeated), and
+# colour ones made grey for a grey model: both train
+"$tool" data/mnist test "$T/grey" 30 || fail "idx_folder could not write a grey folder"
+mkdir -p "$T/mixed/a" && cp "$T"/f/0/* "$T/mixed/a/" && cp "$T"/grey/*/* "$T/mixed/a/"
+n_mixed=$(ls "$T/mixed/a" | wc -l)
+for c in 1 3; do
+    cat > "$T/mixed$c.g" <<G
+data x ~ images("mixed/", shape: [$c, 16, 16], holdout: 0)
+net D(x: [$c, 16, 16]) -> [1] { flatten -> dense(1) }
+min D: E[D(x) ^ 2]
+train { batch 8 }
+G
+    (cd "$T" && "$genc" run mixed$c.g --steps 3 --quiet) 2> "$T/err" || fail "mixed channels, [$c, 16, 16]: $(head -3 "$T/err")"
+    grep -q "skipped" "$T/err" && fail "mixed channels, [$c, 16, 16]: images skipped: $(head -3 "$T/err")"
+done
+[ "$n_mixed" -gt 30 ] || fail "the mixed folder has $n_mixed images"
+
 # class names: kept in the checkpoint, and --label takes them
 # (3/ and 9/ renamed: the classes by name are 0 1 2 4 5 6 7 8 nine three;
 # a --label is a class's name, else its number)
