@@ -22,8 +22,10 @@ enum {
     STREAM_FIXED_NOISE = 3,
     STREAM_STATS = 4,
     STREAM_SAMPLE_ORDER = 5,
-    STREAM_SHUFFLE = 1u << 20
+    STREAM_SHUFFLE = 1u << 20 /* + the epoch */
 };
+/* + the step: a training batch's augmentation (loader.h) */
+#define STREAM_AUGMENT (1ull << 40)
 
 
 typedef struct RunOpts {

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/loader.h"
 #include "cli/run.h"
 #include "cli/rundir.h"
 #include "core/pool.h"
@@ -138,7 +139,7 @@ typedef struct Train {
     Rng noise;
     FILE *log;
     Plan *sample;
-    int *perm;
+    Loader *loader;
     int64_t per_epoch, total;
     int64_t saved; /* the step of the last checkpoint, -1 before the first */
     char samples[1200]; /* the grids' folder */
@@ -148,7 +149,7 @@ static void train_close(Train *t)
 {
     if (t->log) fclose(t->log);
     plan_free(t->sample);
-    free(t->perm);
+    loader_free(t->loader); /* before the data it reads */
     data_free(&t->ds);
     run_close(&t->r);
 }
@@ -272,7 +273,7 @@ int train_run(RunOpts *o)
     }
     t.sample = run_sample_plan(r);
     r->sample_data = &t.ds; /* a grid that reads the data: the first training examples */
-    t.perm = xcalloc((size_t)t.ds.n, sizeof *t.perm);
+    t.loader = loader_new(&t.ds, g->data, B, g->seed, t.per_epoch);
     Progress pr = {.tty = isatty(2), .quiet = o->quiet, .t0 = base_seconds(), .step0 = (int64_t)st->step};
     /* a stop asked for (Ctrl-C, kill, a closed terminal) ends the step and
      * checkpoints */
@@ -290,16 +291,10 @@ int train_run(RunOpts *o)
     }
     double t_start = base_seconds();
     while (status == EXIT_OK && (int64_t)st->step < t.total) {
-        /* the epoch's order depends only on the seed and the epoch */
-        Rng sh = rng_stream(g->seed, STREAM_SHUFFLE + st->epoch);
-        for (int i = 0; i < t.ds.n; i++) t.perm[i] = i;
-        data_shuffle(t.perm, t.ds.n, rng_u64_of, &sh);
         for (; st->pos < (uint64_t)t.per_epoch && (int64_t)st->step < t.total; st->pos++) {
-            run_batch(r, &t.ds, t.perm + st->pos * (uint64_t)B, B);
-            const DataSrc *d = g->data;
-            if (d->flip || d->shift) /* from the noise's generator, which checkpoints keep */
-                data_augment(e->input[0], B, d->shape.d[0], d->shape.d[1], d->shape.d[2], d->flip,
-                             d->shift, (real)d->lo, rng_u64_of, &t.noise);
+            /* the epoch's order and the augmentation depend only on the
+             * seed, the epoch and the step (loader.h) */
+            loader_get(t.loader, st->epoch, st->pos, st->step, e->input[0], e->input[1]);
             exec_draw_noise(e, &t.noise, B);
             unsigned mask = plan_mask(g, st->step);
             if (exec_step(e, mask, err)) {

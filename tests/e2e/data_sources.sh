@@ -87,6 +87,12 @@ grep -q "on $held test images (images)" "$T/out" || fail "images: not $held held
 (cd "$T" && "$genc" run img.g --steps 20 --out one --quiet && "$genc" run img.g --steps 10 --out two --quiet &&
     "$genc" run img.g --steps 20 --out two --resume --quiet) 2> "$T/err" || fail "images: resume: $(head -3 "$T/err")"
 same_run "$T/one/checkpoint.genc" "$T/two/checkpoint.genc" || fail "images: a resumed run with flip and shift differs"
+# resumed at an epoch's end (steps per epoch: the training images / 16), so
+# the next epoch's first batch is assembled after the resume, not ahead
+per_epoch=$(( ($(find "$T/f" -type f | wc -l) - held) / 16 ))
+(cd "$T" && "$genc" run img.g --steps $per_epoch --out three --quiet &&
+    "$genc" run img.g --steps 20 --out three --resume --quiet) 2> "$T/err" || fail "images: resume at an epoch's end: $(head -3 "$T/err")"
+same_run "$T/one/checkpoint.genc" "$T/three/checkpoint.genc" || fail "images: a run resumed at an epoch's end differs"
 
 # grey images among colour ones are made colour (the grey repeated), and
 # colour ones made grey for a grey model: both train
