@@ -3,6 +3,7 @@
  * and fitting each image to the declared shape (stb_image_resize). */
 #include "io/folder.h"
 #include "io/wav.h"
+#include "io/cache.h"
 #include "core/limits.h"
 
 #include <ctype.h>
@@ -353,6 +354,27 @@ static int folder_sound(const char *path, const Kind *k, uint8_t *out, uint8_t *
     return wav_read(path, k->rate, (int)(k->bytes / 2), out, err);
 }
 
+/* The key of the cache of these files decoded as k says (cache.h): the
+ * decoding (its version: change it with the decoders), the shape, and
+ * each file's path, size, time and label. */
+static uint64_t folder_cache_key(const Kind *k, const Files *files)
+{
+    static const char version[] = "genc folder decoding 1";
+    uint64_t h = cache_hash(CACHE_SEED, version, sizeof version);
+    h = cache_hash(h, k->noun, strlen(k->noun));
+    int64_t shape[5] = {k->c, k->h, k->w, k->rate, (int64_t)k->bytes};
+    h = cache_hash(h, shape, sizeof shape);
+    for (int i = 0; i < files->n; i++) {
+        struct stat st;
+        int64_t meta[4] = {-1, -1, -1, files->label[i]};
+        if (stat(files->path[i], &st) == 0)
+            meta[0] = st.st_size, meta[1] = st.st_mtim.tv_sec, meta[2] = st.st_mtim.tv_nsec;
+        h = cache_hash(h, files->path[i], strlen(files->path[i]) + 1);
+        h = cache_hash(h, meta, sizeof meta);
+    }
+    return h;
+}
+
 /* Loads split of dir, files of kind k, into ds->pixels (k->bytes each). */
 static int folder_load_kind(const char *dir, const char *split, const Kind *k, double holdout,
                             FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
@@ -394,20 +416,31 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
     ds->classes = classes.n ? classes.n : 1;
     ds->class_names = classes.v;
     classes = (Names){0};
-    uint8_t *tmp = xmalloc(k->bytes);
     int skipped = 0;
     char first[DATA_ERR_LEN] = "";
-    for (int i = 0; i < files.n; i++) {
-        char why[DATA_ERR_LEN];
-        if (progress) progress(i, files.n, k->noun);
-        if (k->decode(files.path[i], k, ds->pixels + k->bytes * (size_t)ds->n, tmp, why)) {
-            if (!skipped++) snprintf(first, sizeof first, "%s", why);
-            continue;
+    uint64_t key = folder_cache_key(k, &files);
+    char *cached = cache_path(key);
+    int n = cached ? cache_read(cached, key, files.n, k->bytes, ds->pixels, ds->labels, &skipped,
+                                first) : -1;
+    if (n >= 0) {
+        ds->n = n;
+    } else {
+        uint8_t *tmp = xmalloc(k->bytes);
+        for (int i = 0; i < files.n; i++) {
+            char why[DATA_ERR_LEN];
+            if (progress) progress(i, files.n, k->noun);
+            if (k->decode(files.path[i], k, ds->pixels + k->bytes * (size_t)ds->n, tmp, why)) {
+                if (!skipped++) snprintf(first, sizeof first, "%s", why);
+                continue;
+            }
+            ds->labels[ds->n++] = files.label[i];
         }
-        ds->labels[ds->n++] = files.label[i];
+        free(tmp);
+        if (progress) progress(files.n, files.n, k->noun);
+        if (cached && ds->n)
+            cache_write(cached, key, ds->n, k->bytes, ds->pixels, ds->labels, skipped, first);
     }
-    free(tmp);
-    if (progress) progress(files.n, files.n, k->noun);
+    free(cached);
     if (skipped)
         snprintf(warn, DATA_ERR_LEN, "%d of %d %s %s skipped, not readable (the first: %.150s)",
                  skipped, files.n, split, k->noun, first);

@@ -17,6 +17,8 @@ case $GENC in /*) genc=$GENC ;; *) genc=$(pwd)/$GENC ;; esac
 [ -f data/mnist/train-images-idx3-ubyte ] || [ -f data/mnist/train-images-idx3-ubyte.gz ] ||
     { fail "data/mnist is missing: run make data"; finish; }
 ln -s "$(pwd)/data" "$T/data"
+# decoded folders are cached here, not in the user's ~/.cache
+export XDG_CACHE_HOME="$T/cache"
 
 # the idx() example of docs/language.md, as it is written there
 awk '$0 == "```g" { on = 1; b = ""; next } on && /^```/ { on = 0; if (b ~ /idx\(/) { printf "%s", b; exit } }
@@ -133,6 +135,20 @@ cmp -s "$T/three.idx" "$T/nine.idx" || fail "--label three is not class 9 (the l
 cmp -s "$T/eight.idx" "$T/seven.idx" && fail "--label 8 (the folder 8/, class 7) is class 8"
 expect_status 2 sh -c "cd '$T' && '$genc' sample cond.g --label four --out x.idx"
 expect_err "genc: error: --label four: no class of that name in the checkpoint (it has 10, numbered 0 to 9)"
+
+# the decoded images are cached: a file changed in place without a new
+# time or size is still read from the cache (no warning), one touched is
+# decoded again (a warning: it is no image now)
+ls "$T"/cache/genc/*.data > /dev/null 2>&1 || fail "images: no cache under \$XDG_CACHE_HOME/genc"
+victim=$(ls "$T"/f/5/*.png | head -1)
+cp -p "$victim" "$T/victim.png"
+head -c "$(wc -c < "$victim")" /dev/zero > "$victim" && touch -r "$T/victim.png" "$victim"
+(cd "$T" && "$genc" run img.g --steps 1 --quiet --out cached) 2> "$T/err" || fail "images, cached: $(head -3 "$T/err")"
+grep -q "skipped" "$T/err" && fail "images: the cache was not used: $(head -2 "$T/err")"
+touch "$victim"
+(cd "$T" && "$genc" run img.g --steps 1 --quiet --out cached --restart) 2> "$T/err" || fail "images, recached: $(head -3 "$T/err")"
+grep -q "f/5/$(basename "$victim"): " "$T/err" || fail "images: a touched file was not decoded again: $(head -2 "$T/err")"
+cp -p "$T/victim.png" "$victim"
 
 # train/ and test/ folders; a test class the training images lack
 mkdir -p "$T/tt/train" "$T/tt/test"
