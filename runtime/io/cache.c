@@ -44,8 +44,8 @@ char *cache_path(uint64_t key)
     return path;
 }
 
-int cache_read(const char *path, uint64_t key, int max, size_t bytes, uint8_t *pixels, int *labels,
-               int *skipped, char *first)
+int cache_read(const char *path, uint64_t key, int max, size_t bytes, int classes, uint8_t *pixels,
+               int *labels, int *skipped, char *first)
 {
     char err[DATA_ERR_LEN];
     int64_t size;
@@ -59,6 +59,8 @@ int cache_read(const char *path, uint64_t key, int max, size_t bytes, uint8_t *p
         fread(labels, sizeof *labels, (size_t)h.n, f) == (size_t)h.n &&
         fread(pixels, bytes, (size_t)h.n, f) == (size_t)h.n) {
         n = h.n;
+        for (int i = 0; i < h.n; i++)
+            if (labels[i] < 0 || labels[i] >= classes) n = -1;
         *skipped = h.skipped;
         h.first[DATA_ERR_LEN - 1] = 0;
         memcpy(first, h.first, DATA_ERR_LEN);

@@ -22,11 +22,11 @@ uint64_t cache_hash(uint64_t h, const void *p, size_t n);
 char *cache_path(uint64_t key);
 
 /* Reads a cache of at most max examples of `bytes` each into pixels and
- * labels: the number kept, and in *skipped and first what the decoding
- * skipped (first: DATA_ERR_LEN); -1 when there is no such cache or it is
- * not whole. */
-int cache_read(const char *path, uint64_t key, int max, size_t bytes, uint8_t *pixels, int *labels,
-               int *skipped, char *first);
+ * labels (each below classes): the number kept, and in *skipped and first
+ * what the decoding skipped (first: DATA_ERR_LEN); -1 when there is no
+ * such cache or it is not whole and sound. */
+int cache_read(const char *path, uint64_t key, int max, size_t bytes, int classes, uint8_t *pixels,
+               int *labels, int *skipped, char *first);
 
 /* Writes n examples and what was skipped; quietly nothing if it cannot. */
 void cache_write(const char *path, uint64_t key, int n, size_t bytes, const uint8_t *pixels,

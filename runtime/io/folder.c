@@ -420,8 +420,8 @@ static int folder_load_kind(const char *dir, const char *split, const Kind *k, d
     char first[DATA_ERR_LEN] = "";
     uint64_t key = folder_cache_key(k, &files);
     char *cached = cache_path(key);
-    int n = cached ? cache_read(cached, key, files.n, k->bytes, ds->pixels, ds->labels, &skipped,
-                                first) : -1;
+    int n = cached ? cache_read(cached, key, files.n, k->bytes, ds->classes, ds->pixels, ds->labels,
+                                &skipped, first) : -1;
     if (n >= 0) {
         ds->n = n;
     } else {

@@ -51,6 +51,9 @@ static void setup(void)
     snprintf(image, sizeof image, "%s/a.png", dir);
     atexit(cleanup);
     if (symlink(path, image) != 0) fail("symlink", image);
+    /* no decode cache (cache.h): every input is decoded, none written */
+    setenv("XDG_CACHE_HOME", "", 1);
+    unsetenv("HOME");
 }
 
 /* A refusal must say something, starting with the name it is about. */
