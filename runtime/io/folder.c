@@ -1,9 +1,10 @@
-/* folder.c: a folder of PNG, JPEG and BMP images as a dataset (see
- * folder.h): listing, class folders, the held-out split, decoding (stb_image)
- * and fitting each image to the declared shape (stb_image_resize). */
+/* folder.c: a folder of images or sounds as a dataset (see folder.h):
+ * listing, class folders, the held-out split, decoding (stb.h, wav.h) and
+ * fitting each image to the declared shape. */
 #include "io/folder.h"
 #include "io/wav.h"
 #include "io/cache.h"
+#include "io/stb.h"
 #include "core/limits.h"
 
 #include <ctype.h>
@@ -15,37 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* stb_image and stb_image_resize, compiled here and only here; STATIC
- * keeps their symbols out of the library's namespace. Only the formats
- * genc documents are compiled in. */
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#define STBI_NO_STDIO_WRITE
-/* for the whole file: GCC reports stb's declared-but-undefined static
- * functions at the end of the file, after a pop */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-/* stb_image adds 0 to a null pointer, and copies 0 bytes from one, on a
- * PNG with empty data chunks (harmless; clang's UBSan reports both, found
- * by fuzz_media) */
-#ifdef __clang__
-#pragma clang attribute push(__attribute__((no_sanitize("pointer-overflow", "nonnull-attribute"))), \
-                             apply_to = function)
-#endif
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wmisleading-indentation"
-#include <stb/stb_image.h>
-#define STB_IMAGE_RESIZE_IMPLEMENTATION
-#define STB_IMAGE_RESIZE_STATIC
-#include <stb/stb_image_resize.h>
-#ifdef __clang__
-#pragma clang attribute pop
-#endif
-#pragma GCC diagnostic pop
 
 /* A list of names (a folder's images, or its class folders). */
 typedef struct Names {
@@ -316,17 +286,17 @@ static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *
         return data_error(err, "%s: a damaged JPEG (a Huffman table of more than 256 codes)", path);
     }
     /* the size first: a small file can claim a huge image */
-    if (len <= INT_MAX && stbi_info_from_memory(file, (int)len, &w0, &h0, &c0) &&
+    if (len <= INT_MAX && stb_info(file, (int)len, &w0, &h0, &c0) &&
         (double)w0 * h0 > GENC_MAX_IMAGE_PIXELS) {
         free(file);
         return data_error(err, "%s: %dx%d pixels, more than genc decodes (%d million)", path, w0,
                           h0, GENC_MAX_IMAGE_PIXELS >> 20);
     }
-    uint8_t *px = len > INT_MAX ? NULL : stbi_load_from_memory(file, (int)len, &w0, &h0, &c0, c);
+    uint8_t *px = len > INT_MAX ? NULL : stb_load(file, (int)len, &w0, &h0, &c0, c);
     free(file);
-    if (!px) return data_error(err, "%s: %s", path, len > INT_MAX ? "too large" : stbi_failure_reason());
+    if (!px) return data_error(err, "%s: %s", path, len > INT_MAX ? "too large" : stb_why());
     if (w0 < 1 || h0 < 1) { /* stb_image has let a damaged header through as that */
-        stbi_image_free(px);
+        stb_free(px);
         return data_error(err, "%s: an image of %dx%d pixels", path, w0, h0);
     }
     int cw, ch, x0, y0;
@@ -335,12 +305,12 @@ static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *
     if (cw == w && ch == h) {
         for (int y = 0; y < h; y++) memcpy(tmp + (size_t)y * w * c, from + (size_t)y * w0 * c, (size_t)w * c);
     } else {
-        if (!stbir_resize_uint8(from, cw, ch, w0 * c, tmp, w, h, w * c, c)) {
-            stbi_image_free(px);
+        if (!stb_resize(from, cw, ch, w0 * c, tmp, w, h, c)) {
+            stb_free(px);
             return data_error(err, "%s: out of memory resizing it", path);
         }
     }
-    stbi_image_free(px);
+    stb_free(px);
     /* interleaved [h, w, c] -> planar [c, h, w] */
     for (int j = 0; j < c; j++)
         for (size_t i = 0; i < (size_t)h * w; i++) out[(size_t)j * h * w + i] = tmp[i * c + j];
