@@ -44,6 +44,24 @@ FILE *data_open(const char *path, int64_t max_bytes, int64_t *bytes, char err[DA
     return f;
 }
 
+uint8_t *data_read_all(const char *path, int64_t max_bytes, size_t *len, char err[DATA_ERR_LEN])
+{
+    int64_t bytes;
+    FILE *f = data_open(path, max_bytes, &bytes, err);
+    if (!f) return NULL;
+    uint8_t *buf = xmalloc((size_t)bytes + 1);
+    size_t n = fread(buf, 1, (size_t)bytes, f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        data_error(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
 /* ---- IDX ---------------------------------------------------------------- */
 
 /* Reads up to len bytes, fewer only where the data ends. gzread takes an

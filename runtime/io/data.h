@@ -67,6 +67,10 @@ void data_free(DataSet *ds);
  * it is read); *bytes its size. NULL with the reason, naming path, in err. */
 FILE *data_open(const char *path, int64_t max_bytes, int64_t *bytes, char err[DATA_ERR_LEN]);
 
+/* The whole of path (data_open's checks), *len bytes, or NULL with the
+ * reason in err. */
+uint8_t *data_read_all(const char *path, int64_t max_bytes, size_t *len, char err[DATA_ERR_LEN]);
+
 /* Formats a message into err (DATA_ERR_LEN); returns -1, for
  * `return data_error(err, ...)`. */
 int data_error(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -218,25 +218,6 @@ static void folder_crop(int w0, int h0, int w, int h, int *cw, int *ch, int *x0,
     *y0 = (h0 - *ch) / 2;
 }
 
-/* The whole of path, or NULL with why in err. */
-static uint8_t *folder_read(const char *path, size_t *len, char *err)
-{
-    int64_t bytes;
-    FILE *f = data_open(path, GENC_MAX_MEDIA_BYTES, &bytes, err);
-    if (!f) return NULL;
-    uint8_t *buf = xmalloc((size_t)bytes + 1);
-    size_t n = fread(buf, 1, (size_t)bytes, f);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        data_error(err, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 /* Whether a JPEG's Huffman tables each hold at most 256 codes: the
  * stb_image of Debian 12 writes past its tables on more (found by
  * fuzz_media). Every 0xFF 0xC4 (a DHT marker) of the file is checked, the
@@ -279,7 +260,7 @@ static int folder_image(const char *path, const Kind *k, uint8_t *out, uint8_t *
     int c = k->c, h = k->h, w = k->w;
     int w0, h0, c0;
     size_t len;
-    uint8_t *file = folder_read(path, &len, err);
+    uint8_t *file = data_read_all(path, GENC_MAX_MEDIA_BYTES, &len, err);
     if (!file) return -1;
     if (!folder_jpeg_tables_ok(file, len)) {
         free(file);

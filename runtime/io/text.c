@@ -2,7 +2,6 @@
  * text.h). */
 #include "io/text.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,17 +52,9 @@ int text_load(const char *path, const char *split, int context, double holdout, 
               char err[DATA_ERR_LEN])
 {
     memset(ds, 0, sizeof *ds);
-    int64_t bytes;
-    FILE *f = data_open(path, GENC_MAX_TEXT_BYTES, &bytes, err);
-    if (!f) return -1;
-    uint8_t *s = xmalloc((size_t)bytes + 1);
-    size_t len = fread(s, 1, (size_t)bytes, f);
-    bool bad_read = ferror(f);
-    fclose(f);
-    if (bad_read) {
-        free(s);
-        return data_error(err, "%s: cannot read: %s", path, strerror(errno));
-    }
+    size_t len;
+    uint8_t *s = data_read_all(path, GENC_MAX_TEXT_BYTES, &len, err);
+    if (!s) return -1;
     /* the characters, checked; then the vocabulary: the distinct ones,
      * sorted by code point */
     int32_t *chars = xmalloc(sizeof *chars * (len + 1));
