@@ -61,8 +61,6 @@ static bool folder_has_ext(const char *name, const char *const *ext)
 static const char *const image_ext[] = {".png", ".jpg", ".jpeg", ".bmp", NULL};
 static const char *const sound_ext[] = {".wav", NULL};
 
-bool folder_is_image(const char *name) { return folder_has_ext(name, image_ext); }
-
 static char *folder_join(const char *dir, const char *name)
 {
     size_t len = strlen(dir);

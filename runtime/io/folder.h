@@ -35,7 +35,4 @@ int folder_load_sounds(const char *dir, const char *split, int rate, int length,
                        FolderProgress progress, DataSet *ds, char warn[DATA_ERR_LEN],
                        char err[DATA_ERR_LEN]);
 
-/* Whether a file name is one of an image folder's (by its extension). */
-bool folder_is_image(const char *name);
-
 #endif
